@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# install-deps.sh - install every Debian package maillens needs to build and test.
+#
+# Usage: scripts/install-deps.sh [--test]
+#   (no flag)  build dependencies only
+#   --test     also the peers and servers the tests run (pflogsumm, postfix, ...)
+# Runs apt-get as root, or through sudo when not root. Idempotent.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+
+BUILD_PKGS=(
+  build-essential cmake ninja-build pkg-config
+  libcli11-dev libfmt-dev libabsl-dev
+  zlib1g-dev libisal-dev libzstd-dev liblzma-dev libbz2-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+TEST_PKGS=(
+  pflogsumm libdate-calc-perl
+  gzip bzip2 xz-utils zstd
+  clang libclang-rt-14-dev
+  hyperfine time python3
+)
+
+want=("${BUILD_PKGS[@]}")
+if [ "${1:-}" = "--test" ]; then want+=("${TEST_PKGS[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "install-deps: ok" >&2

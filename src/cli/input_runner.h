@@ -1,0 +1,52 @@
+// input_runner.h - what every subcommand does with its input files: order
+// the rotated set, read each through the pipeline, report problems on stderr.
+//
+// Exit codes (doc/exit-codes.md): 0 all input read; 1 some input missing,
+// unreadable or damaged (the rest was still processed); 2 usage error.
+#ifndef MAILLENS_CLI_INPUT_RUNNER_H_
+#define MAILLENS_CLI_INPUT_RUNNER_H_
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "pipeline/pipeline.h"
+#include "util/reporter.h"
+
+namespace maillens::cli {
+
+enum ExitCode { kExitOk = 0, kExitInputProblem = 1, kExitUsage = 2, kExitInternal = 3 };
+
+// Prints problems as "maillens: FILE: byte N: what" on stderr (at most 20 per
+// input, then a count) and remembers whether any input was damaged.
+class StderrReporter : public Reporter {
+ public:
+  void Report(Severity severity, std::string_view source, int64_t offset, std::string_view what) override;
+  // Prints the "... more problems" tail; returns true if input was lost.
+  bool Finish();
+
+ private:
+  std::string current_;
+  int shown_ = 0;
+  uint64_t suppressed_ = 0;
+  bool damaged_ = false;
+};
+
+// A sink that writes unparsed lines to a file (--unparsed FILE).
+class UnparsedWriter : public EventSink {
+ public:
+  explicit UnparsedWriter(FILE* f) : f_(f) {}
+  void OnEvent(const Event&, const Message*) override {}
+  void OnUnparsed(const SyslogHeader* h, Origin origin, std::string_view line) override;
+
+ private:
+  FILE* f_;
+};
+
+// Orders `paths` (empty: stdin) as a rotated set and runs them through
+// `pipeline`. Returns the exit code.
+int RunInputs(const std::vector<std::string>& paths, Pipeline* pipeline, StderrReporter* reporter);
+
+}  // namespace maillens::cli
+
+#endif  // MAILLENS_CLI_INPUT_RUNNER_H_

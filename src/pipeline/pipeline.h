@@ -1,0 +1,101 @@
+// pipeline.h - wires the stages: bytes -> lines -> syslog header -> typed
+// event -> message assembly -> consumers (EventSinks).
+//
+// A Pipeline works on a stream: ProcessLine() takes one line at a time (the
+// live follower feeds it as lines arrive), ProcessInput() reads a whole file
+// or stdin through the same path. Consumers implement EventSink; each event
+// reaches every sink after the assembler has updated its Message.
+//
+// Lines are never dropped silently: a mail program's line that no parser
+// understands goes to OnUnparsed() and is counted per program; other
+// programs' lines are counted per program as foreign; lines without a syslog
+// header are counted too (stats()).
+// Thread safety: one thread at a time.
+#ifndef MAILLENS_PIPELINE_PIPELINE_H_
+#define MAILLENS_PIPELINE_PIPELINE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "assemble/assembler.h"
+#include "postfix/event.h"
+#include "postfix/parser.h"
+#include "syslog/header.h"
+#include "util/reporter.h"
+#include "util/status.h"
+
+namespace maillens {
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // A parsed Postfix or Dovecot event; `m` is its message (null without a
+  // queue ID). Both are valid only during the call.
+  virtual void OnEvent(const Event& ev, const Message* m) = 0;
+  // A mail program's line that no parser understood (h is set), or a line
+  // with no syslog header at all (h is null).
+  virtual void OnUnparsed(const SyslogHeader* h, Origin origin, std::string_view line) {
+    (void)h, (void)origin, (void)line;
+  }
+};
+
+struct PipelineOptions {
+  ParserOptions parser;
+  YearPolicy year;
+  // Only lines whose wall-clock date is within [first_day, last_day] (days
+  // since 1970, see SyslogHeader::civil_day) are processed; others are
+  // skipped before assembly, as pflogsumm's -d does.
+  bool filter_days = false;
+  int64_t first_day = 0, last_day = 0;
+};
+
+struct PipelineStats {
+  uint64_t lines = 0;           // every line read
+  uint64_t no_header = 0;       // no recognisable timestamp/program
+  uint64_t filtered_out = 0;    // outside the date filter
+  uint64_t mail_lines = 0;      // Postfix or Dovecot lines in the window
+  uint64_t unparsed = 0;        // mail lines no parser understood
+  uint64_t foreign = 0;         // other programs' lines
+  absl::flat_hash_map<std::string, uint64_t> unparsed_by_program;
+  absl::flat_hash_map<std::string, uint64_t> foreign_by_program;
+};
+
+class Pipeline {
+ public:
+  Pipeline(PipelineOptions options, Reporter* reporter);
+
+  // Sinks are not owned and must outlive the pipeline's use.
+  void AddSink(EventSink* sink) { sinks_.push_back(sink); }
+  Assembler& assembler() { return assembler_; }
+
+  // Processes one line (without its newline).
+  void ProcessLine(std::string_view line);
+  // Reads `path` ("-" for stdin; any compression) to its end. Returns
+  // NotFound/IOError if it cannot be opened; mid-stream problems go to the
+  // Reporter and what was read is kept.
+  Status ProcessInput(const std::string& path);
+  // End of input: releases held messages to the assembler's listeners.
+  void Finish() { assembler_.Finish(); }
+
+  const PipelineStats& stats() const { return stats_; }
+
+ private:
+  static void Count(absl::flat_hash_map<std::string, uint64_t>* m, std::string_view key);
+
+  PipelineOptions options_;
+  Reporter* reporter_;
+  HeaderParser header_parser_;
+  Assembler assembler_;
+  std::vector<EventSink*> sinks_;
+  SyslogHeader header_;
+  Event event_;
+  PipelineStats stats_;
+};
+
+}  // namespace maillens
+
+#endif  // MAILLENS_PIPELINE_PIPELINE_H_

@@ -1,0 +1,132 @@
+// delivery_parser.cc - the delivery status line every delivery agent (and
+// qmgr, for deferrals it decides itself) logs through log_adhoc:
+//   global/log_adhoc.c:118-234
+//     "%s: to=<%s>" [", orig_to=<%s>"] ", relay=%s" [", conn_use=%d"] ", delay=%s"
+//     ", delays=%s/%s/%s/%s" [", tls=%s" (since 3.11-20251114)] ", dsn=%s, status=%s (%s)"
+//   status words: sent, deferred, bounced, SOFTBOUNCE (global/sent.c, defer.c, bounce.c),
+//   and expired (qmgr).
+// The text in parentheses may hold "queued as QID" (smtp/lmtp to another
+// MTA or content filter) or "forwarded as QID" (local(8) aliases/.forward).
+// Also the smtp client's "connect to %s[%s]:%d: %m" lines without a queue ID
+// (smtp/smtp_connect.c:335,338), and other queue-ID'd informational lines.
+#include "postfix/fields.h"
+#include "postfix/parser.h"
+
+namespace maillens::internal {
+
+using fields::Consume;
+using fields::StartsWith;
+
+namespace {
+
+DeliveryStatus StatusFromWord(std::string_view w) {
+  if (w == "sent") return DeliveryStatus::kSent;
+  if (w == "deferred") return DeliveryStatus::kDeferred;
+  if (w == "bounced") return DeliveryStatus::kBounced;
+  if (w == "expired") return DeliveryStatus::kExpired;
+  if (w == "SOFTBOUNCE") return DeliveryStatus::kSoftBounce;
+  return DeliveryStatus::kOther;
+}
+
+// "... queued as QID)" / "forwarded as QID" inside the status text.
+std::string_view ChildQueueId(std::string_view text) {
+  size_t i = text.find("queued as ");
+  size_t skip = 10;
+  if (i == std::string_view::npos) {
+    i = text.find("forwarded as ");
+    skip = 13;
+  }
+  if (i == std::string_view::npos) return {};
+  std::string_view q = text.substr(i + skip);
+  size_t e = 0;
+  while (e < q.size() && ((q[e] >= '0' && q[e] <= '9') || (q[e] >= 'A' && q[e] <= 'Z') || (q[e] >= 'a' && q[e] <= 'z')))
+    ++e;
+  q = q.substr(0, e);
+  return fields::IsQueueId(q) ? q : std::string_view();
+}
+
+}  // namespace
+
+bool ParseDelivery(std::string_view m, Event* ev) {
+  if (ev->queue_id.empty() || ev->queue_id == "NOQUEUE") {
+    if (Consume(&m, "connect to ")) {  // smtp_connect.c, no queue ID
+      size_t c = m.find(": ");
+      if (c == std::string_view::npos) return false;
+      ev->relay = m.substr(0, c);
+      ev->reason = m.substr(c + 2);
+      ev->kind = EventKind::kConnectFailure;
+      return true;
+    }
+    if (m.find(" TLS connection ") != std::string_view::npos) {
+      ev->kind = EventKind::kTls;
+      ev->text = m;
+      return true;
+    }
+    return false;
+  }
+  if (!Consume(&m, "to=<")) {
+    // Queue-ID'd informational lines of the smtp client and local(8).
+    static constexpr std::string_view kInfo[] = {"host ", "lost connection with ", "conversation with ",
+                                                 "enabling PIX workarounds", "Cannot start TLS",
+                                                 "sender delivery status notification"};
+    for (std::string_view p : kInfo) {
+      if (StartsWith(m, p)) {
+        ev->kind = EventKind::kIgnored;
+        ev->text = m;
+        return true;
+      }
+    }
+    return false;
+  }
+  // to=<ADDR>: the address ends at the first ">, ".
+  size_t gt = m.find(">, ");
+  if (gt == std::string_view::npos) return false;
+  ev->to = m.substr(0, gt);
+  ev->has_to = true;
+  m.remove_prefix(gt + 3);
+  // Fields up to "status=".
+  while (!m.empty()) {
+    if (Consume(&m, "status=")) {
+      size_t sp = m.find(' ');
+      ev->status_word = m.substr(0, sp);
+      ev->status = StatusFromWord(ev->status_word);
+      ev->rest = sp == std::string_view::npos ? std::string_view() : m.substr(sp);
+      std::string_view r = ev->rest;
+      size_t lp = r.find('(');
+      size_t rp = r.rfind(')');
+      if (lp != std::string_view::npos && rp != std::string_view::npos && rp > lp)
+        ev->status_text = r.substr(lp + 1, rp - lp - 1);
+      ev->child_queue_id = ChildQueueId(ev->status_text);
+      ev->kind = EventKind::kDelivery;
+      return true;
+    }
+    if (Consume(&m, "orig_to=<")) {
+      size_t e = m.find(">, ");
+      if (e == std::string_view::npos) return false;
+      ev->orig_to = m.substr(0, e);
+      m.remove_prefix(e + 3);
+      continue;
+    }
+    size_t comma = m.find(", ");
+    std::string_view kv = m.substr(0, comma);
+    m.remove_prefix(comma == std::string_view::npos ? m.size() : comma + 2);
+    if (Consume(&kv, "relay=")) {
+      ev->relay = kv;
+    } else if (Consume(&kv, "delay=")) {
+      ev->delay = kv;
+      ev->delay_s = fields::ParseDelay(kv);
+    } else if (Consume(&kv, "delays=")) {
+      for (int i = 0; i < 4; ++i) {
+        std::string_view part = fields::TakeUntil(&kv, '/');
+        ev->delays[i] = static_cast<float>(fields::ParseDelay(part));
+      }
+      ev->has_delays = true;
+    } else if (Consume(&kv, "dsn=")) {
+      ev->dsn = kv;
+    }
+    // conn_use=, tls= and unknown future fields are skipped.
+  }
+  return false;
+}
+
+}  // namespace maillens::internal

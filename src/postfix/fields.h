@@ -1,0 +1,139 @@
+// fields.h - small allocation-free scanners shared by the daemon parsers.
+//
+// All functions take and return string_views into the line being parsed.
+// None allocates, none uses regex; each is a few comparisons and memchr's.
+#ifndef MAILLENS_POSTFIX_FIELDS_H_
+#define MAILLENS_POSTFIX_FIELDS_H_
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace maillens::fields {
+
+// If *s starts with `prefix`, removes it and returns true.
+inline bool Consume(std::string_view* s, std::string_view prefix) {
+  if (s->size() < prefix.size() || std::memcmp(s->data(), prefix.data(), prefix.size()) != 0) return false;
+  s->remove_prefix(prefix.size());
+  return true;
+}
+
+inline bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
+}
+
+// The text up to (not including) the first `c`; the whole of s if none.
+// *s is advanced past `c`.
+inline std::string_view TakeUntil(std::string_view* s, char c) {
+  size_t i = s->find(c);
+  std::string_view out = s->substr(0, i);
+  s->remove_prefix(i == std::string_view::npos ? s->size() : i + 1);
+  return out;
+}
+
+// The text up to the first `sep` (a string); advances past it.
+inline std::string_view TakeUntil(std::string_view* s, std::string_view sep) {
+  size_t i = s->find(sep);
+  std::string_view out = s->substr(0, i);
+  s->remove_prefix(i == std::string_view::npos ? s->size() : i + sep.size());
+  return out;
+}
+
+// Value of "key=<...>" anywhere in s (key given with "=<", e.g. "from=<"),
+// up to the closing '>' that ends the field (followed by ',', ' ' or the
+// end). Sets *found; returns the address without brackets.
+inline std::string_view AngleField(std::string_view s, std::string_view key, bool* found) {
+  size_t i = s.find(key);
+  while (i != std::string_view::npos && i > 0 && s[i - 1] != ' ' && s[i - 1] != ',' && s[i - 1] != ';') {
+    i = s.find(key, i + 1);  // must start a field: "xfrom=<" is not "from=<"
+  }
+  if (i == std::string_view::npos) {
+    *found = false;
+    return {};
+  }
+  *found = true;
+  std::string_view rest = s.substr(i + key.size());
+  for (size_t j = 0; j < rest.size(); ++j) {
+    if (rest[j] == '>' && (j + 1 == rest.size() || rest[j + 1] == ',' || rest[j + 1] == ' ' || rest[j + 1] == ';'))
+      return rest.substr(0, j);
+  }
+  size_t gt = rest.find('>');
+  return rest.substr(0, gt);
+}
+
+// Value of "key=value" (key given with '=', e.g. "proto=") up to the next
+// `stop` character (',' or ' '), or empty/false when absent.
+inline std::string_view PlainField(std::string_view s, std::string_view key, char stop, bool* found) {
+  size_t i = s.find(key);
+  while (i != std::string_view::npos && i > 0 && s[i - 1] != ' ' && s[i - 1] != ',') i = s.find(key, i + 1);
+  if (i == std::string_view::npos) {
+    *found = false;
+    return {};
+  }
+  *found = true;
+  std::string_view rest = s.substr(i + key.size());
+  size_t j = rest.find(stop);
+  return rest.substr(0, j);
+}
+
+// Splits Postfix's "name[addr]" (optionally ":port" after it) into parts.
+// Returns false if there is no "[...]".
+inline bool SplitNamAddr(std::string_view s, std::string_view* name, std::string_view* addr,
+                         std::string_view* port) {
+  size_t lb = s.find('[');
+  if (lb == std::string_view::npos) return false;
+  size_t rb = s.find(']', lb + 1);
+  if (rb == std::string_view::npos) return false;
+  *name = s.substr(0, lb);
+  *addr = s.substr(lb + 1, rb - lb - 1);
+  *port = (rb + 1 < s.size() && s[rb + 1] == ':') ? s.substr(rb + 2) : std::string_view();
+  return true;
+}
+
+// Parses a non-negative decimal; false on anything else or overflow.
+inline bool ParseUint(std::string_view s, int64_t* out) {
+  if (s.empty() || s.size() > 18) return false;
+  int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+// Parses Postfix's delay numbers ("0.51", "12", "1.2e-05" never occurs but
+// is tolerated as 0): digits with an optional fraction.
+inline double ParseDelay(std::string_view s) {
+  double v = 0;
+  size_t i = 0;
+  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) v = v * 10 + (s[i] - '0');
+  if (i < s.size() && s[i] == '.') {
+    double scale = 0.1;
+    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, scale *= 0.1) v += (s[i] - '0') * scale;
+  }
+  return v;
+}
+
+// True for a Postfix queue ID: short (hex, upper case, >= 5 chars) or long
+// (enable_long_queue_ids: base-52 without vowels, containing the 'z'
+// separator, >= 10 chars).
+inline bool IsQueueId(std::string_view s) {
+  if (s.size() < 5 || s.size() > 32) return false;
+  bool hex = true, long_alpha = true, has_z = false;
+  for (char c : s) {
+    bool digit = c >= '0' && c <= '9';
+    bool uphex = c >= 'A' && c <= 'F';
+    if (!digit && !uphex) hex = false;
+    bool alnum = digit || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    if (!alnum || c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'A' || c == 'E' ||
+        c == 'I' || c == 'O' || c == 'U')
+      long_alpha = false;
+    if (c == 'z') has_z = true;
+  }
+  return hex || (long_alpha && has_z && s.size() >= 10);
+}
+
+}  // namespace maillens::fields
+
+#endif  // MAILLENS_POSTFIX_FIELDS_H_

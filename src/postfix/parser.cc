@@ -1,0 +1,184 @@
+// parser.cc - program classification, the common message prefix (severity,
+// queue ID) and dispatch to the per-daemon parsers.
+#include "postfix/parser.h"
+
+#include "postfix/fields.h"
+
+namespace maillens {
+
+using fields::Consume;
+using fields::StartsWith;
+
+const char* DaemonName(Daemon d) {
+  switch (d) {
+    case Daemon::kOther: return "other";
+    case Daemon::kSmtpd: return "smtpd";
+    case Daemon::kPostscreen: return "postscreen";
+    case Daemon::kCleanup: return "cleanup";
+    case Daemon::kQmgr: return "qmgr";
+    case Daemon::kPickup: return "pickup";
+    case Daemon::kSmtp: return "smtp";
+    case Daemon::kLmtp: return "lmtp";
+    case Daemon::kLocal: return "local";
+    case Daemon::kVirtual: return "virtual";
+    case Daemon::kPipe: return "pipe";
+    case Daemon::kError: return "error";
+    case Daemon::kDiscard: return "discard";
+    case Daemon::kBounce: return "bounce";
+    case Daemon::kPostsuper: return "postsuper";
+    case Daemon::kMaster: return "master";
+    case Daemon::kAnvil: return "anvil";
+    case Daemon::kScache: return "scache";
+    case Daemon::kTlsproxy: return "tlsproxy";
+    case Daemon::kDnsblog: return "dnsblog";
+    case Daemon::kQmqpd: return "qmqpd";
+    case Daemon::kPostfixScript: return "postfix-script";
+    case Daemon::kSendmail: return "sendmail";
+    case Daemon::kPostdrop: return "postdrop";
+    case Daemon::kVerify: return "verify";
+    case Daemon::kTrivialRewrite: return "trivial-rewrite";
+    case Daemon::kPostlogd: return "postlogd";
+    case Daemon::kDovecot: return "dovecot";
+  }
+  return "?";
+}
+
+Daemon DaemonFromName(std::string_view n) {
+  struct Entry {
+    std::string_view name;
+    Daemon daemon;
+  };
+  static constexpr Entry kTable[] = {
+      {"smtpd", Daemon::kSmtpd},       {"postscreen", Daemon::kPostscreen},
+      {"cleanup", Daemon::kCleanup},   {"qmgr", Daemon::kQmgr},
+      {"nqmgr", Daemon::kQmgr},        {"pickup", Daemon::kPickup},
+      {"smtp", Daemon::kSmtp},         {"lmtp", Daemon::kLmtp},
+      {"local", Daemon::kLocal},       {"virtual", Daemon::kVirtual},
+      {"pipe", Daemon::kPipe},         {"error", Daemon::kError},
+      {"retry", Daemon::kError},       {"discard", Daemon::kDiscard},
+      {"bounce", Daemon::kBounce},     {"postsuper", Daemon::kPostsuper},
+      {"master", Daemon::kMaster},     {"anvil", Daemon::kAnvil},
+      {"scache", Daemon::kScache},     {"tlsproxy", Daemon::kTlsproxy},
+      {"dnsblog", Daemon::kDnsblog},   {"qmqpd", Daemon::kQmqpd},
+      {"postfix-script", Daemon::kPostfixScript}, {"sendmail", Daemon::kSendmail},
+      {"postdrop", Daemon::kPostdrop}, {"verify", Daemon::kVerify},
+      {"trivial-rewrite", Daemon::kTrivialRewrite}, {"postlogd", Daemon::kPostlogd},
+  };
+  for (const Entry& e : kTable)
+    if (e.name == n) return e.daemon;
+  return Daemon::kOther;
+}
+
+Origin ClassifyProgram(const SyslogHeader& h, const ParserOptions& options) {
+  std::string_view p = h.program;
+  size_t slash = p.find('/');
+  std::string_view first = p.substr(0, slash);
+  if (first == "postfix" || StartsWith(first, "postfix-")) {
+    // "postfix-script" alone is Postfix's; "postfix-out/smtp" is an instance.
+    return Origin::kPostfix;
+  }
+  if (!options.syslog_name.empty() && slash != std::string_view::npos &&
+      (first == options.syslog_name || h.service == options.syslog_name))
+    return Origin::kPostfix;
+  if (StartsWith(first, "dovecot")) return Origin::kDovecot;
+  if (h.host.empty()) return Origin::kDovecot;  // Dovecot's own log file has no host field
+  return Origin::kForeign;
+}
+
+namespace {
+
+// Severity prefix of Postfix's msg_* functions; consumes it.
+Severity TakeSeverity(std::string_view* msg) {
+  if (msg->empty()) return Severity::kInfo;
+  switch ((*msg)[0]) {
+    case 'w': if (Consume(msg, "warning: ")) return Severity::kWarning; break;
+    case 'e': if (Consume(msg, "error: ")) return Severity::kError; break;
+    case 'f': if (Consume(msg, "fatal: ")) return Severity::kFatal; break;
+    case 'p': if (Consume(msg, "panic: ")) return Severity::kPanic; break;
+  }
+  return Severity::kInfo;
+}
+
+// smtpd_sasl_glue.c:351 "%s: SASL %.100s authentication failed: %s[, sasl_username=%.100s]"
+bool ParseSaslFailure(std::string_view msg, Event* ev) {
+  size_t i = msg.find(": SASL ");
+  if (i == std::string_view::npos) return false;
+  std::string_view rest = msg.substr(i + 7);
+  std::string_view method = fields::TakeUntil(&rest, ' ');
+  if (!Consume(&rest, "authentication failed")) return false;
+  ev->client = msg.substr(0, i);
+  fields::SplitNamAddr(ev->client, &ev->client_name, &ev->client_addr, &ev->client_port);
+  ev->sasl_method = method;
+  Consume(&rest, ": ");
+  size_t u = rest.rfind(", sasl_username=");
+  if (u != std::string_view::npos) {
+    ev->sasl_username = rest.substr(u + 16);
+    rest = rest.substr(0, u);
+  }
+  ev->reason = rest;
+  ev->kind = EventKind::kSaslFailure;
+  return true;
+}
+
+}  // namespace
+
+bool ParseMailLine(const SyslogHeader& h, Origin origin, Event* ev) {
+  *ev = Event();
+  ev->header = &h;
+  if (origin == Origin::kDovecot) {
+    ev->daemon = Daemon::kDovecot;
+    return internal::ParseDovecot(h, ev);
+  }
+  ev->daemon = DaemonFromName(h.daemon);
+  std::string_view msg = h.message;
+  ev->severity = TakeSeverity(&msg);
+  if (ev->severity != Severity::kInfo) {
+    ev->text = msg;
+    if (ev->severity == Severity::kWarning && (ev->daemon == Daemon::kSmtpd) && ParseSaslFailure(msg, ev))
+      return true;
+    switch (ev->severity) {
+      case Severity::kWarning: ev->kind = EventKind::kWarning; break;
+      case Severity::kError: ev->kind = EventKind::kError; break;
+      case Severity::kFatal: ev->kind = EventKind::kFatal; break;
+      case Severity::kPanic: ev->kind = EventKind::kPanic; break;
+      case Severity::kInfo: break;
+    }
+    return true;
+  }
+  // Old (pre-NOQUEUE) smtpd form: "reject: RCPT from ...".
+  if (internal::ParseRejectLine(msg, ev)) return true;
+
+  // "QUEUEID: " or "NOQUEUE: " prefix.
+  size_t colon = msg.find(": ");
+  if (colon != std::string_view::npos) {
+    std::string_view tok = msg.substr(0, colon);
+    if (tok == "NOQUEUE" || fields::IsQueueId(tok)) {
+      ev->queue_id = tok;
+      msg.remove_prefix(colon + 2);
+    }
+  }
+  bool ok = false;
+  switch (ev->daemon) {
+    case Daemon::kSmtpd:
+    case Daemon::kQmqpd: ok = internal::ParseSmtpd(msg, ev); break;
+    case Daemon::kPostscreen: ok = internal::ParsePostscreen(msg, ev); break;
+    case Daemon::kCleanup: ok = internal::ParseCleanup(msg, ev); break;
+    case Daemon::kPickup: ok = internal::ParsePickup(msg, ev); break;
+    case Daemon::kQmgr: ok = internal::ParseQmgr(msg, ev); break;
+    case Daemon::kBounce: ok = internal::ParseBounce(msg, ev); break;
+    case Daemon::kPostsuper: ok = internal::ParsePostsuper(msg, ev); break;
+    case Daemon::kSmtp:
+    case Daemon::kLmtp:
+    case Daemon::kLocal:
+    case Daemon::kVirtual:
+    case Daemon::kPipe:
+    case Daemon::kError:
+    case Daemon::kDiscard: ok = internal::ParseDelivery(msg, ev); break;
+    default: break;
+  }
+  if (!ok) ok = internal::ParseMisc(msg, ev);
+  if (!ok) ev->kind = EventKind::kUnrecognised;
+  return ok;
+}
+
+}  // namespace maillens

@@ -1,0 +1,68 @@
+// parser.h - from a SyslogHeader to a typed Event: the one entry point.
+//
+// ClassifyProgram() says whose line it is (Postfix, Dovecot, another
+// program). ParseMailLine() then fills an Event; the per-daemon work lives in
+// one file per daemon family, each citing the Postfix format strings it
+// accepts (src/postfix/*_parser.cc, src/dovecot/dovecot_parser.cc):
+//   smtpd_parser.cc       smtpd (and qmqpd client=)
+//   postscreen_parser.cc  postscreen
+//   cleanup_parser.cc     cleanup, pickup
+//   queue_parser.cc       qmgr, bounce, postsuper
+//   delivery_parser.cc    the "to=<...>, relay=..., status=..." line of any agent
+//   misc_parser.cc        master, anvil, scache, postfix-script, and fall-backs
+// No allocation, no regex: each parser is a sequence of prefix tests.
+// Thread safety: stateless; call from any thread.
+#ifndef MAILLENS_POSTFIX_PARSER_H_
+#define MAILLENS_POSTFIX_PARSER_H_
+
+#include <string>
+#include <string_view>
+
+#include "postfix/event.h"
+#include "syslog/header.h"
+
+namespace maillens {
+
+enum class Origin : uint8_t { kPostfix, kDovecot, kForeign };
+
+struct ParserOptions {
+  // Extra syslog names that mean Postfix (pflogsumm's --syslog-name), besides
+  // "postfix" and "postfix-*". Matched against the program's first component
+  // and against the whole service prefix.
+  std::string syslog_name;
+};
+
+// Whose line is it? Postfix: the first component of the program is "postfix",
+// "postfix-*" or the configured syslog name. Dovecot: "dovecot*", or a line
+// without a host (Dovecot's own log file).
+Origin ClassifyProgram(const SyslogHeader& h, const ParserOptions& options);
+
+// Fills *ev from a Postfix or Dovecot line. Returns false (and leaves
+// ev->kind == kUnrecognised) if no parser understood the message.
+// REQUIRES: ClassifyProgram(h) != kForeign. *ev's views point into h's line.
+bool ParseMailLine(const SyslogHeader& h, Origin origin, Event* ev);
+
+// Maps a daemon name ("smtpd", "nqmgr", ...) to its enum.
+Daemon DaemonFromName(std::string_view name);
+
+namespace internal {
+// Per-daemon parsers. `msg` is the message after the queue ID, if the line
+// had one (ev->queue_id is set), else the whole message. Each returns true
+// when it recognised the line.
+bool ParseSmtpd(std::string_view msg, Event* ev);
+bool ParsePostscreen(std::string_view msg, Event* ev);
+bool ParseCleanup(std::string_view msg, Event* ev);
+bool ParsePickup(std::string_view msg, Event* ev);
+bool ParseQmgr(std::string_view msg, Event* ev);
+bool ParseBounce(std::string_view msg, Event* ev);
+bool ParsePostsuper(std::string_view msg, Event* ev);
+bool ParseDelivery(std::string_view msg, Event* ev);
+bool ParseRejectLine(std::string_view msg, Event* ev);  // "ACTION: STAGE from x: text; from=<> ..."
+Action ActionFromWord(std::string_view word);            // "reject" -> kReject; kNone if unknown
+bool ParseMisc(std::string_view msg, Event* ev);
+bool ParseDovecot(const SyslogHeader& h, Event* ev);
+}  // namespace internal
+
+}  // namespace maillens
+
+#endif  // MAILLENS_POSTFIX_PARSER_H_

@@ -1,0 +1,30 @@
+// render.h - the report as text (pflogsumm's layout) or JSON (doc/report-json.md).
+//
+// RenderText() writes pflogsumm 1.1.5's headings, columns and k/m units, so
+// existing readers and scripts keep working. RenderJson() writes the same
+// figures as plain integers (bytes in bytes) plus the line accounting.
+// Thread safety: stateless.
+#ifndef MAILLENS_REPORT_RENDER_H_
+#define MAILLENS_REPORT_RENDER_H_
+
+#include <string>
+
+#include "pipeline/pipeline.h"
+#include "report/summary.h"
+
+namespace maillens {
+
+struct RenderOptions {
+  bool iso_date_time = false;  // --iso-date-time: 2026-11-02, 00:00-01:00
+  std::string title_date;      // with -d: "Postfix log summaries for <date>"
+};
+
+void RenderText(const Summary& s, const RenderOptions& o, std::string* out);
+void RenderJson(const Summary& s, const PipelineStats& stats, const RenderOptions& o, std::string* out);
+
+// pflogsumm's adj_int_units: " %6d%s" with 'k' past 512k and 'm' past 512m.
+void AppendCount(std::string* out, uint64_t v);
+
+}  // namespace maillens
+
+#endif  // MAILLENS_REPORT_RENDER_H_

@@ -1,0 +1,107 @@
+// summary.h - the daily summary's figures, counted with pflogsumm's rules.
+//
+// Summary is an EventSink. It counts what pflogsumm 1.1.5 counts, the way it
+// counts it (research/peers.md, "How it counts"; docs/pflogsumm-differences.md
+// lists where maillens deliberately differs):
+//   received    smtpd "client=" lines + pickup lines
+//   delivered   status=sent lines without "forwarded as" (one per recipient)
+//   forwarded   status=sent lines with "forwarded as"
+//   deferred    messages with at least one status=deferred; deferrals: the lines
+//   bounced     status=bounced lines
+//   rejected / reject_warnings / held / discarded
+//               smtpd/postscreen access-check actions (reject, reject_warning,
+//               hold, discard) and cleanup header/body/END-OF-MESSAGE actions
+//               (reject and milter-reject, warning, hold, discard)
+//   bytes received: size of each message received in the input, once;
+//   bytes delivered: message size per delivered recipient
+//   senders, sending domains: of received messages; recipients and recipient
+//   domains: of delivered lines. Domains are lower-cased (everything with -i).
+// Per-day and per-hour tables count received/delivered/deferred/bounced and
+// rejected (rejected including warnings, holds and discards, as pflogsumm).
+// The day count for hourly averages is the number of distinct dates seen.
+// Thread safety: one thread at a time.
+#ifndef MAILLENS_REPORT_SUMMARY_H_
+#define MAILLENS_REPORT_SUMMARY_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+
+#include "pipeline/pipeline.h"
+
+namespace maillens {
+
+struct SummaryOptions {
+  bool ignore_case = false;  // pflogsumm -i: lower-case whole addresses
+};
+
+struct GrandTotals {
+  uint64_t received = 0, delivered = 0, forwarded = 0, deferred = 0, deferrals = 0, bounced = 0,
+           rejected = 0, reject_warnings = 0, held = 0, discarded = 0;
+  uint64_t bytes_received = 0, bytes_delivered = 0;
+  uint64_t senders = 0, sending_domains = 0, recipients = 0, recipient_domains = 0;
+  int rejected_pct() const;   // int(rejected / (delivered + rejected + discarded) * 100)
+  int discarded_pct() const;
+};
+
+// Columns of the per-day and per-hour tables.
+enum TrafficColumn { kRcvd = 0, kDlvd, kDfrd, kBncd, kRjct, kTrafficColumns };
+using TrafficRow = std::array<uint64_t, kTrafficColumns>;
+
+struct AddressStats {
+  uint64_t count = 0;
+  uint64_t bytes = 0;
+};
+struct DomainStats {
+  uint64_t count = 0, bytes = 0, defers = 0;
+  double delay_sum = 0, delay_max = 0;
+};
+
+class Summary : public EventSink {
+ public:
+  explicit Summary(SummaryOptions options = {}) : options_(options) {}
+
+  void OnEvent(const Event& ev, const Message* m) override;
+  void OnUnparsed(const SyslogHeader* h, Origin origin, std::string_view line) override;
+
+  // Figures; call after the input is processed.
+  GrandTotals totals() const;
+  const std::map<int64_t, TrafficRow>& per_day() const { return per_day_; }  // key: civil day
+  const std::array<TrafficRow, 24>& per_hour() const { return per_hour_; }
+  size_t day_count() const { return days_.size(); }
+  const absl::flat_hash_map<std::string, AddressStats>& senders() const { return senders_; }
+  const absl::flat_hash_map<std::string, AddressStats>& recipients() const { return recipients_; }
+  const absl::flat_hash_map<std::string, AddressStats>& sending_domains() const { return sending_domains_; }
+  const absl::flat_hash_map<std::string, DomainStats>& recipient_domains() const { return recipient_domains_; }
+
+ private:
+  void NoteDay(const SyslogHeader& h);
+  void Bump(const SyslogHeader& h, TrafficColumn c);
+  // Normalises an address as pflogsumm does (domain lower-cased) into scratch_.
+  const std::string& NormaliseAddress(std::string_view addr);
+  void CountSender(const Message& m);
+  void CountDelivery(const Event& ev, const Message* m);
+
+  SummaryOptions options_;
+  GrandTotals t_;
+  std::map<int64_t, TrafficRow> per_day_;
+  std::array<TrafficRow, 24> per_hour_{};
+  absl::flat_hash_set<int64_t> days_;
+  int64_t last_day_ = INT64_MIN;
+  absl::flat_hash_map<std::string, AddressStats> senders_, recipients_, sending_domains_;
+  absl::flat_hash_map<std::string, DomainStats> recipient_domains_;
+  std::string scratch_, scratch_domain_;
+};
+
+// pflogsumm's gimme_domain(): "mach.host.dom[1.2.3.4]" -> "host.dom";
+// "unknown[1.2.3.4]" -> "1.2.3.4". Appends to *out.
+void ClientDomain(std::string_view client, std::string* out);
+
+}  // namespace maillens
+
+#endif  // MAILLENS_REPORT_SUMMARY_H_

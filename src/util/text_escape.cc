@@ -1,0 +1,59 @@
+// text_escape.cc - TerminalSafe, HtmlEscape, CsvCell.
+#include "util/text_escape.h"
+
+#include <cstdio>
+
+namespace maillens {
+
+void AppendTerminalSafe(std::string* out, std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7F) {  // C0 controls (ESC included) and DEL
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out->append(buf);
+    } else {
+      out->push_back(static_cast<char>(c));
+    }
+  }
+}
+
+std::string TerminalSafe(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  AppendTerminalSafe(&out, s);
+  return out;
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out.append("&amp;"); break;
+      case '<': out.append("&lt;"); break;
+      case '>': out.append("&gt;"); break;
+      case '"': out.append("&quot;"); break;
+      case '\'': out.append("&#39;"); break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string CsvCell(std::string_view s) {
+  std::string body;
+  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r'))
+    body.push_back('\'');
+  body.append(s);
+  bool quote = body.find_first_of(",\"\r\n") != std::string::npos;
+  if (!quote) return body;
+  std::string out = "\"";
+  for (char c : body) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+}  // namespace maillens

@@ -1,0 +1,25 @@
+// text_escape.h - neutralising log-derived text for each output medium.
+//
+// Log content is attacker-controlled (HELO names, addresses, SASL user
+// names). Every front end passes such text through the function for its
+// medium: TerminalSafe() for text on a terminal or in a text report (control
+// characters, ESC and DEL shown as \xNN, so no ANSI sequence reaches the
+// terminal), HtmlEscape() for HTML, CsvCell() for CSV (RFC 4180 quoting, and
+// cells starting with = + - @ prefixed with ' against formula injection).
+// JSON has AppendJsonString() in json_writer.h.
+#ifndef MAILLENS_UTIL_TEXT_ESCAPE_H_
+#define MAILLENS_UTIL_TEXT_ESCAPE_H_
+
+#include <string>
+#include <string_view>
+
+namespace maillens {
+
+std::string TerminalSafe(std::string_view s);
+void AppendTerminalSafe(std::string* out, std::string_view s);
+std::string HtmlEscape(std::string_view s);
+std::string CsvCell(std::string_view s);
+
+}  // namespace maillens
+
+#endif  // MAILLENS_UTIL_TEXT_ESCAPE_H_
