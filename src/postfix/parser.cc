@@ -44,28 +44,52 @@ const char* DaemonName(Daemon d) {
 }
 
 Daemon DaemonFromName(std::string_view n) {
-  struct Entry {
-    std::string_view name;
-    Daemon daemon;
-  };
-  static constexpr Entry kTable[] = {
-      {"smtpd", Daemon::kSmtpd},       {"postscreen", Daemon::kPostscreen},
-      {"cleanup", Daemon::kCleanup},   {"qmgr", Daemon::kQmgr},
-      {"nqmgr", Daemon::kQmgr},        {"pickup", Daemon::kPickup},
-      {"smtp", Daemon::kSmtp},         {"lmtp", Daemon::kLmtp},
-      {"local", Daemon::kLocal},       {"virtual", Daemon::kVirtual},
-      {"pipe", Daemon::kPipe},         {"error", Daemon::kError},
-      {"retry", Daemon::kError},       {"discard", Daemon::kDiscard},
-      {"bounce", Daemon::kBounce},     {"postsuper", Daemon::kPostsuper},
-      {"master", Daemon::kMaster},     {"anvil", Daemon::kAnvil},
-      {"scache", Daemon::kScache},     {"tlsproxy", Daemon::kTlsproxy},
-      {"dnsblog", Daemon::kDnsblog},   {"qmqpd", Daemon::kQmqpd},
-      {"postfix-script", Daemon::kPostfixScript}, {"sendmail", Daemon::kSendmail},
-      {"postdrop", Daemon::kPostdrop}, {"verify", Daemon::kVerify},
-      {"trivial-rewrite", Daemon::kTrivialRewrite}, {"postlogd", Daemon::kPostlogd},
-  };
-  for (const Entry& e : kTable)
-    if (e.name == n) return e.daemon;
+  // Switch on the first letter: a handful of comparisons per line at most.
+  if (n.empty()) return Daemon::kOther;
+  switch (n[0]) {
+    case 'a': if (n == "anvil") return Daemon::kAnvil; break;
+    case 'b': if (n == "bounce") return Daemon::kBounce; break;
+    case 'c': if (n == "cleanup") return Daemon::kCleanup; break;
+    case 'd':
+      if (n == "discard") return Daemon::kDiscard;
+      if (n == "dnsblog") return Daemon::kDnsblog;
+      break;
+    case 'e': if (n == "error") return Daemon::kError; break;
+    case 'l':
+      if (n == "local") return Daemon::kLocal;
+      if (n == "lmtp") return Daemon::kLmtp;
+      break;
+    case 'm': if (n == "master") return Daemon::kMaster; break;
+    case 'n': if (n == "nqmgr") return Daemon::kQmgr; break;
+    case 'p':
+      if (n == "pickup") return Daemon::kPickup;
+      if (n == "pipe") return Daemon::kPipe;
+      if (n == "postscreen") return Daemon::kPostscreen;
+      if (n == "postsuper") return Daemon::kPostsuper;
+      if (n == "postfix-script") return Daemon::kPostfixScript;
+      if (n == "postdrop") return Daemon::kPostdrop;
+      if (n == "postlogd") return Daemon::kPostlogd;
+      break;
+    case 'q':
+      if (n == "qmgr") return Daemon::kQmgr;
+      if (n == "qmqpd") return Daemon::kQmqpd;
+      break;
+    case 'r': if (n == "retry") return Daemon::kError; break;
+    case 's':
+      if (n == "smtpd") return Daemon::kSmtpd;
+      if (n == "smtp") return Daemon::kSmtp;
+      if (n == "scache") return Daemon::kScache;
+      if (n == "sendmail") return Daemon::kSendmail;
+      break;
+    case 't':
+      if (n == "tlsproxy") return Daemon::kTlsproxy;
+      if (n == "trivial-rewrite") return Daemon::kTrivialRewrite;
+      break;
+    case 'v':
+      if (n == "virtual") return Daemon::kVirtual;
+      if (n == "verify") return Daemon::kVerify;
+      break;
+  }
   return Daemon::kOther;
 }
 

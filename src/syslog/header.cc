@@ -35,7 +35,6 @@ int64_t DaysFromCivil(int y, int m, int d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-int64_t SyslogHeader::civil_day() const { return DaysFromCivil(year, month, day); }
 
 namespace {
 
@@ -96,6 +95,15 @@ int64_t HeaderParser::LocalEpoch(int year, int month, int day, int hour, int min
     cache_key_ = key;
   }
   return cache_epoch_ + minute * 60 + second;
+}
+
+int64_t HeaderParser::Day(int year, int month, int day) {
+  int32_t key = (year * 13 + month) * 32 + day;
+  if (key != day_key_) {
+    day_key_ = key;
+    day_value_ = DaysFromCivil(year, month, day);
+  }
+  return day_value_;
 }
 
 bool HeaderParser::Parse(std::string_view line, SyslogHeader* h) {
@@ -175,6 +183,7 @@ bool HeaderParser::Parse(std::string_view line, SyslogHeader* h) {
     h->format = TimeFormat::kTraditional;
     h->epoch = LocalEpoch(h->year, month, day, hour, minute, second);
   }
+  h->date = Day(h->year, h->month, h->day);
   h->hour = hour;
   h->minute = minute;
   h->second = second;

@@ -46,8 +46,8 @@ struct SyslogHeader {
   int64_t pid = -1;          // -1 when the tag has none
   std::string_view message;  // after "prog[pid]: "
 
-  // Days since 1970-01-01 of the wall-clock date (for per-day keys).
-  int64_t civil_day() const;
+  int64_t date = 0;  // days since 1970-01-01 of the wall-clock date (per-day keys)
+  int64_t civil_day() const { return date; }
 };
 
 struct YearPolicy {
@@ -65,6 +65,7 @@ class HeaderParser {
  private:
   int YearFor(int month, int day);
   int64_t LocalEpoch(int year, int month, int day, int hour, int minute, int second);
+  int64_t Day(int year, int month, int day);
 
   YearPolicy policy_;
   int cur_year_ = 0;   // year of the stream so far (0 before the first line)
@@ -72,6 +73,9 @@ class HeaderParser {
   // Cache of mktime() for the last local hour seen.
   int64_t cache_key_ = -1;
   int64_t cache_epoch_ = 0;
+  // Cache of DaysFromCivil() for the last date seen.
+  int32_t day_key_ = -1;
+  int64_t day_value_ = 0;
 };
 
 // Days since 1970-01-01 for a proleptic Gregorian date (month 1-12).
