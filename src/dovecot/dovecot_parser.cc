@@ -9,6 +9,8 @@
 //                     "lda(%u): sieve: stored mail into mailbox 'INBOX'"
 // kDovecotAuthFailure carries user and client_addr (rip), kDovecotLogin the
 // same for successes, kDovecotDelivery the user.
+#include <algorithm>
+
 #include "postfix/fields.h"
 #include "postfix/parser.h"
 
@@ -74,14 +76,23 @@ bool ParseDovecot(const SyslogHeader& h, Event* ev) {
   }
   if (base == "auth" || base == "auth-worker" || base == "dovecot-auth") {
     // auth(default): ... or passwd-file(u,ip): unknown user
-    std::string_view inner = m;
-    size_t c = inner.find(": ");
-    std::string_view who = c == std::string_view::npos ? std::string_view() : inner.substr(0, c);
-    std::string_view what = c == std::string_view::npos ? inner : inner.substr(c + 2);
-    if (what.find("unknown user") != std::string_view::npos || what.find("Password mismatch") != std::string_view::npos ||
-        what.find("authentication failure") != std::string_view::npos ||
-        what.find("pam_authenticate() failed") != std::string_view::npos ||
-        what.find("User not known") != std::string_view::npos) {
+    // The "passdb(user,ip): " segment is the last one before the failure
+    // text; 2.3 puts "conn unix:auth-worker (pid=..): auth-worker<55>: " first.
+    static constexpr std::string_view kFailures[] = {"unknown user", "Password mismatch", "authentication failure",
+                                                     "pam_authenticate() failed", "User not known"};
+    size_t fail = std::string_view::npos;
+    for (std::string_view f : kFailures) fail = std::min(fail, m.find(f));
+    std::string_view who, what = m;
+    if (fail != std::string_view::npos && fail >= 2) {
+      size_t end = m.rfind(": ", fail);
+      if (end != std::string_view::npos) {
+        size_t begin = m.rfind(": ", end == 0 ? 0 : end - 1);
+        begin = (begin == std::string_view::npos || begin >= end) ? 0 : begin + 2;
+        who = m.substr(begin, end - begin);
+        what = m.substr(end + 2);
+      }
+    }
+    if (fail != std::string_view::npos) {
       ParenUser(who, ev);
       if (ev->user.empty()) {
         bool found;

@@ -46,6 +46,7 @@ bool LineReader::Next(std::string_view* line) {
         skipping_ = false;
         continue;
       }
+      if (len > 0 && start[len - 1] == '\r') --len;
       if (len > options_.max_line) {
         ++skipped_;
         reporter_->Report(Reporter::Severity::kNotice, source_->name(), static_cast<int64_t>(offset),
@@ -53,14 +54,14 @@ bool LineReader::Next(std::string_view* line) {
                               std::to_string(options_.max_line) + ")");
         continue;
       }
-      if (len > 0 && start[len - 1] == '\r') --len;
       line_offset_ = offset;
       ++lines_;
       *line = std::string_view(start, len);
       return true;
     }
     // No newline in the buffer.
-    if (avail > options_.max_line) {
+    if (avail > options_.max_line + 1) {  // +1: room for a '\r' before the '\n'
+
       // Over-long line: report once, drop what we have, skip to its newline.
       if (!skipping_) {
         ++skipped_;

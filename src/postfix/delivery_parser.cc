@@ -57,8 +57,14 @@ bool ParseDelivery(std::string_view m, Event* ev) {
       ev->kind = EventKind::kConnectFailure;
       return true;
     }
-    if (m.find(" TLS connection ") != std::string_view::npos) {
+    if (m.find("TLS connection ") != std::string_view::npos || StartsWith(m, "SSL_connect error") ||
+        StartsWith(m, "setting up TLS connection")) {
       ev->kind = EventKind::kTls;
+      ev->text = m;
+      return true;
+    }
+    if (StartsWith(m, "discarding EHLO keywords") || StartsWith(m, "enabling PIX workarounds")) {
+      ev->kind = EventKind::kIgnored;
       ev->text = m;
       return true;
     }

@@ -206,3 +206,80 @@ bool ParseMailLine(const SyslogHeader& h, Origin origin, Event* ev) {
 }
 
 }  // namespace maillens
+
+namespace maillens {
+
+const char* EventKindName(EventKind k) {
+  switch (k) {
+    case EventKind::kUnrecognised: return "unrecognised";
+    case EventKind::kConnect: return "connect";
+    case EventKind::kDisconnect: return "disconnect";
+    case EventKind::kClient: return "client";
+    case EventKind::kReject: return "reject";
+    case EventKind::kAbnormalEnd: return "abnormal_end";
+    case EventKind::kSaslFailure: return "sasl_failure";
+    case EventKind::kPostscreenVerdict: return "postscreen_verdict";
+    case EventKind::kTls: return "tls";
+    case EventKind::kMessageId: return "message_id";
+    case EventKind::kCleanupAction: return "cleanup_action";
+    case EventKind::kPickup: return "pickup";
+    case EventKind::kQueueActive: return "queue_active";
+    case EventKind::kExpired: return "expired";
+    case EventKind::kRemoved: return "removed";
+    case EventKind::kDelivery: return "delivery";
+    case EventKind::kNotice: return "notice";
+    case EventKind::kQueueOp: return "queue_op";
+    case EventKind::kWarning: return "warning";
+    case EventKind::kError: return "error";
+    case EventKind::kFatal: return "fatal";
+    case EventKind::kPanic: return "panic";
+    case EventKind::kMaster: return "master";
+    case EventKind::kStatistics: return "statistics";
+    case EventKind::kConnectFailure: return "connect_failure";
+    case EventKind::kDovecotLogin: return "dovecot_login";
+    case EventKind::kDovecotAuthFailure: return "dovecot_auth_failure";
+    case EventKind::kDovecotDelivery: return "dovecot_delivery";
+    case EventKind::kIgnored: return "ignored";
+  }
+  return "?";
+}
+
+const char* ActionName(Action a) {
+  switch (a) {
+    case Action::kNone: return "none";
+    case Action::kReject: return "reject";
+    case Action::kRejectWarning: return "reject_warning";
+    case Action::kMilterReject: return "milter-reject";
+    case Action::kHold: return "hold";
+    case Action::kDiscard: return "discard";
+    case Action::kFilter: return "filter";
+    case Action::kRedirect: return "redirect";
+    case Action::kBcc: return "bcc";
+    case Action::kWarn: return "warning";
+    case Action::kInfo: return "info";
+    case Action::kPrepend: return "prepend";
+    case Action::kReplace: return "replace";
+    case Action::kStrip: return "strip";
+    case Action::kDelay: return "delay";
+    case Action::kPass: return "pass";
+    case Action::kHangup: return "hangup";
+    case Action::kMilterHold: return "milter-hold";
+    case Action::kMilterDiscard: return "milter-discard";
+  }
+  return "?";
+}
+
+const char* DeliveryStatusName(DeliveryStatus s) {
+  switch (s) {
+    case DeliveryStatus::kNone: return "none";
+    case DeliveryStatus::kSent: return "sent";
+    case DeliveryStatus::kDeferred: return "deferred";
+    case DeliveryStatus::kBounced: return "bounced";
+    case DeliveryStatus::kExpired: return "expired";
+    case DeliveryStatus::kSoftBounce: return "softbounce";
+    case DeliveryStatus::kOther: return "other";
+  }
+  return "?";
+}
+
+}  // namespace maillens

@@ -58,9 +58,9 @@ bool ParsePostscreen(std::string_view m, Event* ev) {
   for (std::string_view v : kVerdicts) {
     if (!StartsWith(m, v)) continue;
     ev->kind = EventKind::kPostscreenVerdict;
-    ev->text = v.substr(0, v.size() - 1);
+    ev->text = m.substr(0, v.size() - 1);
     if (ev->text == "DNSBL rank") {
-      ev->text = "DNSBL";
+      ev->text = m.substr(0, 5);  // "DNSBL"
       std::string_view r = m.substr(v.size());
       ev->reason = fields::TakeUntil(&r, ' ');  // the rank
     }

@@ -64,7 +64,7 @@ bool ParseBounce(std::string_view m, Event* ev) {
   for (std::string_view n : kNotices) {
     if (StartsWith(m, n)) {
       ev->kind = EventKind::kNotice;
-      ev->text = n.substr(0, n.size() - 2);
+      ev->text = m.substr(0, n.size() - 2);
       ev->child_queue_id = m.substr(n.size());
       return true;
     }
@@ -84,7 +84,7 @@ bool ParsePostsuper(std::string_view m, Event* ev) {
   }
   if (m == "removed") {
     ev->kind = EventKind::kRemoved;
-    ev->text = "postsuper";
+    ev->text = ev->header ? ev->header->daemon : std::string_view();  // "postsuper"
     return true;
   }
   if (m == "requeued" || m == "placed on hold" || m == "released from hold") {

@@ -57,6 +57,7 @@ bool ParseRejectLine(std::string_view msg, Event* ev) {
   }
   m.remove_prefix(cs + 2);
   size_t tail = m.rfind("; from=<");
+  for (std::string_view k : {"; to=<", "; proto=", "; helo=<"}) if (tail == std::string_view::npos) tail = m.rfind(k);
   std::string_view envelope;
   if (tail != std::string_view::npos) {
     ev->reason = m.substr(0, tail);

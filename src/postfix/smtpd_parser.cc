@@ -32,7 +32,7 @@ bool ParseAbnormal(std::string_view m, Event* ev) {
                                                "improper command pipelining after "};
   for (std::string_view w : kWhat) {
     if (!StartsWith(m, w)) continue;
-    ev->text = w.substr(0, w.size() - 7);  // without " after "
+    ev->text = m.substr(0, w.size() - 7);  // without " after " (a view into the line)
     m.remove_prefix(w.size());
     size_t from = m.find(" from ");
     if (from == std::string_view::npos) return false;
@@ -81,7 +81,10 @@ bool ParseSmtpd(std::string_view m, Event* ev) {
   }
   if (ParseRejectLine(m, ev)) return true;
   if (ParseAbnormal(m, ev)) return true;
-  if (m.find(" TLS connection ") != std::string_view::npos) {
+  // "Anonymous TLS connection established from ...", Postfix 2.x "TLS connection
+  // established from ...", "SSL_accept error from ...".
+  if (m.find("TLS connection ") != std::string_view::npos || StartsWith(m, "SSL_accept error") ||
+      StartsWith(m, "setting up TLS connection")) {
     ev->kind = EventKind::kTls;
     ev->text = m;
     return true;

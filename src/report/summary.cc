@@ -201,8 +201,10 @@ void Summary::OnEvent(const Event& ev, const Message* m) {
         case Action::kWarn:
           if (ev.kind == EventKind::kCleanupAction) counter = &t_.reject_warnings;
           break;
-        case Action::kHold: counter = &t_.held; break;
-        case Action::kDiscard: counter = &t_.discarded; break;
+        case Action::kHold:
+        case Action::kMilterHold: counter = &t_.held; break;
+        case Action::kDiscard:
+        case Action::kMilterDiscard: counter = &t_.discarded; break;
         default: break;
       }
       if (counter == nullptr) return;

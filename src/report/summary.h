@@ -11,7 +11,8 @@
 //   rejected / reject_warnings / held / discarded
 //               smtpd/postscreen access-check actions (reject, reject_warning,
 //               hold, discard) and cleanup header/body/END-OF-MESSAGE actions
-//               (reject and milter-reject, warning, hold, discard)
+//               (reject and milter-reject, warning, hold and milter-hold,
+//               discard and milter-discard)
 //   bytes received: size of each message received in the input, once;
 //   bytes delivered: message size per delivered recipient
 //   senders, sending domains: of received messages; recipients and recipient
