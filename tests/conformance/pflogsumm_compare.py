@@ -61,9 +61,11 @@ def corpus_cases(corpora):
 
 
 def difference_cases():
-    """The minimal logs of docs/pflogsumm-differences.md."""
+    """The project's own recorded real-Postfix run and the minimal logs of docs/pflogsumm-differences.md."""
     d = os.path.join(HERE, '..', 'data', 'differences')
-    return [('diff-' + f[:-4], [os.path.join(d, f)], lambda p=os.path.join(d, f): open(p, 'rb').read())
+    cases = [('e2e-sample', [os.path.join(HERE, '..', 'data', 'e2e-sample', 'maillog')],
+              lambda: open(os.path.join(HERE, '..', 'data', 'e2e-sample', 'maillog'), 'rb').read())]
+    return cases + [('diff-' + f[:-4], [os.path.join(d, f)], lambda p=os.path.join(d, f): open(p, 'rb').read())
             for f in sorted(os.listdir(d)) if f.endswith('.log')]
 
 
