@@ -147,7 +147,7 @@ bool ParseSaslFailure(std::string_view msg, Event* ev) {
 }  // namespace
 
 bool ParseMailLine(const SyslogHeader& h, Origin origin, Event* ev) {
-  *ev = Event();
+  ev->Reset();
   ev->header = &h;
   if (origin == Origin::kDovecot) {
     ev->daemon = Daemon::kDovecot;
@@ -173,7 +173,7 @@ bool ParseMailLine(const SyslogHeader& h, Origin origin, Event* ev) {
   if (internal::ParseRejectLine(msg, ev)) return true;
 
   // "QUEUEID: " or "NOQUEUE: " prefix.
-  size_t colon = msg.find(": ");
+  size_t colon = msg.substr(0, 34).find(": ");  // a queue ID is at most 32 chars
   if (colon != std::string_view::npos) {
     std::string_view tok = msg.substr(0, colon);
     if (tok == "NOQUEUE" || fields::IsQueueId(tok)) {

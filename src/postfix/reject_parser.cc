@@ -38,8 +38,8 @@ Action ActionFromWord(std::string_view w) {
 
 bool ParseRejectLine(std::string_view msg, Event* ev) {
   std::string_view m = msg;
-  size_t colon = m.find(": ");
-  if (colon == std::string_view::npos || colon > 16) return false;
+  size_t colon = m.substr(0, 18).find(": ");  // the longest action word is 14 chars
+  if (colon == std::string_view::npos) return false;
   Action a = ActionFromWord(m.substr(0, colon));
   if (a == Action::kNone) return false;
   m.remove_prefix(colon + 2);
