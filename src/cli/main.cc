@@ -1,5 +1,13 @@
 // main.cc - the `maillens` command: subcommands over libmaillens.
+//
+// Called as `pflogsumm` (a symlink) or as `maillens pflogsumm ARGS`, it takes
+// pflogsumm 1.1.5's command line instead (cli/pflogsumm_command.cc).
 #include <CLI/CLI.hpp>
+
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "cli/input_runner.h"
 #include "cli/report_command.h"
@@ -9,13 +17,28 @@
 #endif
 
 int main(int argc, char** argv) {
+  std::string_view self = argc > 0 ? argv[0] : "maillens";
+  if (size_t sl = self.rfind('/'); sl != std::string_view::npos) self.remove_prefix(sl + 1);
+  if (self == "pflogsumm" || self == "pflogsumm.pl") return maillens::cli::RunPflogsumm(argc - 1, argv + 1);
+  if (argc > 1 && std::strcmp(argv[1], "pflogsumm") == 0) return maillens::cli::RunPflogsumm(argc - 2, argv + 2);
+
+  // `report` takes pflogsumm's long options with "_" as well as "-".
+  std::vector<std::string> args(argv, argv + argc);
+  if (args.size() > 2 && args[1] == "report") {
+    std::vector<std::string> rest(args.begin() + 2, args.end());
+    maillens::cli::DashLongOptions(&rest);
+    std::copy(rest.begin(), rest.end(), args.begin() + 2);
+  }
+  std::vector<char*> ptrs;
+  for (std::string& a : args) ptrs.push_back(a.data());
+
   CLI::App app{"maillens - answers from Postfix and Dovecot logs"};
   app.set_version_flag("--version", MAILLENS_VERSION);
   app.require_subcommand(1);
   int exit_code = maillens::cli::kExitOk;
   maillens::cli::AddReportCommand(&app, &exit_code);
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(ptrs.size()), ptrs.data());
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : maillens::cli::kExitUsage;

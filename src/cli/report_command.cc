@@ -1,6 +1,8 @@
 // report_command.cc - `maillens report [FILES]`: the daily summary.
 #include "cli/report_command.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <memory>
@@ -15,18 +17,6 @@
 namespace maillens::cli {
 
 namespace {
-
-struct ReportArgs {
-  std::vector<std::string> files;
-  std::string format = "text";
-  std::string day;
-  int year = 0;
-  std::string syslog_name;
-  bool ignore_case = false;
-  bool iso_date_time = false;
-  std::string unparsed_file;
-  std::string output;
-};
 
 // Resolves -d into a civil-day range and the title pflogsumm prints.
 bool ResolveDay(const std::string& d, int64_t* first, int64_t* last, std::string* title) {
@@ -55,12 +45,40 @@ bool ResolveDay(const std::string& d, int64_t* first, int64_t* last, std::string
   return true;
 }
 
-int RunReport(const ReportArgs& a) {
+}  // namespace
+
+int RunReport(ReportArgs a, const char* prog) {
+  auto deprecated = [prog](bool given, int64_t* target, const char* old_name, const char* new_name) {
+    if (!given) return;
+    *target = 0;
+    std::fprintf(stderr, "%s: \"%s\" is deprecated, use \"%s=0\" instead\n", prog, old_name, new_name);
+  };
+  deprecated(a.no_bounce_detail, &a.bounce_detail, "no_bounce_detail", "bounce-detail");
+  deprecated(a.no_deferral_detail, &a.deferral_detail, "no_deferral_detail", "deferral-detail");
+  deprecated(a.no_reject_detail, &a.reject_detail, "no_reject_detail", "reject-detail");
+  deprecated(a.no_smtpd_warnings, &a.smtpd_warning_detail, "no_smtpd_warnings", "smtpd-warning-detail");
+  if (a.detail != -2) {
+    for (int64_t* v : {&a.top_domains, &a.top_users, &a.bounce_detail, &a.deferral_detail, &a.smtp_detail,
+                       &a.smtpd_warning_detail, &a.reject_detail})
+      if (*v == -1) *v = a.detail;
+  }
   PipelineOptions po;
   po.parser.syslog_name = a.syslog_name;
   po.year.fixed_year = a.year;
   RenderOptions ro;
   ro.iso_date_time = a.iso_date_time;
+  ro.top_domains = a.top_domains;
+  ro.top_users = a.top_users;
+  ro.deferral_detail = a.deferral_detail;
+  ro.bounce_detail = a.bounce_detail;
+  ro.reject_detail = a.reject_detail;
+  ro.smtp_detail = a.smtp_detail;
+  ro.smtpd_warning_detail = a.smtpd_warning_detail;
+  ro.quiet = a.quiet;
+  ro.problems_first = a.problems_first;
+  ro.smtpd_stats = a.smtpd_stats;
+  ro.message_detail = a.message_detail;
+  ro.zero_fill = a.zero_fill;
   if (!a.day.empty()) {
     if (!ResolveDay(a.day, &po.first_day, &po.last_day, &ro.title_date)) {
       std::fprintf(stderr, "maillens report: -d takes today, yesterday or YYYY-MM-DD\n");
@@ -72,7 +90,21 @@ int RunReport(const ReportArgs& a) {
   po.year.reference_epoch = NewestMtime(inputs);
   StderrReporter reporter;
   Pipeline pipeline(po, &reporter);
-  Summary summary(SummaryOptions{a.ignore_case});
+  SummaryOptions so;
+  so.ignore_case = a.ignore_case;
+  so.uucp_mung = a.uucp_mung;
+  so.verp_mung = a.verp_mung;
+  so.verbose_msg_detail = a.verbose_msg_detail;
+  so.smtpd_stats = a.smtpd_stats;
+  so.message_detail = a.message_detail;
+  so.no_no_msg_size = a.no_no_msg_size;
+  so.rej_add_from = a.rej_add_from;
+  so.no_smtpd_warnings = a.no_smtpd_warnings;
+  so.deferral_detail = a.deferral_detail != 0;
+  so.bounce_detail = a.bounce_detail != 0;
+  so.reject_detail = a.reject_detail != 0;
+  so.smtp_detail = a.smtp_detail != 0;
+  Summary summary(so);
   pipeline.AddSink(&summary);
   FILE* unparsed = nullptr;
   std::unique_ptr<UnparsedWriter> unparsed_sink;
@@ -103,15 +135,37 @@ int RunReport(const ReportArgs& a) {
     }
   }
   std::fwrite(out.data(), 1, out.size(), f);
+  if (a.mailq && a.format == "text") {
+    // pflogsumm --mailq: the queue as `postqueue -p` shows it.
+    std::fputs("\nCurrent Mail Queue\n------------------\n", f);
+    std::fflush(f);
+    if (FILE* q = popen("postqueue -p", "r")) {
+      char buf[8192];
+      size_t n;
+      while ((n = std::fread(buf, 1, sizeof buf, q)) > 0) std::fwrite(buf, 1, n, f);
+      pclose(q);
+    }
+  }
   if (f != stdout) std::fclose(f);
   return rc;
 }
 
-}  // namespace
+
+void DashLongOptions(std::vector<std::string>* args) {
+  for (std::string& s : *args) {
+    if (s == "--") break;
+    if (s.size() > 2 && s[0] == '-' && s[1] == '-' && (std::isalnum(static_cast<unsigned char>(s[2])) || s[2] == '_')) {
+      size_t end = s.find('=');
+      for (size_t i = 2; i < std::min(end, s.size()); ++i)
+        if (s[i] == '_') s[i] = '-';
+    }
+  }
+}
 
 void AddReportCommand(CLI::App* app, int* exit_code) {
   auto args = std::make_shared<ReportArgs>();
   CLI::App* cmd = app->add_subcommand("report", "Daily summary of Postfix logs (pflogsumm's numbers)");
+  cmd->set_help_flag("--help", "Print this help message and exit");
   cmd->add_option("files", args->files, "Log files (rotated sets in any order, any compression); '-' or none: stdin");
   cmd->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("-d,--day", args->day, "Only lines of this day: today, yesterday or YYYY-MM-DD");
@@ -121,7 +175,33 @@ void AddReportCommand(CLI::App* app, int* exit_code) {
   cmd->add_flag("--iso-date-time", args->iso_date_time, "ISO 8601 dates and times in tables");
   cmd->add_option("--unparsed", args->unparsed_file, "Write lines no parser understood to FILE");
   cmd->add_option("-o,--output", args->output, "Write the report to FILE instead of stdout");
-  cmd->callback([args, exit_code]() { *exit_code = RunReport(*args); });
+  // pflogsumm's options (its spellings; "_" works for "-" in long names).
+  cmd->add_flag("-e", args->message_detail, "Message detail: every message's sender and recipients");
+  cmd->add_flag("-q", args->quiet, "Leave out sections with nothing to show");
+  cmd->add_option("-h", args->top_domains, "Top N in the host/domain summaries (0: none)");
+  cmd->add_option("-u", args->top_users, "Top N in the sender/recipient summaries (0: none)");
+  cmd->add_option("--detail", args->detail, "Default for every top-N limit not given");
+  cmd->add_option("--bounce-detail", args->bounce_detail, "Top N bounce reasons (0: none)");
+  cmd->add_option("--deferral-detail", args->deferral_detail, "Top N deferral reasons (0: none)");
+  cmd->add_option("--reject-detail", args->reject_detail, "Top N reject/warning/hold/discard details (0: none)");
+  cmd->add_option("--smtp-detail", args->smtp_detail, "Top N smtp delivery failures (0: none)");
+  cmd->add_option("--smtpd-warning-detail", args->smtpd_warning_detail, "Top N warnings (0: none)");
+  cmd->add_flag("--smtpd-stats", args->smtpd_stats, "smtpd connection statistics");
+  cmd->add_flag("--mailq", args->mailq, "Append the current mail queue (postqueue -p)");
+  cmd->add_flag("-m,--uucp-mung", args->uucp_mung, "Rewrite UUCP-style bang-paths");
+  cmd->add_flag("--no-no-msg-size", args->no_no_msg_size, "Leave out 'Messages with no size data'");
+  cmd->add_flag("--problems-first", args->problems_first, "Problem sections before the traffic tables");
+  cmd->add_flag("--rej-add-from", args->rej_add_from, "Add the sender to reject detail rows");
+  cmd->add_flag("--verbose-msg-detail", args->verbose_msg_detail, "Full reasons, not trimmed");
+  cmd->add_option("--verp-mung", args->verp_mung, "Merge VERP sender addresses (=2: more aggressively)")
+      ->expected(0, 1)
+      ->default_str("1");
+  cmd->add_flag("--zero-fill", args->zero_fill, "A per-day row for every day seen");
+  cmd->add_flag("--no-bounce-detail", args->no_bounce_detail, "Deprecated: --bounce-detail=0");
+  cmd->add_flag("--no-deferral-detail", args->no_deferral_detail, "Deprecated: --deferral-detail=0");
+  cmd->add_flag("--no-reject-detail", args->no_reject_detail, "Deprecated: --reject-detail=0");
+  cmd->add_flag("--no-smtpd-warnings", args->no_smtpd_warnings, "Deprecated: --smtpd-warning-detail=0");
+  cmd->callback([args, exit_code]() { *exit_code = RunReport(*args, "maillens report"); });
 }
 
 }  // namespace maillens::cli

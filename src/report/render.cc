@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <vector>
 
+#include "report/pflogsumm_rules.h"
 #include "util/json_writer.h"
+#include "util/text_escape.h"
 
 namespace maillens {
 
@@ -56,6 +58,339 @@ std::string IsoDate(int64_t day) {
 
 void AppendCount(std::string* out, uint64_t v) { AppendScaled(out, static_cast<double>(v)); }
 
+namespace {
+
+void AppendSafe(std::string* out, std::string_view s) { AppendTerminalSafe(out, s); }
+
+// adj_time_units: "%5.1f %s" with 'm' past 60 s and 'h' past 3600 s.
+void AppendTime(std::string* out, double v) {
+  char unit = 's';
+  if (v > 3600) {
+    v /= 3600;
+    unit = 'h';
+  } else if (v > 60) {
+    v /= 60;
+    unit = 'm';
+  }
+  fmt::format_to(std::back_inserter(*out), "{:5.1f} {}", v, unit);
+}
+
+// get_smh: "%2d:%02d:%02d" of (possibly fractional) seconds.
+void AppendHms(std::string* out, double secs) {
+  int64_t hr = static_cast<int64_t>(secs / 3600);
+  secs -= static_cast<double>(hr) * 3600;
+  int64_t min = static_cast<int64_t>(secs / 60);
+  secs -= static_cast<double>(min) * 60;
+  fmt::format_to(std::back_inserter(*out), "{:2d}:{:02d}:{:02d}", hr, min, static_cast<int64_t>(secs));
+}
+
+void AppendDay(std::string* out, int64_t day, bool iso) {
+  int y, m, d;
+  CivilFromDays(day, &y, &m, &d);
+  if (iso) {
+    fmt::format_to(std::back_inserter(*out), "    {:04d}-{:02d}-{:02d} ", y, m, d);
+  } else {
+    fmt::format_to(std::back_inserter(*out), "    {} {:2d} {}", kMonthNames[m - 1], d, y);
+  }
+}
+
+void AppendHour(std::string* out, int hour, bool iso) {
+  if (iso) {
+    fmt::format_to(std::back_inserter(*out), "    {:02d}:00-{:02d}:00", hour, hour + 1);
+  } else {
+    fmt::format_to(std::back_inserter(*out), "    {:02d}00-{:02d}00  ", hour, hour + 1);
+  }
+}
+
+// "\nTITLE\n-----\n", or "\nTITLE: none\n" (nothing with -q) when empty.
+bool SectionTitle(std::string* out, std::string_view title, bool empty, bool quiet) {
+  if (empty) {
+    if (!quiet) out->append("\n").append(title).append(": none\n");
+    return false;
+  }
+  out->append("\n").append(title).append("\n").append(title.size(), '-').append("\n");
+  return true;
+}
+
+// Rows of a count map: count descending, then key ascending.
+std::vector<std::pair<std::string_view, uint64_t>> ByCount(const Counts& m) {
+  std::vector<std::pair<std::string_view, uint64_t>> v;
+  v.reserve(m.size());
+  for (const auto& [k, n] : m) v.emplace_back(k, n);
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  return v;
+}
+
+template <typename Map>
+std::vector<std::string_view> SortedKeys(const Map& m) {
+  std::vector<std::string_view> v;
+  v.reserve(m.size());
+  for (const auto& kv : m) v.push_back(kv.first);
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+uint64_t Total(const Counts& m) {
+  uint64_t t = 0;
+  for (const auto& kv : m) t += kv.second;
+  return t;
+}
+
+// really_print_hash_by_cnt_vals
+void CountRows(std::string* out, const Counts& m, int64_t limit, std::string_view indent) {
+  int64_t n = limit;
+  for (const auto& [k, v] : ByCount(m)) {
+    out->append(indent);
+    AppendCount(out, v);
+    out->append("  ");
+    AppendSafe(out, k);
+    out->append("\n");
+    if (--n == 0) break;
+  }
+}
+
+void LeafHeading(std::string* out, const Counts& leaves, int64_t limit) {
+  if (limit > 0) fmt::format_to(std::back_inserter(*out), " (top {})", limit);
+  fmt::format_to(std::back_inserter(*out), " (total: {})\n", Total(leaves));
+}
+
+// print_nested_hash / walk_nested_hash for two and three levels.
+void Nested2(std::string* out, std::string_view title, const Counts2& m, int64_t limit, bool quiet) {
+  if (!SectionTitle(out, title, m.empty(), quiet)) return;
+  for (std::string_view k : SortedKeys(m)) {
+    const Counts& leaves = m.find(absl::string_view(k.data(), k.size()))->second;
+    out->append("  ");
+    AppendSafe(out, k);
+    LeafHeading(out, leaves, limit);
+    CountRows(out, leaves, limit, "    ");
+  }
+}
+
+void Nested3(std::string* out, std::string_view title, const Counts3& m, int64_t limit, bool quiet) {
+  if (!SectionTitle(out, title, m.empty(), quiet)) return;
+  for (std::string_view k : SortedKeys(m)) {
+    const Counts2& mid = m.find(absl::string_view(k.data(), k.size()))->second;
+    out->append("  ");
+    AppendSafe(out, k);
+    out->append("\n");
+    for (std::string_view k2 : SortedKeys(mid)) {
+      const Counts& leaves = mid.find(absl::string_view(k2.data(), k2.size()))->second;
+      out->append("    ");
+      AppendSafe(out, k2);
+      LeafHeading(out, leaves, limit);
+      CountRows(out, leaves, limit, "      ");
+    }
+  }
+}
+
+void ProblemSections(std::string* out, const Summary& s, const RenderOptions& o) {
+  const maillens::Problems& p = s.problems();
+  if (o.deferral_detail != 0) Nested2(out, "message deferral detail", p.deferred, o.deferral_detail, o.quiet);
+  if (o.bounce_detail != 0) Nested2(out, "message bounce detail (by relay)", p.bounced, o.bounce_detail, o.quiet);
+  if (o.reject_detail != 0) {
+    Nested3(out, "message reject detail", p.rejects, o.reject_detail, o.quiet);
+    Nested3(out, "message reject warning detail", p.reject_warnings, o.reject_detail, o.quiet);
+    Nested3(out, "message hold detail", p.holds, o.reject_detail, o.quiet);
+    Nested3(out, "message discard detail", p.discards, o.reject_detail, o.quiet);
+  }
+  if (o.smtp_detail != 0) Nested2(out, "smtp delivery failures", p.smtp_failures, o.smtp_detail, o.quiet);
+  if (o.smtpd_warning_detail != 0) Nested2(out, "Warnings", p.warnings, o.smtpd_warning_detail, o.quiet);
+  Nested2(out, "Fatal Errors", p.fatals, 0, o.quiet);
+  Nested2(out, "Panics", p.panics, 0, o.quiet);
+  if (SectionTitle(out, "Master daemon messages", p.master.empty(), o.quiet)) CountRows(out, p.master, 0, " ");
+}
+
+std::string TopTitle(std::string_view title, int64_t n) {
+  return n > 0 ? fmt::format("{} (top {})", title, n) : std::string(title) + " ";
+}
+
+void RecipientDomains(std::string* out, const Summary& s, int64_t n) {
+  if (n == 0) return;
+  Title(out, TopTitle("Host/Domain Summary: Message Delivery", n));
+  out->append(" sent cnt  bytes   defers   avg dly max dly host/domain\n"
+              " -------- -------  -------  ------- ------- -----------\n");
+  std::vector<std::pair<std::string_view, const DomainStats*>> v;
+  for (const auto& [k, d] : s.recipient_domains()) v.emplace_back(k, &d);
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    if (a.second->count != b.second->count) return a.second->count > b.second->count;
+    if (a.second->bytes != b.second->bytes) return a.second->bytes > b.second->bytes;
+    return a.first < b.first;
+  });
+  for (const auto& [k, d] : v) {
+    out->push_back(' ');
+    AppendCount(out, d->count);
+    out->append("  ");
+    AppendCount(out, d->bytes);
+    out->append("  ");
+    AppendCount(out, d->defers);
+    out->append("  ");
+    AppendTime(out, d->count ? d->delay_sum / static_cast<double>(d->count) : 0);
+    out->append("  ");
+    AppendTime(out, d->delay_max);
+    out->append("  ");
+    AppendSafe(out, k);
+    out->append("\n");
+    if (--n == 0) break;
+  }
+}
+
+void SendingDomains(std::string* out, const Summary& s, int64_t n) {
+  if (n == 0) return;
+  Title(out, TopTitle("Host/Domain Summary: Messages Received", n));
+  out->append(" msg cnt   bytes   host/domain\n"
+              " -------- -------  -----------\n");
+  std::vector<std::pair<std::string_view, const AddressStats*>> v;
+  for (const auto& [k, d] : s.sending_domains()) v.emplace_back(k, &d);
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    if (a.second->count != b.second->count) return a.second->count > b.second->count;
+    if (a.second->bytes != b.second->bytes) return a.second->bytes > b.second->bytes;
+    return a.first < b.first;
+  });
+  for (const auto& [k, d] : v) {
+    out->push_back(' ');
+    AppendCount(out, d->count);
+    out->append("  ");
+    AppendCount(out, d->bytes);
+    out->append("  ");
+    AppendSafe(out, k);
+    out->append("\n");
+    if (--n == 0) break;
+  }
+}
+
+void SmtpdSections(std::string* out, const Summary& s, const RenderOptions& o) {
+  const SmtpdStats& st = s.smtpd();
+  const size_t days = s.day_count();
+  if (days > 1) {
+    Title(out, "Per-Day SMTPD Connection Summary");
+    out->append("    date        connections    time conn.    avg./conn.   max. time\n"
+                "    --------------------------------------------------------------------\n");
+    for (const auto& [day, c] : st.per_day) {
+      AppendDay(out, day, o.iso_date_time);
+      out->append("   ");
+      AppendCount(out, c.count);
+      out->append("       ");
+      AppendHms(out, static_cast<double>(c.seconds));
+      fmt::format_to(std::back_inserter(*out), "      {:6d}s      {:6d}s\n",
+                     static_cast<int64_t>(static_cast<double>(c.seconds) / static_cast<double>(c.count) + .5), c.max);
+    }
+  }
+  if (days > 1) {
+    Title(out, "Per-Hour SMTPD Connection Daily Average");
+    out->append("    hour        connections    time conn.\n"
+                "    -------------------------------------\n");
+  } else {
+    Title(out, "Per-Hour SMTPD Connection Summary");
+    out->append("    hour        connections    time conn.    avg./conn.   max. time\n"
+                "    --------------------------------------------------------------------\n");
+  }
+  for (int hour = 0; hour < 24; ++hour) {
+    const ConnStats& c = st.per_hour[hour];
+    if (c.count == 0) continue;
+    int64_t avg = static_cast<int64_t>(static_cast<double>(c.seconds) / static_cast<double>(c.count) + .5);
+    double count = static_cast<double>(c.count), secs = static_cast<double>(c.seconds);
+    if (days > 1) {
+      count = count / static_cast<double>(days) + .5;
+      secs = secs / static_cast<double>(days) + .5;
+    }
+    AppendHour(out, hour, o.iso_date_time);
+    out->append("   ");
+    AppendScaled(out, count);
+    out->append("       ");
+    AppendHms(out, secs);
+    if (days < 2) fmt::format_to(std::back_inserter(*out), "      {:6d}s      {:6d}s", avg, c.max);
+    out->append("\n");
+  }
+  if (o.top_domains != 0) {
+    int64_t n = o.top_domains;
+    Title(out, TopTitle("Host/Domain Summary: SMTPD Connections", n));
+    out->append(" connections  time conn.  avg./conn.  max. time  host/domain\n"
+                " -----------  ----------  ----------  ---------  -----------\n");
+    std::vector<std::pair<std::string_view, const ConnStats*>> v;
+    for (const auto& [k, c] : st.per_domain) v.emplace_back(k, &c);
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+      if (a.second->count != b.second->count) return a.second->count > b.second->count;
+      if (a.second->seconds != b.second->seconds) return a.second->seconds > b.second->seconds;
+      return a.first < b.first;
+    });
+    for (const auto& [k, c] : v) {
+      out->append("  ");
+      AppendCount(out, c->count);
+      out->append("      ");
+      AppendHms(out, static_cast<double>(c->seconds));
+      fmt::format_to(std::back_inserter(*out), "     {:6d}s    {:6d}s   ",
+                     static_cast<int64_t>(static_cast<double>(c->seconds) / static_cast<double>(c->count) + .5), c->max);
+      AppendSafe(out, k);
+      out->append("\n");
+      if (--n == 0) break;
+    }
+  }
+}
+
+void UserData(std::string* out, const absl::flat_hash_map<std::string, AddressStats>& m, std::string_view title,
+              bool by_size, int64_t n, bool quiet) {
+  if (n == 0) return;
+  std::string t = n > 0 ? fmt::format("top {} {}", n, title) : std::string(title);
+  if (!SectionTitle(out, t, m.empty(), quiet)) return;
+  std::vector<std::pair<std::string_view, uint64_t>> v;
+  v.reserve(m.size());
+  for (const auto& [k, a] : m) v.emplace_back(k, by_size ? a.bytes : a.count);
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  for (const auto& [k, val] : v) {
+    out->push_back(' ');
+    AppendCount(out, val);
+    out->append("  ");
+    AppendSafe(out, k);
+    out->append("\n");
+    if (--n == 0) break;
+  }
+}
+
+void NoSizeData(std::string* out, const Summary& s) {
+  // print_hash_by_key(..., quiet = 1): only when there is something.
+  if (s.no_size().empty()) return;
+  SectionTitle(out, "Messages with no size data", false, true);
+  for (std::string_view qid : SortedKeys(s.no_size())) {
+    out->push_back(' ');
+    AppendSafe(out, qid);
+    out->append("  ");
+    AppendSafe(out, s.no_size().find(absl::string_view(qid.data(), qid.size()))->second);
+    out->append("\n");
+  }
+}
+
+void MessageDetail(std::string* out, const Summary& s, bool quiet) {
+  const auto& d = s.message_detail();
+  if (!SectionTitle(out, "Message detail", d.empty(), quiet)) return;
+  std::vector<std::pair<std::string_view, const std::vector<std::string>*>> v;
+  v.reserve(d.size());
+  for (const auto& [qid, lines] : d) v.emplace_back(qid, &lines);
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    std::string_view fa = a.second->empty() ? std::string_view() : std::string_view(a.second->front());
+    std::string_view fb = b.second->empty() ? std::string_view() : std::string_view(b.second->front());
+    return pfl::CompareDomainThenUser(fa, a.first, fb, b.first) < 0;
+  });
+  for (const auto& [qid, lines] : v) {
+    out->push_back(' ');
+    AppendSafe(out, qid);
+    out->append("  ");
+    if (!lines->empty()) AppendSafe(out, lines->front());
+    out->append("\n");
+    for (size_t i = 1; i < lines->size(); ++i) {
+      out->append("   ");
+      AppendSafe(out, (*lines)[i]);
+      out->append("\n");
+    }
+    out->append("\n");
+  }
+}
+
+}  // namespace
+
 void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
   GrandTotals t = s.totals();
   if (!o.title_date.empty()) out->append("Postfix log summaries for ").append(o.title_date).append("\n");
@@ -90,20 +425,35 @@ void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
   line(t.sending_domains, "sending hosts/domains");
   line(t.recipients, "recipients");
   line(t.recipient_domains, "recipient hosts/domains");
+  if (o.smtpd_stats) {
+    const SmtpdStats& st = s.smtpd();
+    out->append("\nsmtpd\n\n");
+    out->append("  ");
+    AppendCount(out, st.connections);
+    out->append("  connections\n  ");
+    AppendCount(out, st.per_domain.size());
+    out->append("  hosts/domains\n");
+    fmt::format_to(std::back_inserter(*out), "  {:6d}   avg. connect time (seconds)\n",
+                   st.connections > 0 ? static_cast<int64_t>(static_cast<double>(st.seconds) /
+                                                                 static_cast<double>(st.connections) + .5)
+                                      : 0);
+    out->push_back(' ');
+    AppendHms(out, static_cast<double>(st.seconds));
+    out->append("  total connect time\n");
+  }
   out->append("\n");
+
+  if (o.problems_first) ProblemSections(out, s, o);
 
   const size_t days = s.day_count();
   if (days > 1) {
     Title(out, "Per-Day Traffic Summary");
     out->append("    date          ").append(kTrafficHeading);
-    for (const auto& [day, row] : s.per_day()) {
-      if (o.iso_date_time) {
-        out->append("    ").append(IsoDate(day)).append(" ");
-      } else {
-        int y, m, d;
-        CivilFromDays(day, &y, &m, &d);
-        fmt::format_to(std::back_inserter(*out), "    {} {:2d} {}", kMonthNames[m - 1], d, y);
-      }
+    std::map<int64_t, TrafficRow> rows = s.per_day();
+    if (o.zero_fill)
+      for (int64_t day : s.all_days()) rows.try_emplace(day);
+    for (const auto& [day, row] : rows) {
+      AppendDay(out, day, o.iso_date_time);
       for (uint64_t v : row) {
         out->append("    ");
         AppendCount(out, v);
@@ -114,11 +464,7 @@ void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
   Title(out, days > 1 ? "Per-Hour Traffic Daily Average" : "Per-Hour Traffic Summary");
   out->append("    time          ").append(kTrafficHeading);
   for (int hour = 0; hour < 24; ++hour) {
-    if (o.iso_date_time) {
-      fmt::format_to(std::back_inserter(*out), "    {:02d}:00-{:02d}:00", hour, hour + 1);
-    } else {
-      fmt::format_to(std::back_inserter(*out), "    {:02d}00-{:02d}00  ", hour, hour + 1);
-    }
+    AppendHour(out, hour, o.iso_date_time);
     for (uint64_t v : s.per_hour()[hour]) {
       double value = days ? static_cast<double>(v) / static_cast<double>(days) + 0.5 : static_cast<double>(v);
       out->append("    ");
@@ -126,6 +472,18 @@ void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
     }
     out->append("\n");
   }
+
+  RecipientDomains(out, s, o.top_domains);
+  SendingDomains(out, s, o.top_domains);
+  if (o.smtpd_stats) SmtpdSections(out, s, o);
+
+  UserData(out, s.senders(), "Senders by message count", false, o.top_users, o.quiet);
+  UserData(out, s.recipients(), "Recipients by message count", false, o.top_users, o.quiet);
+  UserData(out, s.senders(), "Senders by message size", true, o.top_users, o.quiet);
+  UserData(out, s.recipients(), "Recipients by message size", true, o.top_users, o.quiet);
+  NoSizeData(out, s);
+  if (!o.problems_first) ProblemSections(out, s, o);
+  if (o.message_detail) MessageDetail(out, s, o.quiet);
 }
 
 void RenderJson(const Summary& s, const PipelineStats& stats, const RenderOptions& o, std::string* out) {

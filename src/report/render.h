@@ -14,9 +14,19 @@
 
 namespace maillens {
 
+// Listing limits follow pflogsumm: -1 all, 0 none (section left out), N the top N.
 struct RenderOptions {
   bool iso_date_time = false;  // --iso-date-time: 2026-11-02, 00:00-01:00
   std::string title_date;      // with -d: "Postfix log summaries for <date>"
+  int64_t top_domains = -1;    // -h
+  int64_t top_users = -1;      // -u
+  int64_t deferral_detail = -1, bounce_detail = -1, reject_detail = -1, smtp_detail = -1,
+          smtpd_warning_detail = -1;
+  bool quiet = false;           // -q: leave out empty sections
+  bool problems_first = false;  // --problems-first
+  bool smtpd_stats = false;     // --smtpd-stats
+  bool message_detail = false;  // -e
+  bool zero_fill = false;       // --zero-fill: a per-day row for every day seen
 };
 
 void RenderText(const Summary& s, const RenderOptions& o, std::string* out);

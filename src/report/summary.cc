@@ -1,7 +1,10 @@
 // summary.cc - Summary: pflogsumm's counting rules over typed events.
 #include "report/summary.h"
 
+#include <charconv>
+
 #include "postfix/fields.h"
+#include "report/pflogsumm_rules.h"
 
 namespace maillens {
 
@@ -89,21 +92,67 @@ void Summary::Bump(const SyslogHeader& h, TrafficColumn c) {
   ++per_hour_[h.hour][c];
 }
 
-const std::string& Summary::NormaliseAddress(std::string_view addr) {
+const std::string& Summary::NormaliseAddress(std::string_view addr, bool verp) {
   scratch_.clear();
+  if (options_.uucp_mung && addr.find('!') != std::string_view::npos) {
+    key2_.assign(addr);
+    pfl::UucpMung(&key2_);
+    addr = key2_;
+  }
   if (options_.ignore_case) {
     AppendLower(&scratch_, addr);
-    return scratch_;
-  }
-  size_t at = addr.find('@');
-  if (at == std::string_view::npos || at + 1 == addr.size()) {
-    scratch_.append(addr);
   } else {
-    scratch_.append(addr.substr(0, at));
-    AppendLower(&scratch_, addr.substr(at));
+    size_t at = addr.find('@');
+    if (at == std::string_view::npos || at + 1 == addr.size()) {
+      scratch_.append(addr);
+    } else {
+      scratch_.append(addr.substr(0, at));
+      AppendLower(&scratch_, addr.substr(at));
+    }
   }
+  if (verp && options_.verp_mung > 0 && scratch_ != "from=<>") pfl::VerpMung(options_.verp_mung, &scratch_);
   return scratch_;
 }
+
+namespace {
+
+uint64_t& CountOf(Counts* m, std::string_view key) {
+  auto it = m->find(absl::string_view(key.data(), key.size()));
+  if (it != m->end()) return it->second;
+  return m->emplace(std::string(key), 0).first->second;
+}
+
+template <typename Map>
+typename Map::mapped_type& Child(Map* m, std::string_view key) {
+  auto it = m->find(absl::string_view(key.data(), key.size()));
+  if (it != m->end()) return it->second;
+  return (*m)[std::string(key)];
+}
+
+bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool IsDigitChar(char c) { return c >= '0' && c <= '9'; }
+
+// Seconds of wall-clock time (pflogsumm's Delta_DHMS works on the written time).
+int64_t WallSeconds(const SyslogHeader& h) {
+  return h.civil_day() * 86400 + h.hour * 3600 + h.minute * 60 + h.second;
+}
+
+// "ddd PHRASE;" anywhere in s (pflogsumm's /^.*?\d{3} (PHRASE);.*$/).
+bool HasCodedPhrase(std::string_view s, std::string_view phrase_semicolon) {
+  for (size_t p = s.find(phrase_semicolon); p != std::string_view::npos; p = s.find(phrase_semicolon, p + 1)) {
+    if (p >= 4 && s[p - 1] == ' ' && IsDigitChar(s[p - 2]) && IsDigitChar(s[p - 3]) && IsDigitChar(s[p - 4]))
+      return true;
+  }
+  return false;
+}
+
+double ExactDelay(std::string_view s) {
+  double v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+}  // namespace
 
 template <typename Map>
 static typename Map::mapped_type& Slot(Map* map, const std::string& key) {
@@ -113,7 +162,8 @@ static typename Map::mapped_type& Slot(Map* map, const std::string& key) {
 }
 
 void Summary::CountSender(const Message& m) {
-  const std::string& addr = NormaliseAddress(m.from.empty() ? std::string_view("from=<>") : std::string_view(m.from));
+  const std::string& addr =
+      NormaliseAddress(m.from.empty() ? std::string_view("from=<>") : std::string_view(m.from), true);
   uint64_t size = m.size > 0 ? static_cast<uint64_t>(m.size) : 0;
   AddressStats& u = Slot(&senders_, addr);
   ++u.count;
@@ -150,43 +200,327 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
       Bump(h, kDlvd);
       uint64_t size = (m && m->size > 0) ? static_cast<uint64_t>(m->size) : 0;
       t_.bytes_delivered += size;
+      double delay = ExactDelay(ev.delay);
       DomainStats& d = Slot(&recipient_domains_, scratch_domain_);
       ++d.count;
       d.bytes += size;
-      d.delay_sum += ev.delay_s;
-      if (ev.delay_s > d.delay_max) d.delay_max = ev.delay_s;
+      d.delay_sum += delay;
+      if (delay > d.delay_max) d.delay_max = delay;
       AddressStats& u = Slot(&recipients_, addr);
       ++u.count;
       u.bytes += size;
+      if (size == 0 && !options_.no_no_msg_size) Child(&no_size_, ev.queue_id) = addr;
+      if (options_.message_detail) {
+        std::vector<std::string>& lines = Child(&detail_, ev.queue_id);
+        if (size == 0) lines.emplace_back("(sender not in log)");
+        lines.push_back(addr);
+      }
       return;
     }
     case DeliveryStatus::kDeferred: {
       ++t_.deferrals;
       Bump(h, kDfrd);
       if (m == nullptr || m->deferred == 1) ++t_.deferred;
+      double delay = ExactDelay(ev.delay);
       DomainStats& d = Slot(&recipient_domains_, scratch_domain_);
       ++d.defers;
-      if (ev.delay_s > d.delay_max) d.delay_max = ev.delay_s;
+      if (delay > d.delay_max) d.delay_max = delay;
+      if (options_.deferral_detail) {
+        // /, status=deferred \(([^\)]+)/
+        std::string_view msg = h.message, reason;
+        size_t p = msg.find(", status=deferred (");
+        if (p != std::string_view::npos) {
+          size_t b = p + 19, e = msg.find(')', b);
+          if (e == std::string_view::npos) e = msg.size();
+          if (e > b) reason = msg.substr(b, e - b);
+        }
+        key1_.clear();
+        if (options_.verbose_msg_detail) {
+          key1_.append(reason);
+        } else {
+          pfl::SaidStringTrimmer(reason, 65, &key1_);
+          if (key1_.size() >= 4 && IsDigitChar(key1_[0]) && IsDigitChar(key1_[1]) && IsDigitChar(key1_[2]) &&
+              key1_[3] == ' ')
+            key1_.erase(0, 4);
+          if (StartsWith(key1_, "connect to ")) key1_.erase(0, 11);
+        }
+        ++CountOf(&Child(&problems_.deferred, pfl::Command(h.program)), key1_);
+      }
       return;
     }
     case DeliveryStatus::kBounced:
       ++t_.bounced;
       Bump(h, kBncd);
+      if (options_.bounce_detail) {
+        // /, status=bounced \((.+)\)/
+        std::string_view msg = h.message, reason;
+        size_t p = msg.find(", status=bounced (");
+        if (p != std::string_view::npos) {
+          size_t b = p + 18, e = msg.rfind(')');
+          if (e != std::string_view::npos && e > b) reason = msg.substr(b, e - b);
+        }
+        key1_.clear();
+        if (options_.verbose_msg_detail) {
+          key1_.append(reason);
+        } else {
+          pfl::SaidStringTrimmer(reason, 66, &key1_);
+          if (key1_.size() >= 4 && IsDigitChar(key1_[0]) && IsDigitChar(key1_[1]) && IsDigitChar(key1_[2]) &&
+              key1_[3] == ' ')
+            key1_.erase(0, 4);
+        }
+        key2_.clear();
+        if (options_.ignore_case) {
+          AppendLower(&key2_, ev.relay);
+        } else {
+          key2_.append(ev.relay);
+        }
+        ++CountOf(&Child(&problems_.bounced, key2_), key1_);
+      }
       return;
     default:
       return;
   }
 }
 
+void Summary::CountDiagnostic(const SyslogHeader& h) {
+  std::string_view msg = h.message;
+  if (msg.empty()) return;
+  std::string_view cmd = pfl::Command(h.program);
+  Counts2* target = nullptr;
+  std::string_view word;
+  switch (msg[0]) {
+    case 'w':
+      if (StartsWith(msg, "warning: ")) {
+        if (cmd == "smtpd" && options_.no_smtpd_warnings) return;
+        target = &problems_.warnings, word = "warning: ";
+      }
+      break;
+    case 'f':
+      if (StartsWith(msg, "fatal: ")) target = &problems_.fatals, word = "fatal: ";
+      break;
+    case 'p':
+      if (StartsWith(msg, "panic: ")) target = &problems_.panics, word = "panic: ";
+      break;
+    default: break;
+  }
+  if (target != nullptr) {
+    // s/^.*warning: // (greedy: after the last one); string_trimmer(66)
+    std::string_view text = msg.substr(msg.rfind(word) + word.size());
+    key1_.clear();
+    if (options_.verbose_msg_detail) {
+      key1_.append(text);
+    } else {
+      pfl::StringTrimmer(text, 66, &key1_);
+    }
+    ++CountOf(&Child(target, cmd), key1_);
+    return;
+  }
+  if (cmd == "master") {
+    // (split(/^.*master.*: /, $logRmdr))[1]: after the last ": ".
+    size_t c = msg.rfind(": ");
+    ++CountOf(&problems_.master, c == std::string_view::npos ? msg : msg.substr(c + 2));
+    return;
+  }
+  if (cmd == "smtp" && options_.smtp_detail) {
+    // /.* connect to (\S+?): ([^;]+); address \S+ port.*$/ or
+    // /.* connect to ([^[]+)\[\S+?\]: (.+?) \(port \d+\)$/
+    auto is_space = [](char c) { return c == ' ' || c == '\t'; };
+    for (size_t c = msg.rfind("connect to "); c != std::string_view::npos;
+         c = c == 0 ? std::string_view::npos : msg.rfind("connect to ", c - 1)) {
+      if (c > 0 && msg[c - 1] != ' ') continue;
+      size_t j = c + 11;
+      // First form.
+      size_t k = j + 1;
+      while (k < msg.size() && !is_space(msg[k - 1]) && !(msg[k] == ':' && k + 1 < msg.size() && msg[k + 1] == ' ')) ++k;
+      if (k < msg.size() && j < msg.size() && !is_space(msg[k - 1]) && msg[k] == ':') {
+        size_t r = k + 2, semi = msg.find(';', r);
+        if (semi != std::string_view::npos && semi > r && StartsWith(msg.substr(semi), "; address ")) {
+          size_t a = semi + 10, e = a;
+          while (e < msg.size() && !is_space(msg[e])) ++e;
+          if (e > a && StartsWith(msg.substr(e), " port")) {
+            key1_.clear();
+            pfl::AppendLower(&key1_, msg.substr(r, semi - r));
+            ++CountOf(&Child(&problems_.smtp_failures, key1_), msg.substr(j, k - j));
+            return;
+          }
+        }
+      }
+      // Second form.
+      size_t br = msg.find('[', j);
+      if (br == std::string_view::npos || br == j) continue;
+      size_t close = msg.find("]: ", br + 2);
+      if (close == std::string_view::npos) continue;
+      bool nospace = true;
+      for (size_t q = br + 1; q < close; ++q) nospace = nospace && !is_space(msg[q]);
+      if (!nospace || msg.empty() || msg.back() != ')') continue;
+      size_t port = msg.rfind(" (port ");
+      if (port == std::string_view::npos || port <= close + 3) continue;
+      bool digits = port + 7 < msg.size() - 1;
+      for (size_t q = port + 7; q + 1 < msg.size(); ++q) digits = digits && IsDigitChar(msg[q]);
+      if (!digits) continue;
+      key1_.clear();
+      pfl::AppendLower(&key1_, msg.substr(close + 3, port - close - 3));
+      ++CountOf(&Child(&problems_.smtp_failures, key1_), msg.substr(j, br - j));
+      return;
+    }
+  }
+}
+
+void Summary::CountReject(const Event& ev, Counts3* detail) {
+  if (!options_.reject_detail) return;
+  std::string_view stage, client, rmdr;
+  pfl::SplitReject(ev.header->message, &stage, &client, &rmdr);
+  key1_.clear();  // reason
+  if (options_.verbose_msg_detail) {
+    key1_.append(rmdr);
+  } else {
+    pfl::RejectReason(stage, rmdr, &key1_);
+  }
+  std::string_view to = pfl::RejectTo(rmdr), from = pfl::RejectFrom(rmdr);
+  std::string from_s;  // rarely needed: munged or lower-cased sender
+  if (options_.verp_mung > 0 || options_.ignore_case) {
+    from_s.assign(from);
+    pfl::VerpMung(options_.verp_mung, &from_s);
+    if (options_.ignore_case) {
+      std::string l;
+      pfl::AppendLower(&l, from_s);
+      from_s = l;
+    }
+    from = from_s;
+  }
+  key2_.clear();  // data
+  auto add_from = [&]() {
+    if (options_.rej_add_from) key2_.append("  (").append(from).append(")");
+  };
+  std::string_view reason = key1_;
+  if (StartsWith(reason, "Sender address rejected:")) {
+    key2_.append(from);
+  } else if (StartsWith(reason, "Recipient address rejected:") ||
+             (StartsWith(reason, "User unknown") && (reason.size() == 12 || reason[12] == ' '))) {
+    if (options_.ignore_case) {
+      pfl::AppendLower(&key2_, to);
+    } else {
+      key2_.append(to);
+    }
+    if (options_.rej_add_from) {
+      key2_.append("  (");
+      if (from.empty()) {
+        pfl::GimmeDomain(client, &key2_);
+      } else {
+        key2_.append(from);
+      }
+      key2_.append(")");
+    }
+  } else if (HasCodedPhrase(reason, "Improper use of SMTP command pipelining;")) {
+    key1_ = "Improper use of SMTP command pipelining";
+    // /^.+? from (\S+?):.*$/ on the line
+    std::string_view msg = ev.header->message;
+    for (size_t f = msg.find(" from "); f != std::string_view::npos; f = msg.find(" from ", f + 1)) {
+      size_t j = f + 6, k = j + 1;
+      while (k < msg.size() && msg[k - 1] != ' ' && msg[k] != ':') ++k;
+      if (j < msg.size() && k < msg.size() && msg[k - 1] != ' ' && msg[k] == ':') {
+        key2_.append(msg.substr(j, k - j));
+        break;
+      }
+    }
+  } else if (HasCodedPhrase(reason, "Message size exceeds fixed limit;")) {
+    key1_ = "Message size exceeds fixed limit";
+    pfl::GimmeDomain(client, &key2_);
+    add_from();
+  } else if (HasCodedPhrase(reason, "Server configuration error;") ||
+             HasCodedPhrase(reason, "Server configuration problem;")) {
+    key1_ = HasCodedPhrase(reason, "Server configuration error;") ? "(Local) Server configuration error"
+                                                                   : "(Local) Server configuration problem";
+    pfl::GimmeDomain(client, &key2_);
+    add_from();
+  } else {
+    pfl::GimmeDomain(client, &key2_);
+    add_from();
+  }
+  ++CountOf(&Child(&Child(detail, stage), key1_), key2_);
+}
+
+void Summary::CountCleanupAction(const Event& ev, Counts3* detail) {
+  if (!options_.reject_detail) return;
+  std::string_view msg = ev.header->message, rmdr;
+  // /.*?\b(...): (header|body|END-OF-MESSAGE) (.*)$/: the text after the stage.
+  const char* sp = ev.stage.data() + ev.stage.size();
+  if (sp >= msg.data() && sp < msg.data() + msg.size() && *sp == ' ') {
+    rmdr = msg.substr(static_cast<size_t>(sp + 1 - msg.data()));
+  } else {
+    std::string pat = ": " + std::string(ev.stage) + " ";
+    size_t p = msg.find(pat);
+    if (p != std::string_view::npos) rmdr = msg.substr(p + pat.size());
+  }
+  if (!options_.verbose_msg_detail) {
+    // s/( from \S+?)?; from=<.*$//
+    size_t k = rmdr.find("; from=<");
+    if (k != std::string_view::npos) {
+      size_t j = k;
+      while (j > 0 && rmdr[j - 1] != ' ' && rmdr[j - 1] != '\t') --j;
+      if (j < k && j >= 6 && rmdr.substr(j - 6, 6) == " from ") k = j - 6;
+      rmdr = rmdr.substr(0, k);
+    }
+  }
+  key1_.clear();
+  if (options_.verbose_msg_detail) {
+    key1_.append(rmdr);
+  } else {
+    pfl::StringTrimmer(rmdr, 64, &key1_);
+  }
+  ++CountOf(&Child(&Child(detail, "cleanup"), ev.stage), key1_);
+}
+
+void Summary::CountConnection(const Event& ev) {
+  const SyslogHeader& h = *ev.header;
+  if (ev.daemon != Daemon::kSmtpd || h.pid < 0) return;
+  if (ev.kind == EventKind::kConnect) {
+    open_conn_[h.pid] = WallSeconds(h);
+    return;
+  }
+  auto it = open_conn_.find(h.pid);
+  if (it == open_conn_.end()) return;
+  int64_t secs = WallSeconds(h) - it->second;
+  open_conn_.erase(it);
+  std::string_view msg = h.message;
+  size_t p = msg.find("disconnect from ");
+  key1_.clear();
+  if (p != std::string_view::npos) pfl::GimmeDomain(msg.substr(p + 16), &key1_);
+  auto add = [secs](ConnStats& c) {
+    ++c.count;
+    c.seconds += secs;
+    if (secs > c.max) c.max = secs;
+  };
+  add(smtpd_.per_hour[h.hour]);
+  add(smtpd_.per_day[h.civil_day()]);
+  add(Child(&smtpd_.per_domain, key1_));
+  ++smtpd_.connections;
+  smtpd_.seconds += secs;
+}
+
+void Summary::CountDetailSender(const Event& ev) {
+  if (detail_sized_.contains(absl::string_view(ev.queue_id.data(), ev.queue_id.size()))) return;  // next if($msgSizes{$qid})
+  if (ev.size > 0) detail_sized_.emplace(ev.queue_id);
+  const std::string& addr = NormaliseAddress(ev.from.empty() ? std::string_view("from=<>") : ev.from, true);
+  Child(&detail_, ev.queue_id).push_back(addr);
+}
+
 void Summary::OnUnparsed(const SyslogHeader* h, Origin origin, std::string_view line) {
   (void)line;
-  if (h != nullptr && origin == Origin::kPostfix) NoteDay(*h);
+  if (h != nullptr && origin == Origin::kPostfix) {
+    NoteDay(*h);
+    CountDiagnostic(*h);
+  }
 }
 
 void Summary::OnEvent(const Event& ev, const Message* m) {
   if (ev.daemon == Daemon::kDovecot) return;
   const SyslogHeader& h = *ev.header;
   NoteDay(h);
+  if (ev.severity != Severity::kInfo || ev.daemon == Daemon::kMaster ||
+      (ev.daemon == Daemon::kSmtp && ev.kind != EventKind::kDelivery)) {
+    CountDiagnostic(h);
+  }
   switch (ev.kind) {
     case EventKind::kReject:
     case EventKind::kCleanupAction: {
@@ -194,22 +528,28 @@ void Summary::OnEvent(const Event& ev, const Message* m) {
           ev.stage != "END-OF-MESSAGE")
         return;
       uint64_t* counter = nullptr;
+      Counts3* detail = nullptr;
       switch (ev.action) {
         case Action::kReject:
-        case Action::kMilterReject: counter = &t_.rejected; break;
-        case Action::kRejectWarning: counter = &t_.reject_warnings; break;
+        case Action::kMilterReject: counter = &t_.rejected, detail = &problems_.rejects; break;
+        case Action::kRejectWarning: counter = &t_.reject_warnings, detail = &problems_.reject_warnings; break;
         case Action::kWarn:
-          if (ev.kind == EventKind::kCleanupAction) counter = &t_.reject_warnings;
+          if (ev.kind == EventKind::kCleanupAction) counter = &t_.reject_warnings, detail = &problems_.reject_warnings;
           break;
         case Action::kHold:
-        case Action::kMilterHold: counter = &t_.held; break;
+        case Action::kMilterHold: counter = &t_.held, detail = &problems_.holds; break;
         case Action::kDiscard:
-        case Action::kMilterDiscard: counter = &t_.discarded; break;
+        case Action::kMilterDiscard: counter = &t_.discarded, detail = &problems_.discards; break;
         default: break;
       }
       if (counter == nullptr) return;
       ++*counter;
       Bump(h, kRjct);
+      if (ev.kind == EventKind::kReject) {
+        CountReject(ev, detail);
+      } else {
+        CountCleanupAction(ev, detail);
+      }
       return;
     }
     case EventKind::kClient:
@@ -220,10 +560,15 @@ void Summary::OnEvent(const Event& ev, const Message* m) {
       Bump(h, kRcvd);
       return;
     case EventKind::kQueueActive:
+      if (options_.message_detail) CountDetailSender(ev);
       if (m != nullptr && m->queue_active == 1 && m->origin != Message::Origin::kUnknown) CountSender(*m);
       return;
     case EventKind::kDelivery:
       CountDelivery(ev, m);
+      return;
+    case EventKind::kConnect:
+    case EventKind::kDisconnect:
+      if (options_.smtpd_stats) CountConnection(ev);
       return;
     default:
       return;

@@ -29,6 +29,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
@@ -39,6 +40,45 @@ namespace maillens {
 
 struct SummaryOptions {
   bool ignore_case = false;  // pflogsumm -i: lower-case whole addresses
+  bool uucp_mung = false;    // -m: "a!b!user@host" -> "host!a!user@b"
+  int verp_mung = 0;         // --verp-mung[=2]
+  bool verbose_msg_detail = false;  // --verbose-msg-detail: reasons untrimmed
+  bool smtpd_stats = false;         // --smtpd-stats: connection times
+  bool message_detail = false;      // -e: per-message detail
+  bool no_no_msg_size = false;      // --no-no-msg-size
+  bool rej_add_from = false;        // --rej-add-from
+  bool no_smtpd_warnings = false;   // --no-smtpd-warnings (deprecated)
+  // Details not collected when their listing is off (pflogsumm's "== 0").
+  bool deferral_detail = true, bounce_detail = true, reject_detail = true, smtp_detail = true;
+};
+
+// Counts by key, nested as pflogsumm's detail hashes are.
+using Counts = absl::flat_hash_map<std::string, uint64_t>;
+using Counts2 = absl::flat_hash_map<std::string, Counts>;
+using Counts3 = absl::flat_hash_map<std::string, Counts2>;
+
+// The "problems" sections: message deferral/bounce/reject/... detail,
+// smtp delivery failures, warnings, fatal errors, panics, master messages.
+struct Problems {
+  Counts2 deferred;   // {command}{reason}
+  Counts2 bounced;    // {relay}{reason}
+  Counts3 rejects, reject_warnings, holds, discards;  // {stage}{reason}{client, sender or recipient}
+  Counts2 smtp_failures;  // {reason}{host}
+  Counts2 warnings, fatals, panics;  // {command}{text}
+  Counts master;
+};
+
+// --smtpd-stats: smtpd connection times (connect to disconnect, per pid).
+struct ConnStats {
+  uint64_t count = 0;
+  int64_t seconds = 0, max = 0;
+};
+struct SmtpdStats {
+  uint64_t connections = 0;
+  int64_t seconds = 0;
+  std::array<ConnStats, 24> per_hour{};
+  std::map<int64_t, ConnStats> per_day;
+  absl::flat_hash_map<std::string, ConnStats> per_domain;
 };
 
 struct GrandTotals {
@@ -79,14 +119,27 @@ class Summary : public EventSink {
   const absl::flat_hash_map<std::string, AddressStats>& recipients() const { return recipients_; }
   const absl::flat_hash_map<std::string, AddressStats>& sending_domains() const { return sending_domains_; }
   const absl::flat_hash_map<std::string, DomainStats>& recipient_domains() const { return recipient_domains_; }
+  const Problems& problems() const { return problems_; }
+  const SmtpdStats& smtpd() const { return smtpd_; }
+  const std::set<int64_t> all_days() const { return std::set<int64_t>(days_.begin(), days_.end()); }
+  // -e: queue ID -> lines (sender first, then recipients), pflogsumm's %msgDetail.
+  const absl::flat_hash_map<std::string, std::vector<std::string>>& message_detail() const { return detail_; }
+  // Queue ID -> recipient of deliveries without a known size.
+  const absl::flat_hash_map<std::string, std::string>& no_size() const { return no_size_; }
+  const SummaryOptions& options() const { return options_; }
 
  private:
   void NoteDay(const SyslogHeader& h);
   void Bump(const SyslogHeader& h, TrafficColumn c);
   // Normalises an address as pflogsumm does (domain lower-cased) into scratch_.
-  const std::string& NormaliseAddress(std::string_view addr);
+  const std::string& NormaliseAddress(std::string_view addr, bool verp = false);
   void CountSender(const Message& m);
   void CountDelivery(const Event& ev, const Message* m);
+  void CountDetailSender(const Event& ev);
+  void CountReject(const Event& ev, Counts3* detail);
+  void CountCleanupAction(const Event& ev, Counts3* detail);
+  void CountDiagnostic(const SyslogHeader& h);
+  void CountConnection(const Event& ev);
 
   SummaryOptions options_;
   GrandTotals t_;
@@ -96,7 +149,13 @@ class Summary : public EventSink {
   int64_t last_day_ = INT64_MIN;
   absl::flat_hash_map<std::string, AddressStats> senders_, recipients_, sending_domains_;
   absl::flat_hash_map<std::string, DomainStats> recipient_domains_;
-  std::string scratch_, scratch_domain_;
+  Problems problems_;
+  SmtpdStats smtpd_;
+  absl::flat_hash_map<int64_t, int64_t> open_conn_;  // smtpd pid -> wall-clock second of connect
+  absl::flat_hash_map<std::string, std::vector<std::string>> detail_;
+  absl::flat_hash_set<std::string> detail_sized_;  // pflogsumm's %msgSizes (true values) for -e
+  absl::flat_hash_map<std::string, std::string> no_size_;
+  std::string scratch_, scratch_domain_, key1_, key2_;
 };
 
 // pflogsumm's gimme_domain(): "mach.host.dom[1.2.3.4]" -> "host.dom";

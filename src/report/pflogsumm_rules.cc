@@ -1,0 +1,464 @@
+// pflogsumm_rules.cc - pflogsumm 1.1.5's regular expressions as plain scans.
+// Each block quotes the expression it reproduces; the scans follow Perl's
+// matching order (leftmost match, greedy or lazy as written).
+#include "report/pflogsumm_rules.h"
+
+namespace maillens::pfl {
+
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool IsWord(char c) {
+  return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+bool StartsWithNoCase(std::string_view s, std::string_view p) {
+  if (s.size() < p.size()) return false;
+  for (size_t i = 0; i < p.size(); ++i)
+    if (Lower(s[i]) != p[i]) return false;
+  return true;
+}
+
+// /^(.*)\.([^\.]+)\.([^\.]{3}|[^\.]{2,3}\.[^\.]{2})$/: the position of the
+// dot ending $1 (greedy: the rightmost that works), or npos.
+size_t DomainSplit(std::string_view d) {
+  for (size_t d1 = d.rfind('.'); d1 != std::string_view::npos; d1 = d1 == 0 ? std::string_view::npos : d.rfind('.', d1 - 1)) {
+    size_t d2 = d.find('.', d1 + 1);
+    if (d2 == std::string_view::npos || d2 == d1 + 1) continue;
+    std::string_view tail = d.substr(d2 + 1);
+    size_t dot = tail.find('.');
+    if (dot == std::string_view::npos) {
+      if (tail.size() == 3) return d1;
+    } else if ((dot == 2 || dot == 3) && tail.size() - dot - 1 == 2 && tail.find('.', dot + 1) == std::string_view::npos) {
+      return d1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+bool IsIpv4At(std::string_view s, size_t i, size_t* end) {
+  for (int part = 0; part < 4; ++part) {
+    size_t start = i;
+    while (i < s.size() && IsDigit(s[i]) && i - start < 3) ++i;
+    if (i == start) return false;
+    if (part < 3) {
+      if (i >= s.size() || s[i] != '.') return false;
+      ++i;
+    }
+  }
+  *end = i;
+  return true;
+}
+
+bool IsHexIpChar(char c) {
+  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' || c == ':';
+}
+
+// A "[^;,]+[;,]" run at q: its end, or npos.
+size_t RunToSemiComma(std::string_view r, size_t q) {
+  if (q >= r.size()) return std::string_view::npos;
+  size_t e = r.find_first_of(";,", q);
+  if (e == std::string_view::npos || e == q) return std::string_view::npos;
+  return e;
+}
+
+}  // namespace
+
+void AppendLower(std::string* out, std::string_view s) {
+  for (char c : s) out->push_back(Lower(c));
+}
+
+void GimmeDomain(std::string_view s, std::string* out) {
+  std::string_view domain, ip;
+  bool ok = false;
+  // /^([^\[]*)\[((?:\d{1,3}\.){3}\d{1,3})\]/
+  size_t b = s.find('[');
+  size_t end;
+  if (b != std::string_view::npos && IsIpv4At(s, b + 1, &end) && end < s.size() && s[end] == ']') {
+    domain = s.substr(0, b);
+    ip = s.substr(b + 1, end - b - 1);
+    ok = true;
+  }
+  // /^([^\/]*)\/([0-9a-f.:]+)/i
+  if (!ok) {
+    size_t sl = s.find('/');
+    if (sl != std::string_view::npos && sl + 1 < s.size() && IsHexIpChar(s[sl + 1])) {
+      size_t e = sl + 1;
+      while (e < s.size() && IsHexIpChar(s[e])) ++e;
+      domain = s.substr(0, sl);
+      ip = s.substr(sl + 1, e - sl - 1);
+      ok = true;
+    }
+  }
+  // /^([^\[\(\/]*)[\[\(\/]([^\]\)]+)[\]\)]:?\d*$/
+  if (!ok) {
+    size_t o = s.find_first_of("[(/");
+    if (o != std::string_view::npos) {
+      size_t c = s.find_first_of("])", o + 1);
+      if (c != std::string_view::npos && c > o + 1) {
+        size_t i = c + 1;
+        if (i < s.size() && s[i] == ':') ++i;
+        while (i < s.size() && IsDigit(s[i])) ++i;
+        if (i == s.size()) {
+          domain = s.substr(0, o);
+          ip = s.substr(o + 1, c - o - 1);
+        }
+      }
+    }
+  }
+  if (domain.empty() || domain == "unknown") {
+    out->append(ip);
+    return;
+  }
+  size_t d1 = DomainSplit(domain);
+  if (d1 == std::string_view::npos) {
+    out->append(domain);
+  } else {
+    AppendLower(out, domain.substr(d1 + 1));
+  }
+}
+
+void StringTrimmer(std::string_view s, size_t max, std::string* out) {
+  if (s.size() > max) {
+    out->append(s.substr(0, max - 3)).append("...");
+  } else {
+    out->append(s);
+  }
+}
+
+void SaidStringTrimmer(std::string_view t, size_t max, std::string* out) {
+  while (t.size() > max) {
+    size_t said = t.rfind(" said: ");
+    if (said != std::string_view::npos) {  // s/^.* said: //
+      t.remove_prefix(said + 7);
+      continue;
+    }
+    size_t colon = t.find(':');
+    if (colon != std::string_view::npos) {  // s/^.*?: *//
+      t.remove_prefix(colon + 1);
+      while (!t.empty() && t[0] == ' ') t.remove_prefix(1);
+      continue;
+    }
+    out->append(t.substr(0, max - 3)).append("...");
+    return;
+  }
+  out->append(t);
+}
+
+bool SplitReject(std::string_view msg, std::string_view* stage, std::string_view* client, std::string_view* rmdr) {
+  // /^.* \b(?:reject(?:_warning)?|hold|discard): (\S+) from (\S+?): (.*)$/ on
+  // "prog[pid]: MSG": the keyword follows a space (or starts MSG); greedy
+  // ".*" takes the last such place. maillens also reads smtpd's
+  // "milter-reject:" (docs/pflogsumm-differences.md, smtpd-milter-reject).
+  static constexpr std::string_view kWords[] = {"reject_warning: ", "reject: ", "hold: ", "discard: "};
+  for (size_t i = msg.size(); i-- > 0;) {
+    size_t kw = i;
+    bool at_word = i == 0 || msg[i - 1] == ' ';
+    if (!at_word && i >= 7 && msg.substr(i - 7, 7) == "milter-") at_word = (i == 7 || msg[i - 8] == ' ');
+    if (!at_word) continue;
+    std::string_view rest;
+    for (std::string_view w : kWords) {
+      if (StartsWith(msg.substr(kw), w)) {
+        rest = msg.substr(kw + w.size());
+        break;
+      }
+    }
+    if (rest.empty()) continue;
+    size_t sp = 0;
+    while (sp < rest.size() && !IsSpace(rest[sp])) ++sp;
+    if (sp == 0 || !StartsWith(rest.substr(sp), " from ")) continue;
+    size_t j = sp + 6, k = j + 1;
+    bool found = false;
+    for (; k < rest.size() && !IsSpace(rest[k - 1]); ++k) {
+      if (rest[k] == ':' && k + 1 < rest.size() && rest[k + 1] == ' ') {
+        found = true;
+        break;
+      }
+    }
+    if (!found || IsSpace(rest[j])) continue;
+    *stage = rest.substr(0, sp);
+    *client = rest.substr(j, k - j);
+    *rmdr = rest.substr(k + 2);
+    return true;
+  }
+  return false;
+}
+
+void RejectReason(std::string_view stage, std::string_view r, std::string* out) {
+  std::string& s = *out;
+  size_t base = s.size();
+  auto cur = [&]() { return std::string_view(s).substr(base); };
+  auto set = [&](std::string_view v) {
+    std::string tmp(v);
+    s.resize(base);
+    s.append(tmp);
+  };
+  s.append(r);
+  if (stage == "RCPT" || stage == "DATA" || stage == "CONNECT") {
+    // s/^(\d{3} <).*?(>:)/$1$2/
+    std::string_view v = cur();
+    if (v.size() >= 5 && IsDigit(v[0]) && IsDigit(v[1]) && IsDigit(v[2]) && v[3] == ' ' && v[4] == '<') {
+      size_t g = v.find(">:", 5);
+      if (g != std::string_view::npos) s.erase(base + 5, g - 5);
+    }
+    // s/^(?:\d{3} \d\.\d\.\d )(Protocol error);.*$/$1/
+    v = cur();
+    if (v.size() >= 25 && IsDigit(v[0]) && IsDigit(v[1]) && IsDigit(v[2]) && v[3] == ' ' && IsDigit(v[4]) &&
+        v[5] == '.' && IsDigit(v[6]) && v[7] == '.' && IsDigit(v[8]) && v[9] == ' ' &&
+        StartsWith(v.substr(10), "Protocol error;")) {
+      set("Protocol error");
+    }
+    // s/^(?:.*?[:;] )(?:\[[^\]]+\] )?([^;,]+)[;,].*$/$1/
+    v = cur();
+    for (size_t p = 0; p + 1 < v.size(); ++p) {
+      if ((v[p] != ':' && v[p] != ';') || v[p + 1] != ' ') continue;
+      size_t q = p + 2, e = std::string_view::npos, from = q;
+      if (q < v.size() && v[q] == '[') {
+        size_t b = v.find(']', q + 1);
+        if (b != std::string_view::npos && b > q + 1 && b + 1 < v.size() && v[b + 1] == ' ') {
+          e = RunToSemiComma(v, b + 2);
+          from = b + 2;
+        }
+      }
+      if (e == std::string_view::npos) {
+        e = RunToSemiComma(v, q);
+        from = q;
+      }
+      if (e != std::string_view::npos) {
+        set(v.substr(from, e - from));
+        break;
+      }
+    }
+    // s/^((?:Sender|Recipient) address rejected: [^:]+):.*$/$1/
+    v = cur();
+    for (std::string_view pre : {std::string_view("Sender address rejected: "), std::string_view("Recipient address rejected: ")}) {
+      if (StartsWith(v, pre)) {
+        size_t c = v.find(':', pre.size());
+        if (c != std::string_view::npos && c > pre.size()) s.resize(base + c);
+        break;
+      }
+    }
+    // s/(client|Client host|Sender address) .+? blocked/blocked/
+    v = cur();
+    for (size_t i = 0; i < v.size(); ++i) {
+      bool done = false;
+      for (std::string_view alt : {std::string_view("client "), std::string_view("Client host "), std::string_view("Sender address ")}) {
+        if (!StartsWith(v.substr(i), alt)) continue;
+        size_t k = v.find(" blocked", i + alt.size() + 1);
+        if (k == std::string_view::npos) continue;
+        std::string tmp;
+        tmp.append(v.substr(0, i)).append("blocked").append(v.substr(k + 8));
+        set(tmp);
+        done = true;
+        break;
+      }
+      if (done) break;
+    }
+  } else if (stage == "MAIL") {
+    // s/^\d{3} (?:<.+>: )?([^;:]+)[;:]?.*$/$1/
+    std::string_view v = cur();
+    if (v.size() >= 4 && IsDigit(v[0]) && IsDigit(v[1]) && IsDigit(v[2]) && v[3] == ' ') {
+      size_t from = std::string_view::npos;
+      if (v.size() > 4 && v[4] == '<') {
+        for (size_t g = v.rfind(">: "); g != std::string_view::npos && g > 5;
+             g = v.rfind(">: ", g - 1)) {
+          if (g + 3 < v.size() && v[g + 3] != ';' && v[g + 3] != ':') {
+            from = g + 3;
+            break;
+          }
+        }
+      }
+      if (from == std::string_view::npos && v.size() > 4 && v[4] != ';' && v[4] != ':') from = 4;
+      if (from != std::string_view::npos) {
+        size_t e = v.find_first_of(";:", from);
+        set(v.substr(from, e == std::string_view::npos ? std::string_view::npos : e - from));
+      }
+    }
+  } else {
+    // s/^(?:.*[:;] )?([^,]+).*$/$1/
+    std::string_view v = cur();
+    size_t from = std::string_view::npos;
+    for (size_t p = v.size() >= 2 ? v.size() - 2 : std::string_view::npos; p != std::string_view::npos;
+         p = p == 0 ? std::string_view::npos : p - 1) {
+      if ((v[p] == ':' || v[p] == ';') && v[p + 1] == ' ' && p + 2 < v.size() && v[p + 2] != ',') {
+        from = p + 2;
+        break;
+      }
+    }
+    if (from == std::string_view::npos && !v.empty() && v[0] != ',') from = 0;
+    if (from != std::string_view::npos) {
+      size_t e = v.find(',', from);
+      set(v.substr(from, e == std::string_view::npos ? std::string_view::npos : e - from));
+    }
+  }
+}
+
+namespace {
+// /KEY<([^>]+)>/: the first occurrence with a non-empty value.
+bool Bracketed(std::string_view r, std::string_view key, std::string_view* out) {
+  for (size_t i = r.find(key); i != std::string_view::npos; i = r.find(key, i + 1)) {
+    size_t j = i + key.size();
+    size_t e = r.find('>', j);
+    if (e == std::string_view::npos) return false;
+    if (e > j) {
+      *out = r.substr(j, e - j);
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+std::string_view RejectTo(std::string_view r) {
+  std::string_view to;
+  if (Bracketed(r, "to=<", &to)) return to;
+  // /\d{3} <([^>]+)>: User unknown /
+  for (size_t i = r.find(" <"); i != std::string_view::npos; i = r.find(" <", i + 1)) {
+    if (i < 3 || !IsDigit(r[i - 1]) || !IsDigit(r[i - 2]) || !IsDigit(r[i - 3])) continue;
+    size_t j = i + 2, e = r.find('>', j);
+    if (e != std::string_view::npos && e > j && StartsWith(r.substr(e), ">: User unknown ")) return r.substr(j, e - j);
+  }
+  // /to=<(.*?)(?:[, ]|$)/
+  size_t i = r.find("to=<");
+  if (i != std::string_view::npos) {
+    size_t j = i + 4, e = r.find_first_of(", ", j);
+    return r.substr(j, e == std::string_view::npos ? std::string_view::npos : e - j);
+  }
+  return "<>";
+}
+
+std::string_view RejectFrom(std::string_view r) {
+  std::string_view from;
+  if (Bracketed(r, "from=<", &from)) return from;
+  return "<>";
+}
+
+void VerpMung(int level, std::string* addr) {
+  if (level <= 0) return;
+  // s/((?:bounce[ds]?|no(?:list|reply|response)|return|sentto|\d+).*?)(?:[\+_\.\*-]\d+\b)+/$1-ID/i
+  std::string& a = *addr;
+  auto rep_at = [&](size_t k) -> size_t {  // end of one "[+_.*-]\d+\b" at k, or npos
+    if (k >= a.size()) return std::string::npos;
+    char c = a[k];
+    if (c != '+' && c != '_' && c != '.' && c != '*' && c != '-') return std::string::npos;
+    size_t e = k + 1;
+    while (e < a.size() && IsDigit(a[e])) ++e;
+    if (e == k + 1 || (e < a.size() && IsWord(a[e]))) return std::string::npos;
+    return e;
+  };
+  bool done = false;
+  for (size_t i = 0; i < a.size() && !done; ++i) {
+    std::string_view v(a);
+    v.remove_prefix(i);
+    size_t alt = 0;
+    if (StartsWithNoCase(v, "bounce")) alt = 6;
+    else if (StartsWithNoCase(v, "nolist")) alt = 6;
+    else if (StartsWithNoCase(v, "noreply")) alt = 7;
+    else if (StartsWithNoCase(v, "noresponse")) alt = 10;
+    else if (StartsWithNoCase(v, "return")) alt = 6;
+    else if (StartsWithNoCase(v, "sentto")) alt = 6;
+    else if (IsDigit(v[0])) alt = 1;
+    if (alt == 0) continue;
+    for (size_t k = i + alt; k < a.size(); ++k) {
+      size_t e = rep_at(k);
+      if (e == std::string::npos) continue;
+      size_t next;
+      while ((next = rep_at(e)) != std::string::npos) e = next;
+      a.replace(k, e - k, "-ID");
+      done = true;
+      break;
+    }
+  }
+  if (level > 1) {
+    // s/[\*-](\d+[\*-])?[^=\*-]+[=\*][^\@]+\@/\@/
+    auto tail = [&](size_t q) -> size_t {  // "[^=*-]+[=*][^@]+@" at q: end, or npos
+      size_t e = a.find_first_of("=*-", q);
+      if (e == std::string::npos || e == q || a[e] == '-') return std::string::npos;
+      size_t at = a.find('@', e + 1);
+      if (at == std::string::npos || at == e + 1) return std::string::npos;
+      return at + 1;
+    };
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != '*' && a[i] != '-') continue;
+      size_t end = std::string::npos;
+      size_t d = i + 1;
+      while (d < a.size() && IsDigit(a[d])) ++d;
+      if (d > i + 1 && d < a.size() && (a[d] == '*' || a[d] == '-')) end = tail(d + 1);
+      if (end == std::string::npos) end = tail(i + 1);
+      if (end != std::string::npos) {
+        a.replace(i, end - i, "@");
+        break;
+      }
+    }
+  }
+}
+
+void UucpMung(std::string* addr) {
+  // s/^(.*!)*([^!]+)!([^!@]+)@([^\.]+)$/"$4!" . ($1? "$1" : "") . $3 . "\@$2"/
+  const std::string& a = *addr;
+  for (size_t b1 = a.rfind('!'); b1 != std::string::npos; b1 = b1 == 0 ? std::string::npos : a.rfind('!', b1 - 1)) {
+    size_t at = a.find('@', b1 + 1);
+    if (at == std::string::npos || at == b1 + 1) continue;
+    if (a.find('!', b1 + 1) < at) continue;
+    std::string_view tail = std::string_view(a).substr(at + 1);
+    if (tail.empty() || tail.find('.') != std::string_view::npos) continue;
+    size_t start = b1 == 0 ? std::string::npos : a.rfind('!', b1 - 1);
+    start = start == std::string::npos ? 0 : start + 1;
+    if (start == b1) continue;
+    std::string r;
+    r.append(tail).append("!").append(a, 0, start).append(a, b1 + 1, at - b1 - 1).append("@").append(a, start, b1 - start);
+    *addr = r;
+    return;
+  }
+}
+
+std::string_view Command(std::string_view program) {
+  size_t sl = program.find('/');
+  if (sl == std::string_view::npos) return program;
+  std::string_view rest = program.substr(sl + 1);
+  if (StartsWith(rest, "smtps/")) rest.remove_prefix(6);
+  else if (StartsWith(rest, "submission/")) rest.remove_prefix(11);
+  return rest;
+}
+
+int CompareDomainThenUser(std::string_view a, std::string_view qa, std::string_view b, std::string_view qb) {
+  auto split = [](std::string_view s, std::string* user, std::string* dom) {
+    size_t at = s.find('@');
+    std::string_view u = s.substr(0, at), d;
+    if (at != std::string_view::npos) {
+      d = s.substr(at + 1);
+      size_t at2 = d.find('@');
+      if (at2 != std::string_view::npos) d = d.substr(0, at2);
+    }
+    if (d.empty()) {  // (split(/!/, ...))[-1,-2]
+      size_t bang = s.rfind('!');
+      u = bang == std::string_view::npos ? s : s.substr(bang + 1);
+      d = {};
+      if (bang != std::string_view::npos) {
+        size_t prev = bang == 0 ? std::string_view::npos : s.rfind('!', bang - 1);
+        d = s.substr(prev == std::string_view::npos ? 0 : prev + 1, bang - (prev == std::string_view::npos ? 0 : prev + 1));
+      }
+    }
+    dom->clear();
+    size_t d1 = DomainSplit(d);
+    if (d1 == std::string_view::npos) {
+      dom->append(d);
+    } else {
+      dom->append(d.substr(d1 + 1)).append(".").append(d.substr(0, d1));
+    }
+    size_t bang = u.rfind('!');
+    *user = std::string(bang == std::string_view::npos ? u : u.substr(bang + 1));
+  };
+  std::string ua, da, ub, db;
+  split(a, &ua, &da);
+  split(b, &ub, &db);
+  if (int c = da.compare(db)) return c;
+  if (int c = ua.compare(ub)) return c;
+  return qa.compare(qb);
+}
+
+}  // namespace maillens::pfl

@@ -1,0 +1,59 @@
+// pflogsumm_rules.h - pflogsumm 1.1.5's text rules, re-implemented without
+// regex: the keys and reasons of its detail sections are built by these.
+//
+// Each function names the pflogsumm subroutine or expression it reproduces
+// (/usr/sbin/pflogsumm, Debian 1.1.5-8). They append to a caller's scratch
+// string, so the hot path allocates only when the scratch grows.
+// Thread safety: stateless.
+#ifndef MAILLENS_REPORT_PFLOGSUMM_RULES_H_
+#define MAILLENS_REPORT_PFLOGSUMM_RULES_H_
+
+#include <string>
+#include <string_view>
+
+namespace maillens::pfl {
+
+// gimme_domain(): "mach.host.dom[1.2.3.4]" -> "host.dom", "unknown[1.2.3.4]"
+// -> "1.2.3.4", "host.co.uk" kept. Appends to *out.
+void GimmeDomain(std::string_view s, std::string* out);
+
+// string_trimmer(s, max): longer strings cut to max-3 chars plus "...".
+void StringTrimmer(std::string_view s, size_t max, std::string* out);
+
+// said_string_trimmer(s, max): drops "... said: " / "...: " prefixes until
+// the string fits, else cuts it like StringTrimmer. Appends.
+void SaidStringTrimmer(std::string_view s, size_t max, std::string* out);
+
+// The reason key of proc_smtpd_reject() for a reject stage ("RCPT", "MAIL",
+// ...) and the text after "STAGE from CLIENT: " (not verbose). Appends.
+void RejectReason(std::string_view stage, std::string_view rmdr, std::string* out);
+
+// The parts proc_smtpd_reject() takes from a reject line's message:
+// "... reject: STAGE from CLIENT: RMDR". False if the line has no such part.
+bool SplitReject(std::string_view msg, std::string_view* stage, std::string_view* client,
+                 std::string_view* rmdr);
+
+// proc_smtpd_reject()'s recipient ("<>" if none) and sender ("<>" if none).
+std::string_view RejectTo(std::string_view rmdr);
+std::string_view RejectFrom(std::string_view rmdr);
+
+// verp_mung() with --verp-mung (level 1) or --verp-mung=2. In place.
+void VerpMung(int level, std::string* addr);
+
+// -m/--uucp-mung: "a!b!user@host" -> "host!a!user@b" (pflogsumm's rewrite). In place.
+void UucpMung(std::string* addr);
+
+// pflogsumm's $cmd for a program "postfix/submission/smtpd": "smtpd";
+// "postfix/10025/smtpd": "10025/smtpd"; "postfix-script": itself.
+std::string_view Command(std::string_view program);
+
+// by_domain_then_user(): order of two "Message detail" entries given their
+// first lines (sender) and queue IDs. Negative, zero or positive.
+int CompareDomainThenUser(std::string_view first_a, std::string_view qid_a, std::string_view first_b,
+                          std::string_view qid_b);
+
+void AppendLower(std::string* out, std::string_view s);
+
+}  // namespace maillens::pfl
+
+#endif  // MAILLENS_REPORT_PFLOGSUMM_RULES_H_
