@@ -2,10 +2,19 @@
 """pflogsumm_compare.py - conformance of `maillens report` against pflogsumm 1.1.5.
 
 For every log in ../shared/corpora (and any generated log given with --extra),
-runs Debian's pflogsumm 1.1.5 and `maillens report` on the same input and
-compares, figure by figure, the Grand Totals, the Per-Day Traffic Summary
-(date compared as month and day: pflogsumm prints the year of the run date)
-and the Per-Hour table. Both outputs are read as text in pflogsumm's layout.
+runs Debian's pflogsumm 1.1.5 and `maillens report` on the same input, both
+with `-e --smtpd_stats --detail 99999 -h 99999 -u 99999` (every section, every
+row), and compares figure by figure the Grand Totals (with the smtpd block),
+the Per-Day Traffic Summary (date compared as month and day: pflogsumm prints
+the year of the run date) and the Per-Hour table, and row by row every other
+section: the host/domain summaries, the SMTPD connection tables, senders and
+recipients by count and size, messages with no size data, the deferral,
+bounce, reject, reject warning, hold and discard detail, smtp delivery
+failures, warnings, fatal errors, panics, master daemon messages and the
+message detail. Rows that tie in a listing's sort order are compared as a set
+(pflogsumm's order of ties varies from run to run); the order of the groups
+of ties, and the sequence of sections, must be equal. Both outputs are read
+as text in pflogsumm's layout.
 
 Differences are allowed only where tests/conformance/differences.json lists
 them, with both tools' exact figures; the test asserts those figures too, so a
@@ -108,6 +117,165 @@ def parse_report(text):
     return out
 
 
+SECTION_SORT_FIELDS = {  # leading fields a listing is sorted by
+    'Host/Domain Summary: Message Delivery': 2,
+    'Host/Domain Summary: Messages Received': 2,
+    'Host/Domain Summary: SMTPD Connections': 2,
+    'Senders by message count': 1, 'Recipients by message count': 1,
+    'Senders by message size': 1, 'Recipients by message size': 1,
+    'Master daemon messages': 1,
+}
+NESTED = {'message deferral detail', 'message bounce detail (by relay)', 'message reject detail',
+          'message reject warning detail', 'message hold detail', 'message discard detail',
+          'smtp delivery failures', 'Warnings', 'Fatal Errors', 'Panics'}
+MONTH_DAY = re.compile(r'^    ([A-Z][a-z]{2}) +(\d+) \d{4}')
+
+
+def section_name(title):
+    t = re.sub(r' \(top \d+\)$', '', title.strip())
+    return re.sub(r'^top \d+ ', '', t)
+
+
+def split_sections(text):
+    """[(name, [lines])] in output order; a "TITLE: none" section has no lines."""
+    lines = text.split('\n')
+    out = []
+    cur = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if (i + 1 < len(lines) and line.strip() and lines[i + 1] and set(lines[i + 1]) == {'-'}
+                and len(lines[i + 1]) == len(line)):
+            cur = (section_name(line), [])
+            out.append(cur)
+            i += 2
+            continue
+        m = re.match(r'^(\S.*): none$', line)
+        if m and i > 0 and lines[i - 1] == '':
+            out.append((section_name(m.group(1)), []))
+            cur = None
+            i += 1
+            continue
+        if cur is not None:
+            cur[1].append(line)
+        i += 1
+    return out
+
+
+def groups(rows, nkey):
+    """Rows in order, consecutive rows with the same sort fields as one set."""
+    out = []
+    for r in rows:
+        k = r.split()[:nkey]
+        if out and out[-1][0] == k:
+            out[-1][1].append(r)
+        else:
+            out.append((k, [r]))
+    return [(k, sorted(v)) for k, v in out]
+
+
+def section_rows(name, body):
+    """(rows as a multiset, canonical order) of one section."""
+    body = [l for l in body]
+    while body and body[-1] == '':
+        body.pop()
+    if name in SECTION_SORT_FIELDS:
+        rows = [l for l in body if l.strip() and not re.match(r'^ ?[a-z -]*(cnt|connections)\b', l)
+                and not re.match(r'^ [- ]+$', l)]
+        return rows, groups(rows, SECTION_SORT_FIELDS[name])
+    if name in NESTED:
+        rows, canon = [], []
+        path = {}
+        leaves = []
+
+        def flush():
+            if leaves:
+                canon.append((tuple(path[k] for k in sorted(path)), groups(list(leaves), 1)))
+                leaves.clear()
+        for l in body:
+            if not l.strip():
+                continue
+            ind = len(l) - len(l.lstrip(' '))
+            is_header = re.search(r'\(total: \d+\)$', l) or not re.match(r'^ +\d+[ km] {2}', l)
+            if not is_header:
+                leaves.append(l.strip())
+                rows.append(' | '.join(path[k] for k in sorted(path)) + ' | ' + l.strip())
+            else:
+                flush()
+                level = ind // 2
+                path = {k: v for k, v in path.items() if k < level}
+                path[level] = l.strip()
+        flush()
+        return rows, canon
+    if name == 'Message detail':
+        blocks, cur = [], []
+        for l in body:
+            if l == '':
+                if cur:
+                    blocks.append(' | '.join(cur))
+                cur = []
+            else:
+                cur.append(l.strip())
+        if cur:
+            blocks.append(' | '.join(cur))
+        return blocks, blocks
+    if name.startswith('Per-Day SMTPD') or name.startswith('Per-Hour SMTPD'):
+        rows = []
+        for l in body:
+            m = MONTH_DAY.match(l)
+            if m:
+                l = '%s %02d%s' % (m.group(1), int(m.group(2)), l[m.end():])
+            if re.match(r'^ *(\d|[A-Z][a-z]{2} )', l):
+                rows.append(l.strip())
+        return rows, rows
+    rows = [l.strip() for l in body if l.strip()]
+    return rows, rows
+
+
+def parse_sections(text):
+    """{'sections': [names], 'sec:NAME': (rows, canon)} for the row-compared sections."""
+    out = {'sections': []}
+    for name, body in split_sections(text):
+        out['sections'].append(name)
+        if name in ('Grand Totals', 'Per-Day Traffic Summary') or name.startswith('Per-Hour Traffic'):
+            continue
+        out['sec:' + name] = section_rows(name, body)
+    return out
+
+
+def compare_sections(pf_text, ml_text):
+    """{key: {'pflogsumm': .., 'maillens': ..}} of the section differences."""
+    pf, ml = parse_sections(pf_text), parse_sections(ml_text)
+    diffs = {}
+    if pf['sections'] != ml['sections']:
+        diffs['sections'] = {'pflogsumm': pf['sections'], 'maillens': ml['sections']}
+    for key in sorted((set(pf) | set(ml)) - {'sections'}):
+        prow, pcanon = pf.get(key, ([], []))
+        mrow, mcanon = ml.get(key, ([], []))
+        ponly, monly = list(prow), []
+        for r in mrow:
+            if r in ponly:
+                ponly.remove(r)
+            else:
+                monly.append(r)
+        if ponly or monly:
+            diffs[key] = {'pflogsumm': sorted(ponly), 'maillens': sorted(monly)}
+        elif json.dumps(pcanon) != json.dumps(mcanon):
+            diffs[key + ' (order)'] = {'pflogsumm': pcanon, 'maillens': mcanon}
+    return diffs
+
+
+def parse_smtpd_totals(text):
+    out = {}
+    m = re.search(r'\nsmtpd\n\n((?:.*\n){4})', text)
+    if m:
+        for line in m.group(1).split('\n'):
+            mm = re.match(r'^ +(\d+[ km]?|\d+:\d\d:\d\d) +([a-z /.()]+)$', line)
+            if mm:
+                out['gt-smtpd:' + mm.group(2)] = mm.group(1).strip()
+    return out
+
+
 def run(cmd, stdin=None):
     env = dict(os.environ, LC_ALL='C', TZ='UTC')
     r = subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
@@ -134,16 +302,19 @@ def main():
     failures = []
     found = {}
     passed = 0
+    opts = ['-e', '--smtpd_stats', '--detail', '99999', '-h', '99999', '-u', '99999']
     for name, files, pf_input in cases:
-        rc, pf_out, pf_err = run([args.pflogsumm], stdin=pf_input())
+        rc, pf_out, pf_err = run([args.pflogsumm] + opts, stdin=pf_input())
         if rc != 0:
             failures.append(f'{name}: pflogsumm failed ({rc}): {pf_err.strip()[:200]}')
             continue
-        rc, ml_out, ml_err = run([args.maillens, 'report'] + files)
+        rc, ml_out, ml_err = run([args.maillens, 'report'] + opts + files)
         if rc not in (0,):
             failures.append(f'{name}: maillens exited {rc}: {ml_err.strip()[:200]}')
             continue
         pf, ml = parse_report(pf_out), parse_report(ml_out)
+        pf.update(parse_smtpd_totals(pf_out))
+        ml.update(parse_smtpd_totals(ml_out))
         if not any(k.startswith('gt:') for k in ml):
             failures.append(f'{name}: could not read maillens report')
             continue
@@ -151,6 +322,7 @@ def main():
         for key in sorted(set(pf) | set(ml)):
             if pf.get(key) != ml.get(key):
                 diffs[key] = {'pflogsumm': pf.get(key), 'maillens': ml.get(key)}
+        diffs.update(compare_sections(pf_out, ml_out))
         expected = documented.get(name, {}).get('figures', {})
         case_ok = True
         for key, d in diffs.items():
