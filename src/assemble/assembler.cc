@@ -44,7 +44,9 @@ void Assembler::Expire(int64_t now) {
     last_idle_scan_ = now;
     std::vector<std::string> idle;
     for (auto& [key, m] : messages_)
-      if (m.last_seen + options_.idle_release < now) idle.push_back(key);
+      if (m.last_seen + options_.idle_release < now ||
+          (m.queue_active == 0 && !m.held && m.last_seen + options_.pre_queue_release < now))
+        idle.push_back(key);
     for (const std::string& k : idle) Release(messages_.find(k));
   }
 }
@@ -95,6 +97,14 @@ Message* Assembler::Feed(const Event& ev) {
         case DeliveryStatus::kBounced: ++m->bounced; break;
         default: break;
       }
+      break;
+    case EventKind::kReject:
+    case EventKind::kCleanupAction:
+      if (ev.action == Action::kHold || ev.action == Action::kMilterHold) m->held = true;
+      break;
+    case EventKind::kQueueOp:
+      if (ev.text == "placed on hold") m->held = true;
+      if (ev.text == "released from hold") m->held = false;
       break;
     case EventKind::kExpired:
       ++m->expired;

@@ -12,7 +12,9 @@
 // land just after qmgr's "removed" - or at once when its queue ID is reused
 // (a new client= or pickup line for a removed message). Messages idle for
 // longer than Options::idle_release (default 10 days, beyond Postfix's
-// 5-day maximal_queue_lifetime) are released too. Finish() releases the rest.
+// 5-day maximal_queue_lifetime) are released too, and so, after an hour,
+// are messages that never reached the queue manager and are not on hold.
+// Finish() releases the rest.
 // Thread safety: one thread at a time.
 #ifndef MAILLENS_ASSEMBLE_ASSEMBLER_H_
 #define MAILLENS_ASSEMBLE_ASSEMBLER_H_
@@ -48,6 +50,7 @@ struct Message {
   // Counts of events seen for this message.
   uint32_t queue_active = 0;  // qmgr "from=<>, size=" lines (one per activation)
   uint32_t sent = 0, deferred = 0, bounced = 0, expired = 0, notices = 0;
+  bool held = false;  // put on hold (access map, header/body check, postsuper -h)
   bool removed = false;
 };
 
@@ -56,6 +59,10 @@ class Assembler {
   struct Options {
     int64_t linger = 60;                // seconds a removed message is kept
     int64_t idle_release = 10 * 86400;  // seconds without events before release
+    // A message that never reached the queue manager and is not on hold is
+    // gone after this long without events: smtpd logs no "removed" when a
+    // client leaves after RCPT, or for a message cleanup discards.
+    int64_t pre_queue_release = 3600;
   };
   class Listener {
    public:
