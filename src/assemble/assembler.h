@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include <absl/container/flat_hash_map.h>
 #include <absl/container/node_hash_map.h>
 
 #include "postfix/event.h"
@@ -101,6 +102,9 @@ class Assembler {
   };
   std::deque<Lingering> lingering_;  // removed messages, oldest first
   std::string key_;                  // scratch for lookups: host '\0' qid
+  // smtpd processes (by pid) that logged "NOQUEUE: hold:": the hold applies
+  // to the message that session queues next (its client= line).
+  absl::flat_hash_map<int64_t, int64_t> pending_holds_;
   int64_t last_idle_scan_ = 0;
   uint64_t released_ = 0;
 };
