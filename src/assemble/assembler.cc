@@ -44,15 +44,26 @@ void Assembler::Expire(int64_t now) {
     last_idle_scan_ = now;
     std::vector<std::string> idle;
     for (auto& [key, m] : messages_)
-      if (m.last_seen + options_.idle_release < now) idle.push_back(key);
+      if (m.last_seen + options_.idle_release < now ||
+          (m.queue_active == 0 && m.sent + m.deferred + m.bounced + m.expired == 0 && !m.held &&
+           m.last_seen + options_.pre_queue_release < now))
+        idle.push_back(key);
     for (const std::string& k : idle) Release(messages_.find(k));
+    for (auto it = pending_holds_.begin(); it != pending_holds_.end();) {  // sessions that queued nothing
+      auto cur = it++;
+      if (cur->second + options_.pre_queue_release < now) pending_holds_.erase(cur);
+    }
   }
 }
 
 Message* Assembler::Feed(const Event& ev) {
   const int64_t now = ev.header ? ev.header->epoch : 0;
   Expire(now);
-  if (ev.queue_id.empty() || ev.queue_id == "NOQUEUE") return nullptr;
+  if (ev.queue_id.empty() || ev.queue_id == "NOQUEUE") {
+    if (ev.kind == EventKind::kReject && ev.action == Action::kHold && ev.header && ev.header->pid >= 0)
+      pending_holds_[ev.header->pid] = now;
+    return nullptr;
+  }
   std::string_view host = ev.header ? ev.header->host : std::string_view();
   bool created;
   Message* m = Find(host, ev.queue_id, now, &created);
@@ -69,6 +80,7 @@ Message* Assembler::Feed(const Event& ev) {
       m->client.assign(ev.client);
       m->sasl_username.assign(ev.sasl_username);
       m->parent_queue_id.assign(ev.child_queue_id);  // orig_queue_id=
+      if (!pending_holds_.empty() && ev.header && pending_holds_.erase(ev.header->pid) > 0) m->held = true;
       break;
     case EventKind::kPickup:
       m->origin = Message::Origin::kPickup;
@@ -95,6 +107,14 @@ Message* Assembler::Feed(const Event& ev) {
         case DeliveryStatus::kBounced: ++m->bounced; break;
         default: break;
       }
+      break;
+    case EventKind::kReject:
+    case EventKind::kCleanupAction:
+      if (ev.action == Action::kHold || ev.action == Action::kMilterHold) m->held = true;
+      break;
+    case EventKind::kQueueOp:
+      if (ev.text == "placed on hold") m->held = true;
+      if (ev.text == "released from hold") m->held = false;
       break;
     case EventKind::kExpired:
       ++m->expired;

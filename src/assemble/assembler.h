@@ -12,7 +12,9 @@
 // land just after qmgr's "removed" - or at once when its queue ID is reused
 // (a new client= or pickup line for a removed message). Messages idle for
 // longer than Options::idle_release (default 10 days, beyond Postfix's
-// 5-day maximal_queue_lifetime) are released too. Finish() releases the rest.
+// 5-day maximal_queue_lifetime) are released too, and so, after an hour,
+// are messages that never reached the queue manager and are not on hold.
+// Finish() releases the rest.
 // Thread safety: one thread at a time.
 #ifndef MAILLENS_ASSEMBLE_ASSEMBLER_H_
 #define MAILLENS_ASSEMBLE_ASSEMBLER_H_
@@ -23,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include <absl/container/flat_hash_map.h>
 #include <absl/container/node_hash_map.h>
 
 #include "postfix/event.h"
@@ -48,6 +51,7 @@ struct Message {
   // Counts of events seen for this message.
   uint32_t queue_active = 0;  // qmgr "from=<>, size=" lines (one per activation)
   uint32_t sent = 0, deferred = 0, bounced = 0, expired = 0, notices = 0;
+  bool held = false;  // put on hold (access map, header/body check, postsuper -h)
   bool removed = false;
 };
 
@@ -56,6 +60,10 @@ class Assembler {
   struct Options {
     int64_t linger = 60;                // seconds a removed message is kept
     int64_t idle_release = 10 * 86400;  // seconds without events before release
+    // A message that never reached the queue manager and is not on hold is
+    // gone after this long without events: smtpd logs no "removed" when a
+    // client leaves after RCPT, or for a message cleanup discards.
+    int64_t pre_queue_release = 3600;
   };
   class Listener {
    public:
@@ -94,6 +102,9 @@ class Assembler {
   };
   std::deque<Lingering> lingering_;  // removed messages, oldest first
   std::string key_;                  // scratch for lookups: host '\0' qid
+  // smtpd processes (by pid) that logged "NOQUEUE: hold:": the hold applies
+  // to the message that session queues next (its client= line).
+  absl::flat_hash_map<int64_t, int64_t> pending_holds_;
   int64_t last_idle_scan_ = 0;
   uint64_t released_ = 0;
 };

@@ -89,6 +89,28 @@ class RawInput {
       return false;
     }
   }
+  // Reads up to `cap` bytes into `out`: buffered bytes first, else straight
+  // from the fd (no copy through buf_). Returns 0 at end of input or error.
+  size_t ReadInto(char* out, size_t cap) {
+    if (available() == 0 && fd_ >= 0 && !eof_) {
+      for (;;) {
+        ssize_t n = ::read(fd_, out, cap);
+        if (n > 0) {
+          consumed_ += static_cast<size_t>(n);
+          return static_cast<size_t>(n);
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) error_ = errno;
+        eof_ = true;
+        return 0;
+      }
+    }
+    if (available() == 0 && !Refill()) return 0;
+    size_t n = std::min(cap, available());
+    std::memcpy(out, data(), n);
+    Consume(n);
+    return n;
+  }
   bool eof() const { return eof_ && pos_ == end_; }
   int error() const { return error_; }
   uint64_t consumed() const { return consumed_; }
@@ -130,15 +152,8 @@ class PlainSource : public DecoderBase {
   PlainSource(std::string name, std::unique_ptr<RawInput> raw, Reporter* r)
       : DecoderBase(std::move(name), Compression::kNone, std::move(raw), r) {}
   size_t Read(char* buf, size_t cap) override {
-    while (raw_->available() == 0) {
-      if (!raw_->Refill() && raw_->available() == 0) {
-        CheckReadError();
-        return 0;
-      }
-    }
-    size_t n = std::min(cap, raw_->available());
-    std::memcpy(buf, raw_->data(), n);
-    raw_->Consume(n);
+    size_t n = raw_->ReadInto(buf, cap);
+    if (n == 0) CheckReadError();
     position_ += n;
     return n;
   }

@@ -1,7 +1,12 @@
 // pipeline.cc - Pipeline.
 #include "pipeline/pipeline.h"
 
+#include <condition_variable>
+#include <cstring>
+#include <deque>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "io/byte_source.h"
 #include "lines/line_reader.h"
@@ -22,44 +27,143 @@ void Pipeline::Count(absl::flat_hash_map<std::string, uint64_t>* m, std::string_
   }
 }
 
-void Pipeline::ProcessLine(std::string_view line) {
+void Pipeline::Parse(std::string_view line, Record* r) {
   ++stats_.lines;
-  if (!header_parser_.Parse(line, &header_)) {
+  r->line = line;
+  if (!header_parser_.Parse(line, &r->header)) {
     ++stats_.no_header;
-    for (EventSink* s : sinks_) s->OnUnparsed(nullptr, Origin::kForeign, line);
+    r->type = Record::Type::kNoHeader;
     return;
   }
   if (options_.filter_days) {
-    int64_t day = header_.civil_day();
+    int64_t day = r->header.civil_day();
     if (day < options_.first_day || day > options_.last_day) {
       ++stats_.filtered_out;
+      r->type = Record::Type::kSkip;
       return;
     }
   }
-  Origin origin = ClassifyProgram(header_, options_.parser);
-  if (origin == Origin::kForeign) {
+  r->origin = ClassifyProgram(r->header, options_.parser);
+  if (r->origin == Origin::kForeign) {
     ++stats_.foreign;
-    Count(&stats_.foreign_by_program, header_.program);
+    Count(&stats_.foreign_by_program, r->header.program);
+    r->type = Record::Type::kSkip;
     return;
   }
   ++stats_.mail_lines;
-  if (!ParseMailLine(header_, origin, &event_)) {
+  if (!ParseMailLine(r->header, r->origin, &r->event)) {
     ++stats_.unparsed;
-    Count(&stats_.unparsed_by_program, header_.program);
-    for (EventSink* s : sinks_) s->OnUnparsed(&header_, origin, line);
+    Count(&stats_.unparsed_by_program, r->header.program);
+    r->type = Record::Type::kUnparsed;
     return;
   }
-  const Message* m = assembler_.Feed(event_);
-  for (EventSink* s : sinks_) s->OnEvent(event_, m);
+  r->type = Record::Type::kEvent;
 }
+
+void Pipeline::Deliver(Record* r) {
+  switch (r->type) {
+    case Record::Type::kSkip:
+      return;
+    case Record::Type::kNoHeader:
+      for (EventSink* s : sinks_) s->OnUnparsed(nullptr, Origin::kForeign, r->line);
+      return;
+    case Record::Type::kUnparsed:
+      for (EventSink* s : sinks_) s->OnUnparsed(&r->header, r->origin, r->line);
+      return;
+    case Record::Type::kEvent: {
+      const Message* m = assembler_.Feed(r->event);
+      for (EventSink* s : sinks_) s->OnEvent(r->event, m);
+      return;
+    }
+  }
+}
+
+void Pipeline::ProcessLine(std::string_view line) {
+  Parse(line, &record_);
+  Deliver(&record_);
+}
+
+namespace {
+
+// A batch of parsed lines handed from the parsing thread to the caller.
+// Records' views point into `text`, which holds copies of the lines.
+struct Batch {
+  static constexpr size_t kMaxRecords = 4096;
+  static constexpr size_t kTextCapacity = 1 << 20;  // > LineReader's max_line
+  std::unique_ptr<char[]> text{new char[kTextCapacity]};
+  size_t text_used = 0;
+  std::vector<Pipeline::Record> records{kMaxRecords};
+  size_t count = 0;
+  bool last = false;  // no batch follows
+};
+
+// A bounded hand-over queue of batch pointers.
+class BatchQueue {
+ public:
+  void Push(Batch* b) {
+    std::lock_guard<std::mutex> l(mu_);
+    q_.push_back(b);
+    cv_.notify_one();
+  }
+  Batch* Pop() {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return !q_.empty(); });
+    Batch* b = q_.front();
+    q_.pop_front();
+    return b;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Batch*> q_;
+};
+
+}  // namespace
 
 Status Pipeline::ProcessInput(const std::string& path) {
   std::unique_ptr<ByteSource> src;
   Status st = OpenByteSource(path, reporter_, &src);
   if (!st.ok()) return st;
-  LineReader reader(src.get(), reporter_);
-  std::string_view line;
-  while (reader.Next(&line)) ProcessLine(line);
+  constexpr int kBatches = 4;
+  std::vector<std::unique_ptr<Batch>> pool;
+  BatchQueue free_batches, full_batches;
+  for (int i = 0; i < kBatches; ++i) {
+    pool.push_back(std::make_unique<Batch>());
+    free_batches.Push(pool.back().get());
+  }
+  // Parsing thread: lines -> records, a batch at a time.
+  std::thread parser([&] {
+    LineReader reader(src.get(), reporter_);
+    std::string_view line;
+    Batch* b = free_batches.Pop();
+    for (;;) {
+      bool more = reader.Next(&line);
+      if (!more || b->count == Batch::kMaxRecords || b->text_used + line.size() > Batch::kTextCapacity) {
+        b->last = !more;
+        full_batches.Push(b);
+        if (!more) return;
+        b = free_batches.Pop();
+        b->count = 0;
+        b->text_used = 0;
+        b->last = false;
+      }
+      char* copy = b->text.get() + b->text_used;
+      std::memcpy(copy, line.data(), line.size());
+      b->text_used += line.size();
+      Parse(std::string_view(copy, line.size()), &b->records[b->count++]);
+    }
+  });
+  // This thread: assembly and sinks, in order.
+  for (;;) {
+    Batch* b = full_batches.Pop();
+    for (size_t i = 0; i < b->count; ++i) Deliver(&b->records[i]);
+    bool last = b->last;
+    b->count = 0;
+    free_batches.Push(b);
+    if (last) break;
+  }
+  parser.join();
   return Status::OK();
 }
 

@@ -6,11 +6,17 @@
 // or stdin through the same path. Consumers implement EventSink; each event
 // reaches every sink after the assembler has updated its Message.
 //
+// ProcessInput() runs in two threads: a parsing thread turns lines into
+// records (syslog header + typed event) in batches of a few thousand lines,
+// and the calling thread assembles them and calls the sinks, in input order.
+// Sinks and the assembler therefore only ever run on the calling thread.
+//
 // Lines are never dropped silently: a mail program's line that no parser
 // understands goes to OnUnparsed() and is counted per program; other
 // programs' lines are counted per program as foreign; lines without a syslog
 // header are counted too (stats()).
-// Thread safety: one thread at a time.
+// Thread safety: one thread at a time calls a Pipeline; the Reporter is
+// called from ProcessInput()'s parsing thread while it runs.
 #ifndef MAILLENS_PIPELINE_PIPELINE_H_
 #define MAILLENS_PIPELINE_PIPELINE_H_
 
@@ -83,16 +89,30 @@ class Pipeline {
 
   const PipelineStats& stats() const { return stats_; }
 
+  // What the parsing stage made of one line.
+  struct Record {
+    enum class Type : uint8_t { kSkip, kNoHeader, kUnparsed, kEvent };
+    Type type = Type::kSkip;
+    Origin origin = Origin::kForeign;
+    std::string_view line;
+    SyslogHeader header;
+    Event event;  // event.header points at `header`
+  };
+
  private:
   static void Count(absl::flat_hash_map<std::string, uint64_t>* m, std::string_view key);
+  // Parsing stage: header, date filter, classification, typed event; counts
+  // the line in stats_. `line` must outlive the record.
+  void Parse(std::string_view line, Record* r);
+  // Assembly stage: the assembler and the sinks, in input order.
+  void Deliver(Record* r);
 
   PipelineOptions options_;
   Reporter* reporter_;
   HeaderParser header_parser_;
   Assembler assembler_;
   std::vector<EventSink*> sinks_;
-  SyslogHeader header_;
-  Event event_;
+  Record record_;  // ProcessLine()'s
   PipelineStats stats_;
 };
 

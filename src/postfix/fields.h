@@ -115,23 +115,32 @@ inline double ParseDelay(std::string_view s) {
   return v;
 }
 
+// Character classes of queue IDs, one table lookup per character.
+enum : uint8_t { kQidHex = 1, kQidLong = 2 };
+struct QueueIdTable {
+  uint8_t cls[256] = {};
+  constexpr QueueIdTable() {
+    for (int c = '0'; c <= '9'; ++c) cls[c] = kQidHex | kQidLong;
+    for (int c = 'A'; c <= 'F'; ++c) cls[c] = kQidHex;
+    for (int c = 'A'; c <= 'Z'; ++c) cls[c] |= kQidLong;
+    for (int c = 'a'; c <= 'z'; ++c) cls[c] = kQidLong;
+    for (char v : {'a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U'}) cls[static_cast<uint8_t>(v)] &= ~kQidLong;
+  }
+};
+inline constexpr QueueIdTable kQueueIdTable;
+
 // True for a Postfix queue ID: short (hex, upper case, >= 5 chars) or long
 // (enable_long_queue_ids: base-52 without vowels, containing the 'z'
 // separator, >= 10 chars).
 inline bool IsQueueId(std::string_view s) {
   if (s.size() < 5 || s.size() > 32) return false;
-  bool hex = true, long_alpha = true, has_z = false;
+  uint8_t all = kQidHex | kQidLong;
+  bool has_z = false;
   for (char c : s) {
-    bool digit = c >= '0' && c <= '9';
-    bool uphex = c >= 'A' && c <= 'F';
-    if (!digit && !uphex) hex = false;
-    bool alnum = digit || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-    if (!alnum || c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'A' || c == 'E' ||
-        c == 'I' || c == 'O' || c == 'U')
-      long_alpha = false;
-    if (c == 'z') has_z = true;
+    all &= kQueueIdTable.cls[static_cast<uint8_t>(c)];
+    has_z |= c == 'z';
   }
-  return hex || (long_alpha && has_z && s.size() >= 10);
+  return (all & kQidHex) || ((all & kQidLong) && has_z && s.size() >= 10);
 }
 
 }  // namespace maillens::fields

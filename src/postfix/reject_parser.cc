@@ -15,6 +15,14 @@ namespace maillens::internal {
 using fields::Consume;
 
 Action ActionFromWord(std::string_view w) {
+  // Most lines are not actions: reject on the first letter before comparing.
+  if (w.size() < 3 || w.size() > 14) return Action::kNone;
+  switch (w[0]) {
+    case 'r': case 'm': case 'h': case 'd': case 'f': case 'b': case 'w': case 'i': case 'p': case 's':
+      break;
+    default:
+      return Action::kNone;
+  }
   struct Entry {
     std::string_view word;
     Action action;

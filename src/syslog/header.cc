@@ -1,6 +1,7 @@
 // header.cc - HeaderParser: timestamps, host, program tag.
 #include "syslog/header.h"
 
+#include <cstring>
 #include <ctime>
 
 namespace maillens {
@@ -106,6 +107,15 @@ int64_t HeaderParser::Day(int year, int month, int day) {
   return day_value_;
 }
 
+namespace {
+// Bytes that end a program tag: '[', ':', ' '.
+struct TagEndTable {
+  bool end[256] = {};
+  constexpr TagEndTable() { end[static_cast<uint8_t>('[')] = end[static_cast<uint8_t>(':')] = end[static_cast<uint8_t>(' ')] = true; }
+};
+inline constexpr TagEndTable kTagEnd;
+}  // namespace
+
 bool HeaderParser::Parse(std::string_view line, SyslogHeader* h) {
   const char* p = line.data();
   const char* end = p + line.size();
@@ -190,7 +200,10 @@ bool HeaderParser::Parse(std::string_view line, SyslogHeader* h) {
 
   // Host (optional), then "prog[pid]: " or "prog: ".
   const char* tok = p;
-  while (p < end && *p != ' ') ++p;
+  {
+    const void* sp = std::memchr(p, ' ', static_cast<size_t>(end - p));
+    p = sp ? static_cast<const char*>(sp) : end;
+  }
   std::string_view first(tok, static_cast<size_t>(p - tok));
   bool host_less = !first.empty() && first.back() == ':';
   if (!host_less) {
@@ -207,7 +220,7 @@ bool HeaderParser::Parse(std::string_view line, SyslogHeader* h) {
     ++p;
   }
   const char* prog = p;
-  while (p < end && *p != '[' && *p != ':' && *p != ' ') ++p;
+  while (p < end && !kTagEnd.end[static_cast<uint8_t>(*p)]) ++p;
   if (p == prog || p >= end) return false;
   h->program = std::string_view(prog, static_cast<size_t>(p - prog));
   h->pid = -1;

@@ -246,6 +246,7 @@ TEST(Assembler, IdleMessageReleasedAfterTenDays) {
   f.Feed("Nov  1 10:00:02 mx postfix/smtp[4]: ABCDE12345: to=<x@example.net>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to example.net[192.0.2.9]:25: Connection refused)");
   // A message that keeps being retried is not idle.
   f.Feed("Nov  1 10:00:03 mx postfix/smtpd[1]: BCDEF23456: client=b.example.com[192.0.2.2]");
+  f.Feed("Nov  1 10:00:04 mx postfix/qmgr[3]: BCDEF23456: from=<b@example.com>, size=100, nrcpt=1 (queue active)");
 
   f.Feed("Nov  5 10:00:00 mx postfix/smtp[4]: BCDEF23456: to=<y@example.net>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to example.net[192.0.2.9]:25: Connection refused)");
   f.Feed("Nov 10 10:00:00 mx postfix/smtpd[1]: connect from a.example.com[192.0.2.1]");
@@ -326,6 +327,22 @@ TEST(Assembler, FirstActivationDefinesSize) {
   EXPECT_EQ(m->queue_active, 2u);
   EXPECT_EQ(m->nrcpt, 2);
   EXPECT_EQ(m->size, 100);
+}
+
+TEST(Assembler, PreQueueMessageReleasedAfterAnHour) {
+  // smtpd logs no "removed" when the client leaves after RCPT: a message that
+  // never reached qmgr, and is not on hold, is released after an idle hour.
+  Feeder f;
+  f.Feed("Nov  1 10:00:00 mx postfix/smtpd[1]: ABCDE12345: client=a.example.com[192.0.2.1]");
+  f.Feed("Nov  1 10:00:00 mx postfix/smtpd[2]: NOQUEUE: hold: RCPT from b.example.com[192.0.2.2]: <b@example.com>: Sender address triggers HOLD action; from=<b@example.com> to=<x@example.net> proto=ESMTP helo=<b>");
+  f.Feed("Nov  1 10:00:01 mx postfix/smtpd[2]: BCDEF23456: client=b.example.com[192.0.2.2]");
+  f.Feed("Nov  1 10:00:02 mx postfix/cleanup[5]: CDEF345678: hold: header Subject: x from c[192.0.2.3]; from=<c@example.com> to=<x@example.net> proto=ESMTP helo=<c>");
+  f.Feed("Nov  1 10:50:00 mx postfix/smtpd[1]: connect from a.example.com[192.0.2.1]");
+  EXPECT_TRUE(f.listener.released.empty());
+  f.Feed("Nov  1 12:00:00 mx postfix/smtpd[1]: connect from a.example.com[192.0.2.1]");
+  ASSERT_EQ(f.listener.released.size(), 1u);
+  EXPECT_EQ(f.listener.released[0].queue_id, "ABCDE12345");
+  EXPECT_EQ(f.assembler.in_flight(), 2u);  // both held messages stay
 }
 
 }  // namespace
