@@ -154,20 +154,22 @@ bool SplitReject(std::string_view msg, std::string_view* stage, std::string_view
   // "prog[pid]: MSG": the keyword follows a space (or starts MSG); greedy
   // ".*" takes the last such place. maillens also reads smtpd's
   // "milter-reject:" (docs/pflogsumm-differences.md, smtpd-milter-reject).
-  static constexpr std::string_view kWords[] = {"reject_warning: ", "reject: ", "hold: ", "discard: "};
-  for (size_t i = msg.size(); i-- > 0;) {
-    size_t kw = i;
-    bool at_word = i == 0 || msg[i - 1] == ' ';
-    if (!at_word && i >= 7 && msg.substr(i - 7, 7) == "milter-") at_word = (i == 7 || msg[i - 8] == ' ');
-    if (!at_word) continue;
-    std::string_view rest;
+  static constexpr std::string_view kWords[] = {"reject_warning", "reject", "hold", "discard"};
+  // Candidates: each ": " from the right, preceded by a keyword.
+  for (size_t c = msg.rfind(": "); c != std::string_view::npos; c = c == 0 ? std::string_view::npos : msg.rfind(": ", c - 1)) {
+    std::string_view head = msg.substr(0, c);
+    size_t kw = std::string_view::npos;
     for (std::string_view w : kWords) {
-      if (StartsWith(msg.substr(kw), w)) {
-        rest = msg.substr(kw + w.size());
+      if (head.size() >= w.size() && head.substr(head.size() - w.size()) == w) {
+        kw = head.size() - w.size();
         break;
       }
     }
-    if (rest.empty()) continue;
+    if (kw == std::string_view::npos) continue;
+    bool at_word = kw == 0 || msg[kw - 1] == ' ';
+    if (!at_word && kw >= 7 && msg.substr(kw - 7, 7) == "milter-") at_word = (kw == 7 || msg[kw - 8] == ' ');
+    if (!at_word) continue;
+    std::string_view rest = msg.substr(c + 2);
     size_t sp = 0;
     while (sp < rest.size() && !IsSpace(rest[sp])) ++sp;
     if (sp == 0 || !StartsWith(rest.substr(sp), " from ")) continue;
@@ -425,37 +427,38 @@ std::string_view Command(std::string_view program) {
   return rest;
 }
 
+void DomainThenUserKey(std::string_view s, std::string* dom, std::string* user) {
+  size_t at = s.find('@');
+  std::string_view u = s.substr(0, at), d;
+  if (at != std::string_view::npos) {
+    d = s.substr(at + 1);
+    size_t at2 = d.find('@');
+    if (at2 != std::string_view::npos) d = d.substr(0, at2);
+  }
+  if (d.empty()) {  // (split(/!/, ...))[-1,-2]
+    size_t bang = s.rfind('!');
+    u = bang == std::string_view::npos ? s : s.substr(bang + 1);
+    if (bang != std::string_view::npos) {
+      size_t prev = bang == 0 ? std::string_view::npos : s.rfind('!', bang - 1);
+      size_t start = prev == std::string_view::npos ? 0 : prev + 1;
+      d = s.substr(start, bang - start);
+    }
+  }
+  dom->clear();
+  size_t d1 = DomainSplit(d);
+  if (d1 == std::string_view::npos) {
+    dom->append(d);
+  } else {  // s/^(.*)\.([^\.]+)\.(TLD)$/$2.$3.$1/
+    dom->append(d.substr(d1 + 1)).append(".").append(d.substr(0, d1));
+  }
+  size_t bang = u.rfind('!');  // s/^.*!//
+  user->assign(bang == std::string_view::npos ? u : u.substr(bang + 1));
+}
+
 int CompareDomainThenUser(std::string_view a, std::string_view qa, std::string_view b, std::string_view qb) {
-  auto split = [](std::string_view s, std::string* user, std::string* dom) {
-    size_t at = s.find('@');
-    std::string_view u = s.substr(0, at), d;
-    if (at != std::string_view::npos) {
-      d = s.substr(at + 1);
-      size_t at2 = d.find('@');
-      if (at2 != std::string_view::npos) d = d.substr(0, at2);
-    }
-    if (d.empty()) {  // (split(/!/, ...))[-1,-2]
-      size_t bang = s.rfind('!');
-      u = bang == std::string_view::npos ? s : s.substr(bang + 1);
-      d = {};
-      if (bang != std::string_view::npos) {
-        size_t prev = bang == 0 ? std::string_view::npos : s.rfind('!', bang - 1);
-        d = s.substr(prev == std::string_view::npos ? 0 : prev + 1, bang - (prev == std::string_view::npos ? 0 : prev + 1));
-      }
-    }
-    dom->clear();
-    size_t d1 = DomainSplit(d);
-    if (d1 == std::string_view::npos) {
-      dom->append(d);
-    } else {
-      dom->append(d.substr(d1 + 1)).append(".").append(d.substr(0, d1));
-    }
-    size_t bang = u.rfind('!');
-    *user = std::string(bang == std::string_view::npos ? u : u.substr(bang + 1));
-  };
   std::string ua, da, ub, db;
-  split(a, &ua, &da);
-  split(b, &ub, &db);
+  DomainThenUserKey(a, &da, &ua);
+  DomainThenUserKey(b, &db, &ub);
   if (int c = da.compare(db)) return c;
   if (int c = ua.compare(ub)) return c;
   return qa.compare(qb);

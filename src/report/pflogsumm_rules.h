@@ -49,6 +49,8 @@ std::string_view Command(std::string_view program);
 
 // by_domain_then_user(): order of two "Message detail" entries given their
 // first lines (sender) and queue IDs. Negative, zero or positive.
+// The keys by_domain_then_user() compares first: the reordered domain and the user.
+void DomainThenUserKey(std::string_view first, std::string* domain, std::string* user);
 int CompareDomainThenUser(std::string_view first_a, std::string_view qid_a, std::string_view first_b,
                           std::string_view qid_b);
 

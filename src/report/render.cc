@@ -60,7 +60,16 @@ void AppendCount(std::string* out, uint64_t v) { AppendScaled(out, static_cast<d
 
 namespace {
 
-void AppendSafe(std::string* out, std::string_view s) { AppendTerminalSafe(out, s); }
+// TerminalSafe, with a fast path for the usual text without control characters.
+void AppendSafe(std::string* out, std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7F) {
+      AppendTerminalSafe(out, s);
+      return;
+    }
+  }
+  out->append(s);
+}
 
 // adj_time_units: "%5.1f %s" with 'm' past 60 s and 'h' past 3600 s.
 void AppendTime(std::string* out, double v) {
@@ -366,24 +375,62 @@ void NoSizeData(std::string* out, const Summary& s) {
 void MessageDetail(std::string* out, const Summary& s, bool quiet) {
   const auto& d = s.message_detail();
   if (!SectionTitle(out, "Message detail", d.empty(), quiet)) return;
-  std::vector<std::pair<std::string_view, const std::vector<std::string>*>> v;
+  // by_domain_then_user() keys are computed once per distinct sender line and
+  // ranked; messages then sort by (rank, queue ID).
+  struct Sender {
+    std::string domain, user;
+    uint32_t rank = 0;
+  };
+  absl::flat_hash_map<absl::string_view, uint32_t> sender_index;
+  std::vector<Sender> senders;
+  struct Entry {
+    uint32_t sender;
+    std::string_view qid, text;
+  };
+  std::vector<Entry> v;
   v.reserve(d.size());
-  for (const auto& [qid, lines] : d) v.emplace_back(qid, &lines);
-  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-    std::string_view fa = a.second->empty() ? std::string_view() : std::string_view(a.second->front());
-    std::string_view fb = b.second->empty() ? std::string_view() : std::string_view(b.second->front());
-    return pfl::CompareDomainThenUser(fa, a.first, fb, b.first) < 0;
+  for (const auto& [qid, lines] : d) {
+    std::string_view text = lines.text;
+    std::string_view first = text.substr(0, text.find('\n'));
+    auto [it, added] = sender_index.try_emplace(absl::string_view(first.data(), first.size()),
+                                                static_cast<uint32_t>(senders.size()));
+    if (added) {
+      senders.emplace_back();
+      pfl::DomainThenUserKey(first, &senders.back().domain, &senders.back().user);
+    }
+    v.push_back(Entry{it->second, qid, text});
+  }
+  std::vector<uint32_t> order(senders.size());
+  for (uint32_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    if (int c = senders[x].domain.compare(senders[y].domain)) return c < 0;
+    return senders[x].user < senders[y].user;
   });
-  for (const auto& [qid, lines] : v) {
+  for (size_t k = 0; k < order.size(); ++k) {
+    const Sender& cur = senders[order[k]];
+    const Sender* prev = k ? &senders[order[k - 1]] : nullptr;
+    senders[order[k]].rank = (prev && prev->domain == cur.domain && prev->user == cur.user)
+                                 ? prev->rank
+                                 : static_cast<uint32_t>(k);
+  }
+  std::sort(v.begin(), v.end(), [&](const Entry& x, const Entry& y) {
+    uint32_t rx = senders[x.sender].rank, ry = senders[y.sender].rank;
+    return rx != ry ? rx < ry : x.qid < y.qid;
+  });
+  for (const Entry& e : v) {
     out->push_back(' ');
-    AppendSafe(out, qid);
+    AppendSafe(out, e.qid);
     out->append("  ");
-    if (!lines->empty()) AppendSafe(out, lines->front());
-    out->append("\n");
-    for (size_t i = 1; i < lines->size(); ++i) {
-      out->append("   ");
-      AppendSafe(out, (*lines)[i]);
+    std::string_view text = e.text;
+    bool first = true;
+    if (text.empty()) out->append("\n");
+    while (!text.empty()) {
+      size_t nl = text.find('\n');
+      if (!first) out->append("   ");
+      AppendSafe(out, text.substr(0, nl));
       out->append("\n");
+      text.remove_prefix(nl + 1);
+      first = false;
     }
     out->append("\n");
   }

@@ -211,9 +211,9 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
       u.bytes += size;
       if (size == 0 && !options_.no_no_msg_size) Child(&no_size_, ev.queue_id) = addr;
       if (options_.message_detail) {
-        std::vector<std::string>& lines = Child(&detail_, ev.queue_id);
-        if (size == 0) lines.emplace_back("(sender not in log)");
-        lines.push_back(addr);
+        MessageLines& lines = Child(&detail_, ev.queue_id);
+        if (size == 0) lines.Add("(sender not in log)");
+        lines.Add(addr);
       }
       return;
     }
@@ -499,10 +499,10 @@ void Summary::CountConnection(const Event& ev) {
 }
 
 void Summary::CountDetailSender(const Event& ev) {
-  if (detail_sized_.contains(absl::string_view(ev.queue_id.data(), ev.queue_id.size()))) return;  // next if($msgSizes{$qid})
-  if (ev.size > 0) detail_sized_.emplace(ev.queue_id);
-  const std::string& addr = NormaliseAddress(ev.from.empty() ? std::string_view("from=<>") : ev.from, true);
-  Child(&detail_, ev.queue_id).push_back(addr);
+  MessageLines& lines = Child(&detail_, ev.queue_id);
+  if (lines.sized) return;  // next if($msgSizes{$qid})
+  lines.sized = ev.size > 0;
+  lines.Add(NormaliseAddress(ev.from.empty() ? std::string_view("from=<>") : ev.from, true));
 }
 
 void Summary::OnUnparsed(const SyslogHeader* h, Origin origin, std::string_view line) {

@@ -68,6 +68,14 @@ struct Problems {
   Counts master;
 };
 
+// -e: one message's detail lines, each ended by '\n' (one buffer, not one
+// allocation per line).
+struct MessageLines {
+  std::string text;
+  bool sized = false;  // pflogsumm's $msgSizes{$qid} is true: later sender lines ignored
+  void Add(std::string_view line) { text.append(line).push_back('\n'); }
+};
+
 // --smtpd-stats: smtpd connection times (connect to disconnect, per pid).
 struct ConnStats {
   uint64_t count = 0;
@@ -123,7 +131,7 @@ class Summary : public EventSink {
   const SmtpdStats& smtpd() const { return smtpd_; }
   const std::set<int64_t> all_days() const { return std::set<int64_t>(days_.begin(), days_.end()); }
   // -e: queue ID -> lines (sender first, then recipients), pflogsumm's %msgDetail.
-  const absl::flat_hash_map<std::string, std::vector<std::string>>& message_detail() const { return detail_; }
+  const absl::flat_hash_map<std::string, MessageLines>& message_detail() const { return detail_; }
   // Queue ID -> recipient of deliveries without a known size.
   const absl::flat_hash_map<std::string, std::string>& no_size() const { return no_size_; }
   const SummaryOptions& options() const { return options_; }
@@ -152,8 +160,7 @@ class Summary : public EventSink {
   Problems problems_;
   SmtpdStats smtpd_;
   absl::flat_hash_map<int64_t, int64_t> open_conn_;  // smtpd pid -> wall-clock second of connect
-  absl::flat_hash_map<std::string, std::vector<std::string>> detail_;
-  absl::flat_hash_set<std::string> detail_sized_;  // pflogsumm's %msgSizes (true values) for -e
+  absl::flat_hash_map<std::string, MessageLines> detail_;
   absl::flat_hash_map<std::string, std::string> no_size_;
   std::string scratch_, scratch_domain_, key1_, key2_;
 };
