@@ -534,7 +534,6 @@ void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
 }
 
 void RenderJson(const Summary& s, const PipelineStats& stats, const RenderOptions& o, std::string* out) {
-  (void)o;
   GrandTotals t = s.totals();
   JsonWriter w(out);
   w.BeginObject();
@@ -564,6 +563,140 @@ void RenderJson(const Summary& s, const PipelineStats& stats, const RenderOption
     w.EndObject();
   }
   w.EndArray();
+  // Listings: every row (no top-N cut), in the text report's order.
+  {
+    std::vector<std::pair<std::string_view, const DomainStats*>> v;
+    for (const auto& [k, d] : s.recipient_domains()) v.emplace_back(k, &d);
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+      if (a.second->count != b.second->count) return a.second->count > b.second->count;
+      if (a.second->bytes != b.second->bytes) return a.second->bytes > b.second->bytes;
+      return a.first < b.first;
+    });
+    w.Key("recipient_domains").BeginArray();
+    for (const auto& [k, d] : v) {
+      w.BeginObject().Field("domain", k).Field("delivered", d->count).Field("bytes", d->bytes);
+      w.Field("deferred", d->defers);
+      w.Key("avg_delay").Double(d->count ? d->delay_sum / static_cast<double>(d->count) : 0);
+      w.Key("max_delay").Double(d->delay_max).EndObject();
+    }
+    w.EndArray();
+  }
+  auto address_list = [&](std::string_view key, std::string_view name,
+                          const absl::flat_hash_map<std::string, AddressStats>& m) {
+    std::vector<std::pair<std::string_view, const AddressStats*>> v;
+    for (const auto& [k, a] : m) v.emplace_back(k, &a);
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+      if (a.second->count != b.second->count) return a.second->count > b.second->count;
+      if (a.second->bytes != b.second->bytes) return a.second->bytes > b.second->bytes;
+      return a.first < b.first;
+    });
+    w.Key(key).BeginArray();
+    for (const auto& [k, a] : v) w.BeginObject().Field(name, k).Field("messages", a->count).Field("bytes", a->bytes).EndObject();
+    w.EndArray();
+  };
+  address_list("sending_domains", "domain", s.sending_domains());
+  address_list("senders", "address", s.senders());
+  address_list("recipients", "address", s.recipients());
+  if (o.smtpd_stats) {
+    const SmtpdStats& st = s.smtpd();
+    auto conn = [&](const ConnStats& c) {
+      w.Field("connections", c.count).Key("seconds").Int(c.seconds).Key("max_seconds").Int(c.max);
+    };
+    w.Key("smtpd").BeginObject();
+    w.Field("connections", st.connections).Field("hosts_domains", st.per_domain.size());
+    w.Key("seconds").Int(st.seconds);
+    w.Key("per_day").BeginArray();
+    for (const auto& [day, c] : st.per_day) {
+      w.BeginObject().Field("date", IsoDate(day));
+      conn(c);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("per_hour").BeginArray();
+    for (int hour = 0; hour < 24; ++hour) {
+      w.BeginObject().Key("hour").Int(hour);
+      conn(st.per_hour[hour]);
+      w.EndObject();
+    }
+    w.EndArray();
+    std::vector<std::pair<std::string_view, const ConnStats*>> v;
+    for (const auto& [k, c] : st.per_domain) v.emplace_back(k, &c);
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+      if (a.second->count != b.second->count) return a.second->count > b.second->count;
+      if (a.second->seconds != b.second->seconds) return a.second->seconds > b.second->seconds;
+      return a.first < b.first;
+    });
+    w.Key("per_domain").BeginArray();
+    for (const auto& [k, c] : v) {
+      w.BeginObject().Field("domain", k);
+      conn(*c);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.Key("no_size").BeginArray();
+  for (std::string_view qid : SortedKeys(s.no_size()))
+    w.BeginObject().Field("queue_id", qid).Field("recipient", s.no_size().find(absl::string_view(qid.data(), qid.size()))->second).EndObject();
+  w.EndArray();
+  auto counts = [&](std::string_view name, const Counts& m) {
+    w.Key("total").Uint(Total(m));
+    w.Key("rows").BeginArray();
+    for (const auto& [k, n] : ByCount(m)) w.BeginObject().Field(name, k).Field("count", n).EndObject();
+    w.EndArray();
+  };
+  auto nested2 = [&](std::string_view key, std::string_view outer, std::string_view inner, const Counts2& m) {
+    w.Key(key).BeginArray();
+    for (std::string_view k : SortedKeys(m)) {
+      w.BeginObject().Field(outer, k);
+      counts(inner, m.find(absl::string_view(k.data(), k.size()))->second);
+      w.EndObject();
+    }
+    w.EndArray();
+  };
+  auto nested3 = [&](std::string_view key, const Counts3& m) {
+    w.Key(key).BeginArray();
+    for (std::string_view k : SortedKeys(m)) {
+      const Counts2& mid = m.find(absl::string_view(k.data(), k.size()))->second;
+      w.BeginObject().Field("stage", k).Key("reasons").BeginArray();
+      for (std::string_view k2 : SortedKeys(mid)) {
+        w.BeginObject().Field("reason", k2);
+        counts("key", mid.find(absl::string_view(k2.data(), k2.size()))->second);
+        w.EndObject();
+      }
+      w.EndArray().EndObject();
+    }
+    w.EndArray();
+  };
+  const maillens::Problems& p = s.problems();
+  nested2("deferrals", "service", "reason", p.deferred);
+  nested2("bounces", "relay", "reason", p.bounced);
+  nested3("rejects", p.rejects);
+  nested3("reject_warnings", p.reject_warnings);
+  nested3("holds", p.holds);
+  nested3("discards", p.discards);
+  nested2("smtp_failures", "reason", "host", p.smtp_failures);
+  nested2("warnings", "service", "text", p.warnings);
+  nested2("fatals", "service", "text", p.fatals);
+  nested2("panics", "service", "text", p.panics);
+  w.Key("master").BeginObject();
+  counts("text", p.master);
+  w.EndObject();
+  if (o.message_detail) {
+    std::vector<std::string_view> qids = SortedKeys(s.message_detail());
+    w.Key("messages").BeginArray();
+    for (std::string_view qid : qids) {
+      std::string_view text = s.message_detail().find(absl::string_view(qid.data(), qid.size()))->second.text;
+      w.BeginObject().Field("queue_id", qid).Key("lines").BeginArray();
+      while (!text.empty()) {
+        size_t nl = text.find('\n');
+        w.String(text.substr(0, nl));
+        text.remove_prefix(nl + 1);
+      }
+      w.EndArray().EndObject();
+    }
+    w.EndArray();
+  }
   // Maps in key order for stable output.
   auto sorted_map = [&](std::string_view key, const absl::flat_hash_map<std::string, uint64_t>& m) {
     std::vector<std::pair<std::string, uint64_t>> v(m.begin(), m.end());

@@ -14,7 +14,8 @@ failures, warnings, fatal errors, panics, master daemon messages and the
 message detail. Rows that tie in a listing's sort order are compared as a set
 (pflogsumm's order of ties varies from run to run); the order of the groups
 of ties, and the sequence of sections, must be equal. Both outputs are read
-as text in pflogsumm's layout.
+as text in pflogsumm's layout. maillens's `--format json` report of the same
+run must carry the same rows as its text report.
 
 Differences are allowed only where tests/conformance/differences.json lists
 them, with both tools' exact figures; the test asserts those figures too, so a
@@ -276,6 +277,63 @@ def parse_smtpd_totals(text):
     return out
 
 
+def units(v):
+    """pflogsumm's adj_int_units as printed: "%6d%s"."""
+    if v > 536870912:
+        return '%6d%s' % (v / 1048576, 'm')
+    if v > 524288:
+        return '%6d%s' % (v / 1024, 'k')
+    return '%6d%s' % (v, ' ')
+
+
+def json_consistency(text, doc, top=' (top 99999)'):
+    """Differences between maillens's text report and its JSON report of the same run."""
+    sec = parse_sections(text)
+    errors = []
+
+    def same(key, rows):
+        got = sec.get('sec:' + key, ([], []))[0]
+        if sorted(got) != sorted(rows):
+            errors.append(f'json/text differ in {key}: text {sorted(got)[:3]}... json {sorted(rows)[:3]}...')
+    for key, field, col in (('Senders by message count', 'senders', 'messages'),
+                            ('Recipients by message count', 'recipients', 'messages'),
+                            ('Senders by message size', 'senders', 'bytes'),
+                            ('Recipients by message size', 'recipients', 'bytes')):
+        same(key, [' %s  %s' % (units(r[col]), r['address']) for r in doc[field]])
+    same('Host/Domain Summary: Messages Received',
+         [' %s  %s  %s' % (units(r['messages']), units(r['bytes']), r['domain']) for r in doc['sending_domains']])
+    for key, field in (('message deferral detail', 'deferrals'), ('message bounce detail (by relay)', 'bounces'),
+                       ('smtp delivery failures', 'smtp_failures'), ('Warnings', 'warnings'),
+                       ('Fatal Errors', 'fatals'), ('Panics', 'panics')):
+        rows = []
+        for g in doc[field]:
+            outer = [v for k, v in g.items() if k not in ('total', 'rows')][0]
+            t = top if field not in ('fatals', 'panics') else ''
+            for r in g['rows']:
+                inner = [v for k, v in r.items() if k != 'count'][0]
+                rows.append('%s%s (total: %d) | %s  %s' % (outer, t, g['total'], units(r['count']).strip(), inner))
+        got = [' '.join(x.split()) for x in sec.get('sec:' + key, ([], []))[0]]
+        if sorted(got) != sorted(' '.join(x.split()) for x in rows):
+            errors.append(f'json/text differ in {key}')
+    for key, field in (('message reject detail', 'rejects'), ('message reject warning detail', 'reject_warnings'),
+                       ('message hold detail', 'holds'), ('message discard detail', 'discards')):
+        rows = []
+        for g in doc[field]:
+            for r in g['reasons']:
+                for x in r['rows']:
+                    rows.append('%s | %s%s (total: %d) | %s  %s' % (g['stage'], r['reason'], top, r['total'],
+                                                                  units(x['count']).strip(), x['key']))
+        got = [' '.join(x.split()) for x in sec.get('sec:' + key, ([], []))[0]]
+        if sorted(got) != sorted(' '.join(x.split()) for x in rows):
+            errors.append(f'json/text differ in {key}')
+    blocks = [' | '.join([m['queue_id'] + '  ' + (m['lines'][0] if m['lines'] else '')] + m['lines'][1:])
+              for m in doc.get('messages', [])]
+    same('Message detail', blocks)
+    if doc['smtpd']['connections'] != int(re.search(r'(\d+)   connections', text).group(1)):
+        errors.append('json/text differ in smtpd connections')
+    return errors
+
+
 def run(cmd, stdin=None):
     env = dict(os.environ, LC_ALL='C', TZ='UTC')
     r = subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
@@ -312,6 +370,9 @@ def main():
         if rc not in (0,):
             failures.append(f'{name}: maillens exited {rc}: {ml_err.strip()[:200]}')
             continue
+        rc, js_out, js_err = run([args.maillens, 'report', '--format', 'json'] + opts + files)
+        for e in json_consistency(ml_out, json.loads(js_out)):
+            failures.append(f'{name}: {e}')
         pf, ml = parse_report(pf_out), parse_report(ml_out)
         pf.update(parse_smtpd_totals(pf_out))
         ml.update(parse_smtpd_totals(ml_out))
