@@ -7,6 +7,7 @@
 namespace maillens::cli {
 
 void StderrReporter::Report(Severity severity, std::string_view source, int64_t offset, std::string_view what) {
+  std::lock_guard<std::mutex> lock(mu_);
   if (severity != Severity::kNotice) damaged_ = true;
   if (source != current_) {
     current_.assign(source);
@@ -24,6 +25,7 @@ void StderrReporter::Report(Severity severity, std::string_view source, int64_t 
 }
 
 bool StderrReporter::Finish() {
+  std::lock_guard<std::mutex> lock(mu_);
   if (suppressed_ > 0) std::fprintf(stderr, "maillens: %llu more problems not shown\n",
                                     static_cast<unsigned long long>(suppressed_));
   return damaged_;

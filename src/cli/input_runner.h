@@ -7,6 +7,7 @@
 #define MAILLENS_CLI_INPUT_RUNNER_H_
 
 #include <cstdio>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ class StderrReporter : public Reporter {
   bool Finish();
 
  private:
+  std::mutex mu_;  // reports come from the read-ahead and parsing threads
   std::string current_;
   int shown_ = 0;
   uint64_t suppressed_ = 0;

@@ -14,8 +14,12 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace maillens {
@@ -370,6 +374,101 @@ Status OpenByteSource(const std::string& path, Reporter* reporter, std::unique_p
 #endif
   *out = MakeDecoder(path, std::make_unique<RawInput>(fd, true), reporter);
   return Status::OK();
+}
+
+namespace {
+
+// ReadAheadSource: a thread fills fixed buffers from the inner source; Read()
+// hands them out in order. Buffers cycle between two queues.
+class ReadAheadSource : public ByteSource {
+ public:
+  explicit ReadAheadSource(std::unique_ptr<ByteSource> inner)
+      : ByteSource(inner->name(), inner->compression()), inner_(std::move(inner)) {
+    for (auto& b : buffers_) {
+      b.data.reset(new char[kBufferSize]);
+      free_.push_back(&b);
+    }
+    thread_ = std::thread([this] { Fill(); });
+  }
+  ~ReadAheadSource() override {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+      cv_.notify_all();
+    }
+    thread_.join();
+  }
+  size_t Read(char* buf, size_t cap) override {
+    while (current_ == nullptr || current_pos_ == current_->size) {
+      std::unique_lock<std::mutex> l(mu_);
+      if (current_ != nullptr) {  // give the drained buffer back
+        free_.push_back(current_);
+        current_ = nullptr;
+        cv_.notify_all();
+      }
+      cv_.wait(l, [&] { return !full_.empty(); });
+      current_ = full_.front();
+      full_.pop_front();
+      current_pos_ = 0;
+      if (current_->size == 0) {  // end of input marker
+        full_.push_front(current_);
+        current_ = nullptr;
+        return 0;
+      }
+    }
+    size_t n = std::min(cap, current_->size - current_pos_);
+    std::memcpy(buf, current_->data.get() + current_pos_, n);
+    current_pos_ += n;
+    position_ += n;
+    return n;
+  }
+
+ private:
+  static constexpr size_t kBufferSize = 1 << 20;
+  struct Buffer {
+    std::unique_ptr<char[]> data;
+    size_t size = 0;
+  };
+  // The read-ahead thread.
+  void Fill() {
+    for (;;) {
+      Buffer* b;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        cv_.wait(l, [&] { return stop_ || !free_.empty(); });
+        if (stop_) return;
+        b = free_.front();
+        free_.pop_front();
+      }
+      b->size = 0;
+      while (b->size < kBufferSize) {  // fill it: decoders return small pieces
+        size_t n = inner_->Read(b->data.get() + b->size, kBufferSize - b->size);
+        if (n == 0) break;
+        b->size += n;
+      }
+      bool end = b->size == 0;
+      std::lock_guard<std::mutex> l(mu_);
+      full_.push_back(b);
+      cv_.notify_all();
+      if (end) return;
+    }
+  }
+
+  std::unique_ptr<ByteSource> inner_;
+  Buffer buffers_[3];
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Buffer*> free_, full_;  // guarded by mu_
+  bool stop_ = false;                // guarded by mu_
+  Buffer* current_ = nullptr;        // the reader's, outside the queues
+  size_t current_pos_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> ReadAhead(std::unique_ptr<ByteSource> inner) {
+  return std::make_unique<ReadAheadSource>(std::move(inner));
 }
 
 std::unique_ptr<ByteSource> MemoryByteSource(std::string name, const void* data, size_t size,

@@ -58,6 +58,13 @@ Status OpenByteSource(const std::string& path, Reporter* reporter, std::unique_p
 std::unique_ptr<ByteSource> MemoryByteSource(std::string name, const void* data, size_t size,
                                              Reporter* reporter);
 
+// Wraps `inner` so that it is read ahead in a thread of its own, a few
+// buffers in advance: decompression then overlaps with the caller's parsing.
+// The wrapper has the inner source's name and compression. Problems are still
+// reported by the inner source, from that thread: the Reporter must be
+// thread-safe while the wrapper is alive.
+std::unique_ptr<ByteSource> ReadAhead(std::unique_ptr<ByteSource> inner);
+
 }  // namespace maillens
 
 #endif  // MAILLENS_IO_BYTE_SOURCE_H_

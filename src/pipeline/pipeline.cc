@@ -125,6 +125,8 @@ Status Pipeline::ProcessInput(const std::string& path) {
   std::unique_ptr<ByteSource> src;
   Status st = OpenByteSource(path, reporter_, &src);
   if (!st.ok()) return st;
+  // Decompression gets a thread of its own; plain files are read directly.
+  if (src->compression() != Compression::kNone) src = ReadAhead(std::move(src));
   constexpr int kBatches = 4;
   std::vector<std::unique_ptr<Batch>> pool;
   BatchQueue free_batches, full_batches;

@@ -5,11 +5,13 @@
 // dropped, and goes on with the rest of the input (leveldb's
 // log::Reader::Reporter). The CLI's reporter prints to stderr and decides the
 // exit code; tests use a recording reporter.
-// Thread safety: a Reporter is called from the thread that runs the pipeline.
+// Thread safety: a Reporter may be called from the pipeline's reading and
+// parsing threads at once (see Pipeline::ProcessInput): make it thread-safe.
 #ifndef MAILLENS_UTIL_REPORTER_H_
 #define MAILLENS_UTIL_REPORTER_H_
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,7 +32,7 @@ class Reporter {
                       std::string_view what) = 0;
 };
 
-// A Reporter that keeps every report, for tests.
+// A Reporter that keeps every report, for tests. Thread-safe.
 class RecordingReporter : public Reporter {
  public:
   struct Entry {
@@ -41,9 +43,13 @@ class RecordingReporter : public Reporter {
   };
   void Report(Severity severity, std::string_view source, int64_t offset,
               std::string_view what) override {
+    std::lock_guard<std::mutex> lock(mu_);
     entries.push_back({severity, std::string(source), offset, std::string(what)});
   }
   std::vector<Entry> entries;
+
+ private:
+  std::mutex mu_;
 };
 
 }  // namespace maillens
