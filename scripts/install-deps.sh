@@ -21,6 +21,7 @@ TEST_PKGS=(
   gzip bzip2 xz-utils zstd
   clang libclang-rt-14-dev
   hyperfine time python3
+  chromium nodejs npm
 )
 
 want=("${BUILD_PKGS[@]}")

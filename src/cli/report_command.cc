@@ -123,6 +123,8 @@ int RunReport(ReportArgs a, const char* prog) {
   std::string out;
   if (a.format == "json") {
     RenderJson(summary, pipeline.stats(), ro, &out);
+  } else if (a.format == "html") {
+    RenderHtml(summary, pipeline.stats(), ro, &out);
   } else {
     RenderText(summary, ro, &out);
   }
@@ -167,7 +169,7 @@ void AddReportCommand(CLI::App* app, int* exit_code) {
   CLI::App* cmd = app->add_subcommand("report", "Daily summary of Postfix logs (pflogsumm's numbers)");
   cmd->set_help_flag("--help", "Print this help message and exit");
   cmd->add_option("files", args->files, "Log files (rotated sets in any order, any compression); '-' or none: stdin");
-  cmd->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json", "html"}));
   cmd->add_option("-d,--day", args->day, "Only lines of this day: today, yesterday or YYYY-MM-DD");
   cmd->add_option("--year", args->year, "Year of the first line (traditional timestamps carry none)");
   cmd->add_option("--syslog-name", args->syslog_name, "Also treat this syslog name as Postfix");

@@ -682,6 +682,10 @@ void RenderJson(const Summary& s, const PipelineStats& stats, const RenderOption
   w.Key("master").BeginObject();
   counts("text", p.master);
   w.EndObject();
+  w.Key("delivery_latency").BeginArray();
+  for (size_t b = 0; b < kLatencyBuckets; ++b)
+    w.BeginObject().Field("bucket", kLatencyLabels[b]).Field("delivered", s.delivery_latency()[b]).EndObject();
+  w.EndArray();
   if (o.message_detail) {
     std::vector<std::string_view> qids = SortedKeys(s.message_detail());
     w.Key("messages").BeginArray();

@@ -1,4 +1,4 @@
-// render.h - the report as text (pflogsumm's layout) or JSON (doc/report-json.md).
+// render.h - the report as text (pflogsumm's layout), JSON (doc/report-json.md) or HTML.
 //
 // RenderText() writes pflogsumm 1.1.5's headings, columns and k/m units, so
 // existing readers and scripts keep working. RenderJson() writes the same
@@ -31,6 +31,8 @@ struct RenderOptions {
 
 void RenderText(const Summary& s, const RenderOptions& o, std::string* out);
 void RenderJson(const Summary& s, const PipelineStats& stats, const RenderOptions& o, std::string* out);
+// One self-contained HTML page (render_html.cc): totals, SVG charts, the text report.
+void RenderHtml(const Summary& s, const PipelineStats& stats, const RenderOptions& o, std::string* out);
 
 // pflogsumm's adj_int_units: " %6d%s" with 'k' past 512k and 'm' past 512m.
 void AppendCount(std::string* out, uint64_t v);

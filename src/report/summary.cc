@@ -206,6 +206,9 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
       d.bytes += size;
       d.delay_sum += delay;
       if (delay > d.delay_max) d.delay_max = delay;
+      size_t bucket = 0;
+      while (bucket < kLatencyBuckets - 1 && delay >= kLatencyBounds[bucket]) ++bucket;
+      ++latency_[bucket];
       AddressStats& u = Slot(&recipients_, addr);
       ++u.count;
       u.bytes += size;

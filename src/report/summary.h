@@ -68,6 +68,12 @@ struct Problems {
   Counts master;
 };
 
+// Delivery latency (Postfix's delay= of sent recipients) in buckets with
+// these upper bounds in seconds; the last bucket is open.
+inline constexpr double kLatencyBounds[] = {1, 5, 30, 120, 600, 3600, 21600};
+inline constexpr const char* kLatencyLabels[] = {"<1s", "1-5s", "5-30s", "30s-2m", "2-10m", "10m-1h", "1-6h", ">6h"};
+inline constexpr size_t kLatencyBuckets = 8;
+
 // -e: one message's detail lines, each ended by '\n' (one buffer, not one
 // allocation per line).
 struct MessageLines {
@@ -128,6 +134,7 @@ class Summary : public EventSink {
   const absl::flat_hash_map<std::string, AddressStats>& sending_domains() const { return sending_domains_; }
   const absl::flat_hash_map<std::string, DomainStats>& recipient_domains() const { return recipient_domains_; }
   const Problems& problems() const { return problems_; }
+  const std::array<uint64_t, kLatencyBuckets>& delivery_latency() const { return latency_; }
   const SmtpdStats& smtpd() const { return smtpd_; }
   const std::set<int64_t> all_days() const { return std::set<int64_t>(days_.begin(), days_.end()); }
   // -e: queue ID -> lines (sender first, then recipients), pflogsumm's %msgDetail.
@@ -158,6 +165,7 @@ class Summary : public EventSink {
   absl::flat_hash_map<std::string, AddressStats> senders_, recipients_, sending_domains_;
   absl::flat_hash_map<std::string, DomainStats> recipient_domains_;
   Problems problems_;
+  std::array<uint64_t, kLatencyBuckets> latency_{};
   SmtpdStats smtpd_;
   absl::flat_hash_map<int64_t, int64_t> open_conn_;  // smtpd pid -> wall-clock second of connect
   absl::flat_hash_map<std::string, MessageLines> detail_;
