@@ -3,6 +3,8 @@
 // matching order (leftmost match, greedy or lazy as written).
 #include "report/pflogsumm_rules.h"
 
+#include <cstring>
+
 namespace maillens::pfl {
 
 namespace {
@@ -194,10 +196,17 @@ void RejectReason(std::string_view stage, std::string_view r, std::string* out) 
   std::string& s = *out;
   size_t base = s.size();
   auto cur = [&]() { return std::string_view(s).substr(base); };
+  // Replaces the reason with `v`, which may be a view into it: move the
+  // bytes down in place instead of copying through a temporary.
   auto set = [&](std::string_view v) {
-    std::string tmp(v);
+    const char* d = s.data() + base;
+    if (v.data() >= d && v.data() + v.size() <= s.data() + s.size()) {
+      std::memmove(s.data() + base, v.data(), v.size());
+      s.resize(base + v.size());
+      return;
+    }
     s.resize(base);
-    s.append(tmp);
+    s.append(v);
   };
   s.append(r);
   if (stage == "RCPT" || stage == "DATA" || stage == "CONNECT") {
@@ -246,7 +255,9 @@ void RejectReason(std::string_view stage, std::string_view r, std::string* out) 
     }
     // s/(client|Client host|Sender address) .+? blocked/blocked/
     v = cur();
-    for (size_t i = 0; i < v.size(); ++i) {
+    // Nothing to do unless " blocked" occurs at all (most reasons).
+    const bool has_blocked = v.find(" blocked") != std::string_view::npos;
+    for (size_t i = 0; has_blocked && i < v.size(); ++i) {
       bool done = false;
       for (std::string_view alt : {std::string_view("client "), std::string_view("Client host "), std::string_view("Sender address ")}) {
         if (!StartsWith(v.substr(i), alt)) continue;
