@@ -11,6 +11,7 @@
 
 #include "cli/input_runner.h"
 #include "io/input_set.h"
+#include "report/insights.h"
 #include "report/render.h"
 #include "report/summary.h"
 
@@ -106,6 +107,12 @@ int RunReport(ReportArgs a, const char* prog) {
   so.smtp_detail = a.smtp_detail != 0;
   Summary summary(so);
   pipeline.AddSink(&summary);
+  std::unique_ptr<Insights> insights;
+  if (a.insights) {
+    insights = std::make_unique<Insights>();
+    pipeline.AddSink(insights.get());
+    ro.insights = insights.get();
+  }
   FILE* unparsed = nullptr;
   std::unique_ptr<UnparsedWriter> unparsed_sink;
   if (!a.unparsed_file.empty()) {
@@ -198,6 +205,8 @@ void AddReportCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--verp-mung", args->verp_mung, "Merge VERP sender addresses (=2: more aggressively)")
       ->expected(0, 1)
       ->default_str("1");
+  cmd->add_flag("--insights", args->insights,
+                "Add latency percentiles per domain, deferrals by status, rejects by restriction, SASL failures");
   cmd->add_flag("--zero-fill", args->zero_fill, "A per-day row for every day seen");
   cmd->add_flag("--no-bounce-detail", args->no_bounce_detail, "Deprecated: --bounce-detail=0");
   cmd->add_flag("--no-deferral-detail", args->no_deferral_detail, "Deprecated: --deferral-detail=0");

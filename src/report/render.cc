@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "report/insights.h"
 #include "report/pflogsumm_rules.h"
 #include "util/json_writer.h"
 #include "util/text_escape.h"
@@ -531,6 +532,7 @@ void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
   NoSizeData(out, s);
   if (!o.problems_first) ProblemSections(out, s, o);
   if (o.message_detail) MessageDetail(out, s, o.quiet);
+  if (o.insights != nullptr) RenderInsightsText(*o.insights, out);
 }
 
 void RenderJson(const Summary& s, const PipelineStats& stats, const RenderOptions& o, std::string* out) {
@@ -709,6 +711,7 @@ void RenderJson(const Summary& s, const PipelineStats& stats, const RenderOption
     for (const auto& [k, n] : v) w.Field(k, n);
     w.EndObject();
   };
+  if (o.insights != nullptr) RenderInsightsJson(*o.insights, &w);
   w.Key("lines").BeginObject();
   w.Field("total", stats.lines).Field("mail", stats.mail_lines).Field("no_header", stats.no_header);
   w.Field("other_programs", stats.foreign).Field("outside_date_filter", stats.filtered_out);

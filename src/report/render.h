@@ -15,6 +15,8 @@
 namespace maillens {
 
 // Listing limits follow pflogsumm: -1 all, 0 none (section left out), N the top N.
+class Insights;
+
 struct RenderOptions {
   bool iso_date_time = false;  // --iso-date-time: 2026-11-02, 00:00-01:00
   std::string title_date;      // with -d: "Postfix log summaries for <date>"
@@ -27,6 +29,7 @@ struct RenderOptions {
   bool smtpd_stats = false;     // --smtpd-stats
   bool message_detail = false;  // -e
   bool zero_fill = false;       // --zero-fill: a per-day row for every day seen
+  const Insights* insights = nullptr;  // --insights: appended sections (report/insights.h)
 };
 
 void RenderText(const Summary& s, const RenderOptions& o, std::string* out);

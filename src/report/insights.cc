@@ -1,0 +1,150 @@
+// insights.cc - Insights: counting (see insights.h).
+#include "report/insights.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "report/pflogsumm_rules.h"
+
+namespace maillens {
+
+namespace {
+
+template <typename Map>
+typename Map::mapped_type& Child(Map* m, std::string_view key) {
+  auto it = m->find(absl::string_view(key.data(), key.size()));
+  if (it != m->end()) return it->second;
+  return (*m)[std::string(key)];
+}
+
+bool Contains(std::string_view s, std::string_view p) { return s.find(p) != std::string_view::npos; }
+
+bool ContainsNoCase(std::string_view s, std::string_view lower) {
+  for (size_t i = 0; i + lower.size() <= s.size(); ++i) {
+    size_t k = 0;
+    while (k < lower.size() && static_cast<char>(std::tolower(static_cast<unsigned char>(s[i + k]))) == lower[k]) ++k;
+    if (k == lower.size()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view Insights::Domain(std::string_view to) {
+  size_t at = to.rfind('@');
+  std::string_view d = at == std::string_view::npos ? to : to.substr(at + 1);
+  domain_.clear();
+  pfl::AppendLower(&domain_, d);
+  return domain_;
+}
+
+void Insights::Classify(const Event& ev, std::string* out) {
+  if (ev.action == Action::kMilterReject || ev.action == Action::kMilterHold || ev.action == Action::kMilterDiscard) {
+    out->append("milter");
+    return;
+  }
+  if (ev.kind == EventKind::kCleanupAction) {
+    out->append(ev.stage == "END-OF-MESSAGE" ? "milter" : "header-body");
+    return;
+  }
+  if (ev.daemon == Daemon::kPostscreen) {
+    out->append("postscreen");
+    return;
+  }
+  std::string_view r = ev.reason;
+  size_t b = r.find("blocked using ");
+  if (b != std::string_view::npos) {
+    std::string_view list = r.substr(b + 14);
+    size_t e = list.find_first_of(" ;,");
+    out->append("rbl:").append(list.substr(0, e));
+  } else if (Contains(r, "Client host rejected")) {
+    out->append("client");
+  } else if (Contains(r, "Helo command rejected")) {
+    out->append("helo");
+  } else if (Contains(r, "Relay access denied")) {
+    out->append("relay");
+  } else if (ContainsNoCase(r, "policy")) {
+    out->append("policy");
+  } else if (Contains(r, "Sender address rejected")) {
+    out->append("sender");
+  } else if (Contains(r, "Recipient address rejected") || Contains(r, "User unknown")) {
+    out->append("recipient");
+  } else if (Contains(r, "Message size exceeds") || Contains(r, "message size")) {
+    out->append("size");
+  } else if (Contains(r, "Data command rejected")) {
+    out->append("data");
+  } else {
+    out->append("other");
+  }
+}
+
+void Insights::OnEvent(const Event& ev, const Message* m) {
+  (void)m;
+  switch (ev.kind) {
+    case EventKind::kDelivery:
+      if (ev.status == DeliveryStatus::kSent) {
+        if (ev.rest.find("forwarded as ") != std::string_view::npos) return;
+        double delay = 0;
+        std::from_chars(ev.delay.data(), ev.delay.data() + ev.delay.size(), delay);
+        Child(&latency_, Domain(ev.to)).push_back(static_cast<float>(delay));
+      } else if (ev.status == DeliveryStatus::kDeferred) {
+        key_.assign(ev.dsn.empty() ? std::string_view("-") : ev.dsn).push_back(' ');
+        size_t base = key_.size();
+        pfl::SaidStringTrimmer(ev.status_text, 65, &key_);
+        std::string_view reason = std::string_view(key_).substr(base);
+        if (reason.size() >= 4 && reason[3] == ' ' && std::isdigit(static_cast<unsigned char>(reason[0])))
+          key_.erase(base, 4);
+        if (std::string_view(key_).substr(base).substr(0, 11) == "connect to ") key_.erase(base, 11);
+        Counts& c = Child(&deferrals_, Domain(ev.to));
+        ++Child(&c, key_);
+      }
+      return;
+    case EventKind::kReject:
+    case EventKind::kCleanupAction: {
+      bool warn = false;
+      switch (ev.action) {
+        case Action::kReject:
+        case Action::kMilterReject: break;
+        case Action::kRejectWarning: warn = true; break;
+        case Action::kWarn:
+          if (ev.kind != EventKind::kCleanupAction) return;
+          warn = true;
+          break;
+        default: return;
+      }
+      if (ev.kind == EventKind::kCleanupAction && ev.stage != "header" && ev.stage != "body" &&
+          ev.stage != "END-OF-MESSAGE")
+        return;
+      key_.clear();
+      Classify(ev, &key_);
+      RejectClass& rc = Child(&rejects_, key_);
+      std::string_view r = ev.reason;
+      if (warn) {
+        ++rc.warn;
+      } else if (ev.kind == EventKind::kReject && !r.empty() && r[0] == '4') {
+        ++rc.code4xx;
+      } else {
+        ++rc.code5xx;
+      }
+      return;
+    }
+    case EventKind::kSaslFailure:
+      ++Child(&sasl_ip_, ev.client_addr.empty() ? std::string_view("unknown") : ev.client_addr);
+      ++Child(&sasl_user_, ev.sasl_username.empty() ? std::string_view("(none)") : ev.sasl_username);
+      return;
+    default:
+      return;
+  }
+}
+
+double Percentile(std::vector<float>* v, double p) {
+  if (v->empty()) return 0;
+  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v->size())));
+  if (rank == 0) rank = 1;
+  auto nth = v->begin() + static_cast<long>(rank - 1);
+  std::nth_element(v->begin(), nth, v->end());
+  return *nth;
+}
+
+}  // namespace maillens

@@ -1,0 +1,144 @@
+// report_insights_test.cc - Insights (report/insights.h) and the detail
+// sections of Summary, fed through a real Pipeline.
+#include "report/insights.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "pipeline/pipeline.h"
+#include "report/render.h"
+#include "report/summary.h"
+#include "util/reporter.h"
+
+namespace maillens {
+namespace {
+
+struct LogRun {
+  explicit LogRun(const std::vector<std::string>& lines, SummaryOptions so = {}) : summary(so), pipeline(Options(), &rep) {
+    setenv("TZ", "UTC", 1);
+    tzset();
+    pipeline.AddSink(&summary);
+    pipeline.AddSink(&insights);
+    for (const std::string& l : lines) pipeline.ProcessLine(l);
+    pipeline.Finish();
+  }
+  static PipelineOptions Options() {
+    PipelineOptions o;
+    o.year.fixed_year = 2026;
+    return o;
+  }
+  RecordingReporter rep;
+  Summary summary;
+  Insights insights;
+  Pipeline pipeline;
+};
+
+const std::vector<std::string> kLog = {
+    "Nov 20 10:00:00 mx postfix/smtpd[1]: connect from mail.example.com[192.0.2.1]",
+    "Nov 20 10:00:01 mx postfix/smtpd[1]: AAAAA11111: client=mail.example.com[192.0.2.1]",
+    "Nov 20 10:00:02 mx postfix/qmgr[3]: AAAAA11111: from=<alice@example.com>, size=1000, nrcpt=4 (queue active)",
+    "Nov 20 10:00:05 mx postfix/smtpd[1]: disconnect from mail.example.com[192.0.2.1] ehlo=1 quit=1 commands=2",
+    "Nov 20 10:00:03 mx postfix/smtp[5]: AAAAA11111: to=<a@dest.test>, relay=mx.dest.test[192.0.2.5]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)",
+    "Nov 20 10:00:03 mx postfix/smtp[5]: AAAAA11111: to=<b@dest.test>, relay=mx.dest.test[192.0.2.5]:25, delay=2, delays=0/0/0/2, dsn=2.0.0, status=sent (250 ok)",
+    "Nov 20 10:00:03 mx postfix/smtp[5]: AAAAA11111: to=<c@dest.test>, relay=mx.dest.test[192.0.2.5]:25, delay=10, delays=0/0/0/10, dsn=2.0.0, status=sent (250 ok)",
+    "Nov 20 10:00:04 mx postfix/smtp[5]: AAAAA11111: to=<d@slow.test>, relay=none, delay=3, delays=1/0/2/0, dsn=4.4.1, status=deferred (connect to slow.test[192.0.2.9]:25: Connection refused)",
+    "Nov 20 13:00:00 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[192.0.2.60]: 554 5.7.1 <x@y.test>: Relay access denied; from=<s@spam.test> to=<x@y.test> proto=ESMTP helo=<spam>",
+    "Nov 20 13:00:01 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[192.0.2.61]: 554 5.7.1 Service unavailable; Client host [192.0.2.61] blocked using zen.spamhaus.org; https://x; from=<s@spam.test> to=<x@example.net> proto=ESMTP helo=<spam>",
+    "Nov 20 13:00:02 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[192.0.2.62]: 450 4.7.1 <x@example.net>: Recipient address rejected: Greylisted; from=<s@spam.test> to=<x@example.net> proto=ESMTP helo=<spam>",
+    "Nov 20 13:00:03 mx postfix/smtpd[1]: NOQUEUE: reject_warning: RCPT from unknown[192.0.2.63]: 554 5.7.1 <x@example.net>: Recipient address rejected: trap; from=<s@spam.test> to=<x@example.net> proto=ESMTP helo=<spam>",
+    "Nov 20 13:00:04 mx postfix/cleanup[2]: 0BBBB77777: reject: header Subject: buy now from unknown[192.0.2.64]; from=<s@spam.test> to=<b@example.net> proto=ESMTP helo=<w>: 5.7.1 spam",
+    "Nov 20 13:00:05 mx postfix/smtpd[1]: warning: unknown[192.0.2.66]: SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=admin",
+    "Nov 20 13:00:06 mx postfix/smtpd[1]: warning: unknown[192.0.2.66]: SASL PLAIN authentication failed: , sasl_username=root",
+    "Nov 20 13:00:07 mx postfix/master[9]: daemon started -- version 3.7.11, configuration /etc/postfix",
+};
+
+TEST(ReportInsights, LatencyPercentilesPerDomain) {
+  LogRun r(kLog);
+  auto it = r.insights.latency().find("dest.test");
+  ASSERT_NE(it, r.insights.latency().end());
+  std::vector<float> v = it->second;
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(Percentile(&v, 50), 2);
+  EXPECT_EQ(Percentile(&v, 90), 10);
+  EXPECT_EQ(Percentile(&v, 100), 10);
+  EXPECT_EQ(r.summary.delivery_latency()[1], 2u);  // 1-5s: delays 1 and 2
+  EXPECT_EQ(r.summary.delivery_latency()[2], 1u);  // 5-30s: 10
+}
+
+TEST(ReportInsights, DeferralsByDomainAndStatus) {
+  LogRun r(kLog);
+  const Counts& c = r.insights.deferrals().find("slow.test")->second;
+  EXPECT_EQ(c.at("4.4.1 slow.test[192.0.2.9]:25: Connection refused"), 1u);
+}
+
+TEST(ReportInsights, RejectsByRestriction) {
+  LogRun r(kLog);
+  const auto& rj = r.insights.rejects();
+  EXPECT_EQ(rj.at("relay").code5xx, 1u);
+  EXPECT_EQ(rj.at("rbl:zen.spamhaus.org").code5xx, 1u);
+  EXPECT_EQ(rj.at("recipient").code4xx, 1u);
+  EXPECT_EQ(rj.at("recipient").warn, 1u);
+  EXPECT_EQ(rj.at("header-body").code5xx, 1u);
+}
+
+TEST(ReportInsights, SaslFailures) {
+  LogRun r(kLog);
+  EXPECT_EQ(r.insights.sasl_by_address().at("192.0.2.66"), 2u);
+  EXPECT_EQ(r.insights.sasl_by_user().at("admin"), 1u);
+  EXPECT_EQ(r.insights.sasl_by_user().at("root"), 1u);
+}
+
+TEST(ReportDetail, SmtpdStatsAndProblems) {
+  SummaryOptions so;
+  so.smtpd_stats = true;
+  so.message_detail = true;
+  LogRun r(kLog, so);
+  EXPECT_EQ(r.summary.smtpd().connections, 1u);
+  EXPECT_EQ(r.summary.smtpd().seconds, 5);
+  EXPECT_EQ(r.summary.smtpd().per_domain.at("example.com").count, 1u);
+  const Problems& p = r.summary.problems();
+  EXPECT_EQ(p.deferred.at("smtp").at("slow.test[192.0.2.9]:25: Connection refused"), 1u);
+  EXPECT_EQ(p.rejects.at("RCPT").at("Relay access denied").at("192.0.2.60"), 1u);
+  EXPECT_EQ(p.rejects.at("RCPT").at("blocked using zen.spamhaus.org").at("192.0.2.61"), 1u);
+  EXPECT_EQ(p.rejects.at("RCPT").at("Recipient address rejected: Greylisted").at("x@example.net"), 1u);
+  EXPECT_EQ(p.rejects.at("cleanup").at("header").at("Subject: buy now"), 1u);
+  EXPECT_EQ(p.reject_warnings.at("RCPT").at("Recipient address rejected: trap").at("x@example.net"), 1u);
+  EXPECT_EQ(p.warnings.at("smtpd").size(), 2u);
+  EXPECT_EQ(p.master.at("daemon started -- version 3.7.11, configuration /etc/postfix"), 1u);
+  EXPECT_EQ(r.summary.message_detail().at("AAAAA11111").text, "alice@example.com\na@dest.test\nb@dest.test\nc@dest.test\n");
+}
+
+TEST(ReportDetail, TextLayoutOfSmtpdBlock) {
+  SummaryOptions so;
+  so.smtpd_stats = true;
+  LogRun r(kLog, so);
+  RenderOptions ro;
+  ro.smtpd_stats = true;
+  std::string out;
+  RenderText(r.summary, ro, &out);
+  EXPECT_NE(out.find("\nsmtpd\n\n"
+                     "       1   connections\n"
+                     "       1   hosts/domains\n"
+                     "       5   avg. connect time (seconds)\n"
+                     "  0:00:05  total connect time\n\n"),
+            std::string::npos)
+      << out;
+  // Lines as pflogsumm 1.1.5 --smtpd-stats prints them for this log.
+  EXPECT_NE(out.find("\n    1000-1100          1         0:00:05           5s           5s\n"), std::string::npos);
+  EXPECT_NE(out.find("\n       1        0:00:05          5s         5s   example.com\n"), std::string::npos);
+}
+
+TEST(ReportDetail, HostileTextIsTerminalSafe) {
+  LogRun r({"Nov 20 10:00:00 mx postfix/smtpd[1]: warning: \x1b[31mred\x1b[0m"});
+  std::string out;
+  RenderText(r.summary, RenderOptions(), &out);
+  EXPECT_EQ(out.find('\x1b'), std::string::npos);
+  EXPECT_NE(out.find("\\x1b[31mred"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace maillens
