@@ -75,6 +75,9 @@ def difference_cases():
     d = os.path.join(HERE, '..', 'data', 'differences')
     cases = [('e2e-sample', [os.path.join(HERE, '..', 'data', 'e2e-sample', 'maillog')],
               lambda: open(os.path.join(HERE, '..', 'data', 'e2e-sample', 'maillog'), 'rb').read())]
+    own = os.path.join(HERE, 'logs')  # small logs for sections the corpora rarely reach
+    cases += [('own-' + f[:-4], [os.path.join(own, f)], lambda p=os.path.join(own, f): open(p, 'rb').read())
+              for f in sorted(os.listdir(own)) if f.endswith('.log')]
     return cases + [('diff-' + f[:-4], [os.path.join(d, f)], lambda p=os.path.join(d, f): open(p, 'rb').read())
             for f in sorted(os.listdir(d)) if f.endswith('.log')]
 
