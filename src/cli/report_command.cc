@@ -101,6 +101,7 @@ int RunReport(ReportArgs a, const char* prog) {
   so.no_no_msg_size = a.no_no_msg_size;
   so.rej_add_from = a.rej_add_from;
   so.no_smtpd_warnings = a.no_smtpd_warnings;
+  so.dedupe_content_filter = a.dedupe_content_filter;
   so.deferral_detail = a.deferral_detail != 0;
   so.bounce_detail = a.bounce_detail != 0;
   so.reject_detail = a.reject_detail != 0;
@@ -205,6 +206,8 @@ void AddReportCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--verp-mung", args->verp_mung, "Merge VERP sender addresses (=2: more aggressively)")
       ->expected(0, 1)
       ->default_str("1");
+  cmd->add_flag("--dedupe-content-filter", args->dedupe_content_filter,
+                "Count a message re-injected by a content filter once (linked by 'queued as')");
   cmd->add_flag("--insights", args->insights,
                 "Add latency percentiles per domain, deferrals by status, rejects by restriction, SASL failures");
   cmd->add_flag("--zero-fill", args->zero_fill, "A per-day row for every day seen");

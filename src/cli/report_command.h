@@ -33,7 +33,8 @@ struct ReportArgs {
   bool smtpd_stats = false, mailq = false, uucp_mung = false, no_no_msg_size = false, problems_first = false,
        rej_add_from = false, verbose_msg_detail = false, zero_fill = false;
   int verp_mung = 0;
-  bool insights = false;  // maillens's own sections (report/insights.h)
+  bool insights = false;
+  bool dedupe_content_filter = false;  // maillens's own sections (report/insights.h)
   bool no_bounce_detail = false, no_deferral_detail = false, no_reject_detail = false, no_smtpd_warnings = false;
 };
 

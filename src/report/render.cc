@@ -548,6 +548,7 @@ void RenderJson(const Summary& s, const PipelineStats& stats, const RenderOption
   w.Field("senders", t.senders).Field("sending_domains", t.sending_domains);
   w.Field("recipients", t.recipients).Field("recipient_domains", t.recipient_domains);
   w.Key("rejected_percent").Int(t.rejected_pct()).Key("discarded_percent").Int(t.discarded_pct());
+  if (s.options().dedupe_content_filter) w.Field("content_filter_hops", t.content_filter_hops);
   w.EndObject();
   static constexpr std::string_view kCols[] = {"received", "delivered", "deferred", "bounced", "rejected"};
   w.Key("days").Uint(s.day_count());

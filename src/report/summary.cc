@@ -181,6 +181,94 @@ void Summary::CountSender(const Message& m) {
   ++d.count;
   d.bytes += size;
   t_.bytes_received += size;
+  if (options_.dedupe_content_filter) {
+    auto it = recent_.find(absl::string_view(m.queue_id));
+    if (it != recent_.end()) {
+      it->second.sender_counted = true;
+      it->second.sender = addr;
+      it->second.domain = scratch_domain_;
+      it->second.size = size;
+    }
+  }
+}
+
+// --dedupe-content-filter. A content filter (amavis, ...) receives message A
+// over SMTP and re-injects it as message B through an smtpd: B's
+// "client=" line is followed by A's delivery to the filter ending in
+// "queued as B". Both messages were counted as received; here B's receipt
+// (count, hour and day rows, sender, sending domain, bytes) is taken back and
+// A's delivery to the filter is not counted as a delivery, so the message
+// counts once: received as A, delivered as B's recipients. Only when B's
+// "client=" line came first (the usual order: the filter answers after the
+// re-injection is queued) and within the hour.
+void Summary::NoteReceived(const Event& ev) {
+  const SyslogHeader& h = *ev.header;
+  while (!recent_order_.empty() && h.epoch - recent_order_.front().first > 3600) {
+    auto it = recent_.find(absl::string_view(recent_order_.front().second));
+    if (it != recent_.end() && it->second.epoch == recent_order_.front().first) recent_.erase(it);
+    recent_order_.pop_front();
+  }
+  Received& r = recent_[std::string(ev.queue_id)];
+  r = Received();
+  r.epoch = h.epoch;
+  r.date = h.civil_day();
+  r.hour = h.hour;
+  recent_order_.emplace_back(h.epoch, std::string(ev.queue_id));
+  // The other order: the filter's "queued as" line came first. This receipt
+  // is not counted, and that delivery to the filter is taken back.
+  auto p = pending_hops_.find(absl::string_view(ev.queue_id.data(), ev.queue_id.size()));
+  if (p == pending_hops_.end()) return;
+  const Hop& hop = p->second;
+  if (h.epoch - hop.epoch <= 3600) {
+    r.hop = true;
+    ++t_.content_filter_hops;
+    --t_.received;
+    --per_day_[r.date][kRcvd];
+    --per_hour_[r.hour][kRcvd];
+    --t_.delivered;
+    --per_day_[hop.date][kDlvd];
+    --per_hour_[hop.hour][kDlvd];
+    t_.bytes_delivered -= std::min(t_.bytes_delivered, hop.size);
+    --latency_[hop.latency_bucket];
+    auto d = recipient_domains_.find(absl::string_view(hop.domain));
+    if (d != recipient_domains_.end()) {
+      --d->second.count;
+      d->second.bytes -= std::min(d->second.bytes, hop.size);
+      d->second.delay_sum -= hop.delay;
+      if (d->second.count == 0 && d->second.defers == 0) recipient_domains_.erase(d);
+    }
+    auto u = recipients_.find(absl::string_view(hop.recipient));
+    if (u != recipients_.end()) {
+      --u->second.count;
+      u->second.bytes -= std::min(u->second.bytes, hop.size);
+      if (u->second.count == 0) recipients_.erase(u);
+    }
+  }
+  pending_hops_.erase(p);
+}
+
+bool Summary::DedupeHop(std::string_view child) {
+  auto it = recent_.find(absl::string_view(child.data(), child.size()));
+  if (it == recent_.end() || it->second.hop) return false;
+  Received& r = it->second;
+  r.hop = true;
+  ++t_.content_filter_hops;
+  --t_.received;
+  --per_day_[r.date][kRcvd];
+  --per_hour_[r.hour][kRcvd];
+  if (r.sender_counted) {
+    auto take = [&](absl::flat_hash_map<std::string, AddressStats>* m, const std::string& key) {
+      auto s = m->find(key);
+      if (s == m->end()) return;
+      --s->second.count;
+      s->second.bytes -= std::min(s->second.bytes, r.size);
+      if (s->second.count == 0) m->erase(s);
+    };
+    take(&senders_, r.sender);
+    take(&sending_domains_, r.domain);
+    t_.bytes_received -= std::min(t_.bytes_received, r.size);
+  }
+  return true;
 }
 
 void Summary::CountDelivery(const Event& ev, const Message* m) {
@@ -196,6 +284,7 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
         ++t_.forwarded;
         return;
       }
+      if (options_.dedupe_content_filter && !ev.child_queue_id.empty() && DedupeHop(ev.child_queue_id)) return;
       ++t_.delivered;
       Bump(h, kDlvd);
       uint64_t size = (m && m->size > 0) ? static_cast<uint64_t>(m->size) : 0;
@@ -209,6 +298,11 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
       size_t bucket = 0;
       while (bucket < kLatencyBuckets - 1 && delay >= kLatencyBounds[bucket]) ++bucket;
       ++latency_[bucket];
+      if (options_.dedupe_content_filter && !ev.child_queue_id.empty()) {
+        if (pending_hops_.size() > 100000) pending_hops_.clear();  // bound: hops resolve within seconds
+        Hop& hop = pending_hops_[std::string(ev.child_queue_id)];
+        hop = Hop{h.epoch, h.civil_day(), h.hour, addr, scratch_domain_, size, delay, bucket};
+      }
       AddressStats& u = Slot(&recipients_, addr);
       ++u.count;
       u.bytes += size;
@@ -561,10 +655,17 @@ void Summary::OnEvent(const Event& ev, const Message* m) {
     case EventKind::kPickup:
       ++t_.received;
       Bump(h, kRcvd);
+      if (options_.dedupe_content_filter && !ev.queue_id.empty() && ev.queue_id != "NOQUEUE") NoteReceived(ev);
       return;
     case EventKind::kQueueActive:
       if (options_.message_detail) CountDetailSender(ev);
-      if (m != nullptr && m->queue_active == 1 && m->origin != Message::Origin::kUnknown) CountSender(*m);
+      if (m != nullptr && m->queue_active == 1 && m->origin != Message::Origin::kUnknown) {
+        if (options_.dedupe_content_filter) {  // a re-injection already taken back: not a sender
+          auto it = recent_.find(absl::string_view(ev.queue_id.data(), ev.queue_id.size()));
+          if (it != recent_.end() && it->second.hop) return;
+        }
+        CountSender(*m);
+      }
       return;
     case EventKind::kDelivery:
       CountDelivery(ev, m);

@@ -25,6 +25,7 @@
 #define MAILLENS_REPORT_SUMMARY_H_
 
 #include <array>
+#include <deque>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -48,6 +49,9 @@ struct SummaryOptions {
   bool no_no_msg_size = false;      // --no-no-msg-size
   bool rej_add_from = false;        // --rej-add-from
   bool no_smtpd_warnings = false;   // --no-smtpd-warnings (deprecated)
+  // --dedupe-content-filter: a message re-injected by a content filter is
+  // counted once (see Summary::DedupeHop).
+  bool dedupe_content_filter = false;
   // Details not collected when their listing is off (pflogsumm's "== 0").
   bool deferral_detail = true, bounce_detail = true, reject_detail = true, smtp_detail = true;
 };
@@ -100,6 +104,7 @@ struct GrandTotals {
            rejected = 0, reject_warnings = 0, held = 0, discarded = 0;
   uint64_t bytes_received = 0, bytes_delivered = 0;
   uint64_t senders = 0, sending_domains = 0, recipients = 0, recipient_domains = 0;
+  uint64_t content_filter_hops = 0;  // --dedupe-content-filter: re-injections not counted again
   int rejected_pct() const;   // int(rejected / (delivered + rejected + discarded) * 100)
   int discarded_pct() const;
 };
@@ -155,6 +160,8 @@ class Summary : public EventSink {
   void CountCleanupAction(const Event& ev, Counts3* detail);
   void CountDiagnostic(const SyslogHeader& h);
   void CountConnection(const Event& ev);
+  void NoteReceived(const Event& ev);
+  bool DedupeHop(std::string_view child);
 
   SummaryOptions options_;
   GrandTotals t_;
@@ -170,6 +177,27 @@ class Summary : public EventSink {
   absl::flat_hash_map<int64_t, int64_t> open_conn_;  // smtpd pid -> wall-clock second of connect
   absl::flat_hash_map<std::string, MessageLines> detail_;
   absl::flat_hash_map<std::string, std::string> no_size_;
+  // --dedupe-content-filter: messages received in the last hour, by queue
+  // ID, with what was counted for them (to take back for a re-injection).
+  struct Received {
+    int64_t epoch = 0, date = 0;
+    int hour = 0;
+    bool sender_counted = false, hop = false;
+    std::string sender, domain;
+    uint64_t size = 0;
+  };
+  absl::flat_hash_map<std::string, Received> recent_;
+  // Deliveries "queued as X" whose X was not received yet: what they counted.
+  struct Hop {
+    int64_t epoch = 0, date = 0;
+    int hour = 0;
+    std::string recipient, domain;
+    uint64_t size = 0;
+    double delay = 0;
+    size_t latency_bucket = 0;
+  };
+  absl::flat_hash_map<std::string, Hop> pending_hops_;
+  std::deque<std::pair<int64_t, std::string>> recent_order_;
   std::string scratch_, scratch_domain_, key1_, key2_;
 };
 

@@ -140,5 +140,40 @@ TEST(ReportDetail, HostileTextIsTerminalSafe) {
   EXPECT_NE(out.find("\\x1b[31mred"), std::string::npos);
 }
 
+// --dedupe-content-filter: both orders of the re-injection's "client=" line
+// and the filter's "queued as" reply.
+TEST(ReportDedupe, ContentFilterHopCountedOnce) {
+  const std::vector<std::string> client_first = {
+      "Nov 20 10:00:00 mx postfix/smtpd[100]: 1A2B3C4D5E: client=a.example.com[192.0.2.1]",
+      "Nov 20 10:00:01 mx postfix/qmgr[101]: 1A2B3C4D5E: from=<a@example.com>, size=1000, nrcpt=1 (queue active)",
+      "Nov 20 10:00:02 mx postfix/smtpd[103]: 2B3C4D5E6F: client=localhost[127.0.0.1]",
+      "Nov 20 10:00:02 mx postfix/qmgr[101]: 2B3C4D5E6F: from=<a@example.com>, size=1400, nrcpt=1 (queue active)",
+      "Nov 20 10:00:02 mx postfix/smtp[102]: 1A2B3C4D5E: to=<b@example.net>, relay=127.0.0.1[127.0.0.1]:10024, delay=2, delays=0.1/0/1/0.9, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 2B3C4D5E6F)",
+      "Nov 20 10:00:02 mx postfix/qmgr[101]: 1A2B3C4D5E: removed",
+      "Nov 20 10:00:04 mx postfix/smtp[102]: 2B3C4D5E6F: to=<b@example.net>, relay=mx.example.net[198.51.100.1]:25, delay=2, delays=0.1/0/1/0.9, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+      "Nov 20 10:00:04 mx postfix/qmgr[101]: 2B3C4D5E6F: removed",
+  };
+  std::vector<std::string> reply_first = client_first;
+  std::swap(reply_first[2], reply_first[4]);  // "queued as" before the re-injection's client=
+  std::swap(reply_first[3], reply_first[4]);
+  for (const auto& log : {client_first, reply_first}) {
+    SummaryOptions plain, dedupe;
+    dedupe.dedupe_content_filter = true;
+    LogRun a(log, plain), b(log, dedupe);
+    GrandTotals ta = a.summary.totals(), tb = b.summary.totals();
+    EXPECT_EQ(ta.received, 2u);
+    EXPECT_EQ(ta.delivered, 2u);
+    EXPECT_EQ(tb.received, 1u);
+    EXPECT_EQ(tb.delivered, 1u);
+    EXPECT_EQ(tb.content_filter_hops, 1u);
+    EXPECT_EQ(tb.bytes_received, 1000u);
+    EXPECT_EQ(tb.bytes_delivered, 1400u);
+    EXPECT_EQ(b.summary.senders().at("a@example.com").count, 1u);
+    EXPECT_EQ(b.summary.recipients().at("b@example.net").count, 1u);
+    EXPECT_EQ(b.summary.per_hour()[10][kRcvd], 1u);
+    EXPECT_EQ(b.summary.per_hour()[10][kDlvd], 1u);
+  }
+}
+
 }  // namespace
 }  // namespace maillens
