@@ -203,9 +203,7 @@ void AddReportCommand(CLI::App* app, int* exit_code) {
   cmd->add_flag("--problems-first", args->problems_first, "Problem sections before the traffic tables");
   cmd->add_flag("--rej-add-from", args->rej_add_from, "Add the sender to reject detail rows");
   cmd->add_flag("--verbose-msg-detail", args->verbose_msg_detail, "Full reasons, not trimmed");
-  cmd->add_option("--verp-mung", args->verp_mung, "Merge VERP sender addresses (=2: more aggressively)")
-      ->expected(0, 1)
-      ->default_str("1");
+  cmd->add_flag("--verp-mung{1}", args->verp_mung, "Merge VERP sender addresses (--verp-mung=2: more aggressively)");
   cmd->add_flag("--dedupe-content-filter", args->dedupe_content_filter,
                 "Count a message re-injected by a content filter once (linked by 'queued as')");
   cmd->add_flag("--insights", args->insights,

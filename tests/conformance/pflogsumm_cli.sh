@@ -39,6 +39,10 @@ check "--help prints usage" bash -c "'$work/pflogsumm' --help | grep -q 'verp-mu
 "$ml" pflogsumm --verp-mung=2 --rej-add-from -i -m --verbose-msg-detail --iso-date-time --zero-fill \
   --problems-first -q --no-no-msg-size --smtpd-warning-detail 1 "$log" > "$work/all.txt"
 check "every option accepted" test -s "$work/all.txt"
+for v in "--verp-mung" "--verp-mung=2" "--verp_mung=2"; do
+  "$ml" report $v "$log" > "$work/v1.txt" && "$ml" pflogsumm $v "$log" > "$work/v2.txt"
+  check "report $v = pflogsumm $v" cmp -s "$work/v1.txt" "$work/v2.txt"
+done
 if command -v pflogsumm >/dev/null; then
   /usr/sbin/pflogsumm -e --smtpd_stats --detail 99999 -h 99999 -u 99999 "$log" > "$work/pf.txt"
   check "same lines as pflogsumm 1.1.5 (any order)" cmp -s <(sort "$work/pf.txt") <(sort "$work/symlink.txt")
