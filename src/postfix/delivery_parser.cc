@@ -63,26 +63,13 @@ bool ParseDelivery(std::string_view m, Event* ev) {
       ev->text = m;
       return true;
     }
-    if (StartsWith(m, "discarding EHLO keywords") || StartsWith(m, "enabling PIX workarounds")) {
-      ev->kind = EventKind::kIgnored;
-      ev->text = m;
-      return true;
-    }
-    return false;
+    return IgnoreKnown(m, {"discarding EHLO keywords", "enabling PIX workarounds"}, ev);
   }
   if (!Consume(&m, "to=<")) {
     // Queue-ID'd informational lines of the smtp client and local(8).
-    static constexpr std::string_view kInfo[] = {"host ", "lost connection with ", "conversation with ",
-                                                 "enabling PIX workarounds", "Cannot start TLS",
-                                                 "sender delivery status notification"};
-    for (std::string_view p : kInfo) {
-      if (StartsWith(m, p)) {
-        ev->kind = EventKind::kIgnored;
-        ev->text = m;
-        return true;
-      }
-    }
-    return false;
+    return IgnoreKnown(m, {"host ", "lost connection with ", "conversation with ", "enabling PIX workarounds",
+                           "Cannot start TLS", "sender delivery status notification"},
+                       ev);
   }
   // to=<ADDR>: the address ends at the first ">, ".
   size_t gt = m.find(">, ");

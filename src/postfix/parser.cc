@@ -146,6 +146,19 @@ bool ParseSaslFailure(std::string_view msg, Event* ev) {
 
 }  // namespace
 
+namespace internal {
+bool IgnoreKnown(std::string_view m, std::initializer_list<std::string_view> prefixes, Event* ev) {
+  for (std::string_view p : prefixes) {
+    if (StartsWith(m, p)) {
+      ev->kind = EventKind::kIgnored;
+      ev->text = m;
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace internal
+
 bool ParseMailLine(const SyslogHeader& h, Origin origin, Event* ev) {
   ev->Reset();
   ev->header = &h;

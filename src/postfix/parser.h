@@ -15,6 +15,7 @@
 #ifndef MAILLENS_POSTFIX_PARSER_H_
 #define MAILLENS_POSTFIX_PARSER_H_
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -59,6 +60,9 @@ bool ParsePostsuper(std::string_view msg, Event* ev);
 bool ParseDelivery(std::string_view msg, Event* ev);
 bool ParseRejectLine(std::string_view msg, Event* ev);  // "ACTION: STAGE from x: text; from=<> ..."
 Action ActionFromWord(std::string_view word);            // "reject" -> kReject; kNone if unknown
+// Informational lines that carry nothing to count: if `m` starts with one of
+// `prefixes`, marks *ev kIgnored (text = m) and returns true.
+bool IgnoreKnown(std::string_view m, std::initializer_list<std::string_view> prefixes, Event* ev);
 bool ParseMisc(std::string_view msg, Event* ev);
 bool ParseDovecot(const SyslogHeader& h, Event* ev);
 }  // namespace internal

@@ -71,16 +71,8 @@ bool ParsePostscreen(std::string_view m, Event* ev) {
     if (after != std::string_view::npos && ev->reason.empty()) ev->reason = m.substr(after + 2);
     return true;
   }
-  static constexpr std::string_view kIgnored[] = {"cache ", "using backwards-compatible", "reject: connect from",
-                                                  "warning: ", "NOQUEUE: "};
-  for (std::string_view p : kIgnored) {
-    if (StartsWith(m, p)) {
-      ev->kind = EventKind::kIgnored;
-      ev->text = m;
-      return true;
-    }
-  }
-  return false;
+  return IgnoreKnown(m, {"cache ", "using backwards-compatible", "reject: connect from", "warning: ", "NOQUEUE: "},
+                     ev);
 }
 
 }  // namespace maillens::internal

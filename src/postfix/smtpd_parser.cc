@@ -90,16 +90,8 @@ bool ParseSmtpd(std::string_view m, Event* ev) {
     return true;
   }
   // Known informational lines that carry nothing to count.
-  static constexpr std::string_view kIgnored[] = {
-      "discarding EHLO keywords", "proxy-accept", "proxy-reject", "NOQUEUE: client=", "client="};
-  for (std::string_view p : kIgnored) {
-    if (StartsWith(m, p)) {
-      ev->kind = EventKind::kIgnored;
-      ev->text = m;
-      return true;
-    }
-  }
-  return false;
+  return IgnoreKnown(m, {"discarding EHLO keywords", "proxy-accept", "proxy-reject", "NOQUEUE: client=", "client="},
+                     ev);
 }
 
 }  // namespace maillens::internal
