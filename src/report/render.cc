@@ -386,20 +386,21 @@ void MessageDetail(std::string* out, const Summary& s, bool quiet) {
   std::vector<Sender> senders;
   struct Entry {
     uint32_t sender;
-    std::string_view qid, text;
+    std::string_view qid;
+    const MessageLines* lines;
   };
   std::vector<Entry> v;
   v.reserve(d.size());
   for (const auto& [qid, lines] : d) {
     std::string_view text = lines.text;
-    std::string_view first = text.substr(0, text.find('\n'));
+    std::string_view first = text.substr(0, text.find(MessageLines::kSeparator));
     auto [it, added] = sender_index.try_emplace(absl::string_view(first.data(), first.size()),
                                                 static_cast<uint32_t>(senders.size()));
     if (added) {
       senders.emplace_back();
       pfl::DomainThenUserKey(first, &senders.back().domain, &senders.back().user);
     }
-    v.push_back(Entry{it->second, qid, text});
+    v.push_back(Entry{it->second, qid, &lines});
   }
   std::vector<uint32_t> order(senders.size());
   for (uint32_t k = 0; k < order.size(); ++k) order[k] = k;
@@ -414,26 +415,28 @@ void MessageDetail(std::string* out, const Summary& s, bool quiet) {
                                  ? prev->rank
                                  : static_cast<uint32_t>(k);
   }
-  std::sort(v.begin(), v.end(), [&](const Entry& x, const Entry& y) {
-    uint32_t rx = senders[x.sender].rank, ry = senders[y.sender].rank;
-    return rx != ry ? rx < ry : x.qid < y.qid;
+  for (Entry& e : v) e.sender = senders[e.sender].rank;  // from here on: the rank
+  std::sort(v.begin(), v.end(), [](const Entry& x, const Entry& y) {
+    return x.sender != y.sender ? x.sender < y.sender : x.qid < y.qid;
   });
+  size_t total = out->size();
+  for (const Entry& e : v) total += e.qid.size() + e.lines->text.size() + 8;
+  out->reserve(total);
   for (const Entry& e : v) {
     out->push_back(' ');
     AppendSafe(out, e.qid);
     out->append("  ");
-    std::string_view text = e.text;
-    bool first = true;
-    if (text.empty()) out->append("\n");
-    while (!text.empty()) {
-      size_t nl = text.find('\n');
-      if (!first) out->append("   ");
-      AppendSafe(out, text.substr(0, nl));
-      out->append("\n");
-      text.remove_prefix(nl + 1);
-      first = false;
+    if (e.lines->plain) {  // the buffer is the text, "\n   " between lines
+      out->append(e.lines->text);
+    } else {
+      bool first = true;
+      e.lines->ForEach([&](std::string_view line) {
+        if (!first) out->append(MessageLines::kSeparator);
+        AppendTerminalSafe(out, line);
+        first = false;
+      });
     }
-    out->append("\n");
+    out->append("\n\n");
   }
 }
 
@@ -693,13 +696,9 @@ void RenderJson(const Summary& s, const PipelineStats& stats, const RenderOption
     std::vector<std::string_view> qids = SortedKeys(s.message_detail());
     w.Key("messages").BeginArray();
     for (std::string_view qid : qids) {
-      std::string_view text = s.message_detail().find(absl::string_view(qid.data(), qid.size()))->second.text;
+      const MessageLines& lines = s.message_detail().find(absl::string_view(qid.data(), qid.size()))->second;
       w.BeginObject().Field("queue_id", qid).Key("lines").BeginArray();
-      while (!text.empty()) {
-        size_t nl = text.find('\n');
-        w.String(text.substr(0, nl));
-        text.remove_prefix(nl + 1);
-      }
+      lines.ForEach([&](std::string_view line) { w.String(line); });
       w.EndArray().EndObject();
     }
     w.EndArray();

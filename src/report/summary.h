@@ -78,12 +78,35 @@ inline constexpr double kLatencyBounds[] = {1, 5, 30, 120, 600, 3600, 21600};
 inline constexpr const char* kLatencyLabels[] = {"<1s", "1-5s", "5-30s", "30s-2m", "2-10m", "10m-1h", "1-6h", ">6h"};
 inline constexpr size_t kLatencyBuckets = 8;
 
-// -e: one message's detail lines, each ended by '\n' (one buffer, not one
-// allocation per line).
+// -e: one message's detail lines in one buffer (not one allocation per line),
+// already in the text report's form: joined by kSeparator ("\n   ").
 struct MessageLines {
+  static constexpr std::string_view kSeparator = "\n   ";
   std::string text;
   bool sized = false;  // pflogsumm's $msgSizes{$qid} is true: later sender lines ignored
-  void Add(std::string_view line) { text.append(line).push_back('\n'); }
+  bool plain = true;   // no control characters: printable as is
+  void Add(std::string_view line) {
+    if (text.capacity() < 96) text.reserve(96);  // sender and a few recipients: one allocation
+    if (!text.empty() || !lines_empty_) text.append(kSeparator);
+    lines_empty_ = false;
+    for (unsigned char c : line) plain = plain && c >= 0x20 && c != 0x7F;
+    text.append(line);
+  }
+  // The lines, each to f(std::string_view).
+  template <typename F>
+  void ForEach(F f) const {
+    if (lines_empty_) return;
+    std::string_view t = text;
+    for (;;) {
+      size_t sep = t.find(kSeparator);
+      f(t.substr(0, sep));
+      if (sep == std::string_view::npos) return;
+      t.remove_prefix(sep + kSeparator.size());
+    }
+  }
+
+ private:
+  bool lines_empty_ = true;  // no line added yet
 };
 
 // --smtpd-stats: smtpd connection times (connect to disconnect, per pid).

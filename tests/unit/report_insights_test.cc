@@ -109,7 +109,9 @@ TEST(ReportDetail, SmtpdStatsAndProblems) {
   EXPECT_EQ(p.reject_warnings.at("RCPT").at("Recipient address rejected: trap").at("x@example.net"), 1u);
   EXPECT_EQ(p.warnings.at("smtpd").size(), 2u);
   EXPECT_EQ(p.master.at("daemon started -- version 3.7.11, configuration /etc/postfix"), 1u);
-  EXPECT_EQ(r.summary.message_detail().at("AAAAA11111").text, "alice@example.com\na@dest.test\nb@dest.test\nc@dest.test\n");
+  std::vector<std::string> lines;
+  r.summary.message_detail().at("AAAAA11111").ForEach([&](std::string_view l) { lines.emplace_back(l); });
+  EXPECT_EQ(lines, (std::vector<std::string>{"alice@example.com", "a@dest.test", "b@dest.test", "c@dest.test"}));
 }
 
 TEST(ReportDetail, TextLayoutOfSmtpdBlock) {
