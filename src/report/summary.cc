@@ -580,7 +580,7 @@ void Summary::CountConnection(const Event& ev) {
   int64_t secs = WallSeconds(h) - it->second;
   open_conn_.erase(it);
   std::string_view msg = h.message;
-  size_t p = msg.find("disconnect from ");
+  size_t p = StartsWith(msg, "disconnect from ") ? 0 : msg.find("disconnect from ");
   key1_.clear();
   if (p != std::string_view::npos) pfl::GimmeDomain(msg.substr(p + 16), &key1_);
   auto add = [secs](ConnStats& c) {
