@@ -12,7 +12,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config
-  libcli11-dev libfmt-dev libabsl-dev
+  libcli11-dev libfmt-dev libabsl-dev libsimdjson-dev
   zlib1g-dev libisal-dev libzstd-dev liblzma-dev libbz2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/input_runner.h"
+#include "cli/qshape_command.h"
 #include "cli/report_command.h"
 
 #ifndef MAILLENS_VERSION
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = maillens::cli::kExitOk;
   maillens::cli::AddReportCommand(&app, &exit_code);
+  maillens::cli::AddQshapeCommand(&app, &exit_code);
   try {
     app.parse(static_cast<int>(ptrs.size()), ptrs.data());
   } catch (const CLI::ParseError& e) {

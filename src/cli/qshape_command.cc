@@ -1,0 +1,171 @@
+// qshape_command.cc - `maillens qshape`: reads `postqueue -j` output (run here,
+// or saved with --input) and prints qshape's table as text or JSON.
+#include "cli/qshape_command.h"
+
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/input_runner.h"
+#include "queue/postqueue.h"
+#include "queue/qshape.h"
+
+namespace maillens::cli {
+
+namespace {
+
+// Reads all of `f` into *out; false on a read error.
+bool ReadAll(FILE* f, std::string* out) {
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
+  return !std::ferror(f);
+}
+
+// Reads the snapshot text from --input, stdin or `postqueue -j`; on failure
+// prints why and returns false.
+bool ReadSnapshot(const std::string& input, std::string* text, std::string* source) {
+  if (input.empty()) {
+    *source = "postqueue -j";
+    FILE* p = popen("postqueue -j", "r");
+    if (p == nullptr) {
+      std::fprintf(stderr, "maillens qshape: cannot run postqueue -j\n");
+      return false;
+    }
+    bool ok = ReadAll(p, text);
+    int rc = pclose(p);
+    if (!ok || rc != 0) {
+      std::fprintf(stderr, "maillens qshape: postqueue -j failed (status %d)\n", rc);
+      return false;
+    }
+    return true;
+  }
+  *source = input == "-" ? "stdin" : input;
+  if (input == "-") return ReadAll(stdin, text);
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(input.c_str(), "rb"), std::fclose);
+  if (!f || !ReadAll(f.get(), text)) {
+    std::fprintf(stderr, "maillens qshape: cannot read %s\n", input.c_str());
+    return false;
+  }
+  return true;
+}
+
+// Parses exactly `n` decimal digits at text[*pos] into *v; advances *pos.
+bool Digits(const std::string& text, size_t* pos, int n, int* v) {
+  if (*pos + n > text.size()) return false;
+  *v = 0;
+  for (int i = 0; i < n; ++i) {
+    char c = text[*pos + i];
+    if (c < '0' || c > '9') return false;
+    *v = *v * 10 + (c - '0');
+  }
+  *pos += n;
+  return true;
+}
+
+}  // namespace
+
+bool ParseReferenceTime(const std::string& text, int64_t* epoch) {
+  if (text.empty()) return false;
+  if (text.find_first_not_of("0123456789") == std::string::npos) {
+    if (text.size() > 18) return false;
+    *epoch = std::stoll(text);
+    return true;
+  }
+  size_t p = 0;
+  int y, mo, d, h, mi, s = 0;
+  auto sep = [&](char c) { return p < text.size() && text[p] == c && ++p; };
+  if (!Digits(text, &p, 4, &y) || !sep('-') || !Digits(text, &p, 2, &mo) || !sep('-') || !Digits(text, &p, 2, &d))
+    return false;
+  if (!(sep('T') || sep(' ')) || !Digits(text, &p, 2, &h) || !sep(':') || !Digits(text, &p, 2, &mi)) return false;
+  if (sep(':') && !Digits(text, &p, 2, &s)) return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
+  struct tm tm = {};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  if (p == text.size()) {  // no zone: local time
+    tm.tm_isdst = -1;
+    *epoch = static_cast<int64_t>(std::mktime(&tm));
+    return true;
+  }
+  int64_t base = static_cast<int64_t>(timegm(&tm));
+  if (sep('Z') || sep('z')) {
+    *epoch = base;
+    return p == text.size();
+  }
+  int sign = sep('+') ? 1 : (sep('-') ? -1 : 0);
+  int oh, om = 0;
+  if (sign == 0 || !Digits(text, &p, 2, &oh)) return false;
+  sep(':');
+  if (p < text.size() && !Digits(text, &p, 2, &om)) return false;
+  if (p != text.size() || oh > 23 || om > 59) return false;
+  *epoch = base - sign * (oh * 3600 + om * 60);
+  return true;
+}
+
+int RunQshape(const QshapeArgs& a) {
+  QshapeOptions o;
+  o.sender_mode = a.sender_mode;
+  o.parent_domains = a.parent_domains;
+  o.min_subdomains = a.min_subdomains;
+  o.bucket_count = a.bucket_count;
+  o.bucket_minutes = a.bucket_minutes;
+  o.linear = a.linear;
+  o.width = a.width;
+  if (!a.queues.empty()) {
+    o.queues.clear();
+    for (const std::string& q : a.queues) {
+      // qshape takes queue directories; postqueue -j names the queue: keep the last component.
+      std::string name = q;
+      while (name.size() > 1 && name.back() == '/') name.pop_back();
+      if (size_t sl = name.rfind('/'); sl != std::string::npos) name.erase(0, sl + 1);
+      o.queues.push_back(name);
+    }
+  }
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  if (!a.now.empty() && !ParseReferenceTime(a.now, &now)) {
+    std::fprintf(stderr, "maillens qshape: --now takes epoch seconds or YYYY-MM-DDThh:mm[:ss][Z|+hh:mm]\n");
+    return kExitUsage;
+  }
+  std::string text, source;
+  if (!ReadSnapshot(a.input, &text, &source)) return kExitInputProblem;
+  std::vector<QueuedMessage> messages;
+  std::vector<PostqueueProblem> problems;
+  ParsePostqueueJson(text, &messages, &problems);
+  for (const PostqueueProblem& p : problems)
+    std::fprintf(stderr, "maillens qshape: %s:%llu: %s\n", source.c_str(), static_cast<unsigned long long>(p.line),
+                 p.message.c_str());
+  QshapeTable table(o, now);
+  for (const QueuedMessage& m : messages) table.Add(m);
+  std::string out = a.format == "json" ? table.RenderJson() : table.RenderText();
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (std::fflush(stdout) != 0) return kExitInputProblem;
+  return problems.empty() ? kExitOk : kExitInputProblem;
+}
+
+void AddQshapeCommand(CLI::App* app, int* exit_code) {
+  auto args = std::make_shared<QshapeArgs>();
+  CLI::App* cmd = app->add_subcommand("qshape", "Postfix's qshape table (domains x queue age) from postqueue -j");
+  cmd->add_flag("-s", args->sender_mode, "Sender domains (counts messages) instead of recipient domains");
+  cmd->add_flag("-p", args->parent_domains, "Also show parent domains (.example.com)");
+  cmd->add_option("-m", args->min_subdomains, "With -p: subdomains a parent needs to be shown")
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("-b", args->bucket_count, "Number of age buckets")->check(CLI::Range(1, 40));
+  cmd->add_option("-t", args->bucket_minutes, "Age limit of the first bucket, in minutes")
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_flag("-l", args->linear, "Linear buckets (multiples of -t) instead of doubling");
+  cmd->add_option("-w", args->width, "Terminal width (below 80: 80)")->check(CLI::Range(1, 100000));
+  cmd->add_option("--input", args->input, "A saved `postqueue -j` output ('-': stdin) instead of running postqueue -j");
+  cmd->add_option("--now", args->now, "Reference time for ages: epoch seconds or ISO 8601 (default: now)");
+  cmd->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("queues", args->queues, "Queues to count (default: incoming active)");
+  cmd->callback([args, exit_code]() { *exit_code = RunQshape(*args); });
+}
+
+}  // namespace maillens::cli
