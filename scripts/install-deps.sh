@@ -21,8 +21,13 @@ TEST_PKGS=(
   gzip bzip2 xz-utils zstd
   clang libclang-rt-14-dev
   hyperfine time python3
-  chromium nodejs npm
+  chromium
 )
+# Node.js and npm for the browser test: Debian's packages, unless the machine
+# already has a node/npm (another distribution's nodejs bundles npm and
+# conflicts with Debian's npm package).
+command -v node >/dev/null 2>&1 || TEST_PKGS+=(nodejs)
+command -v npm >/dev/null 2>&1 || TEST_PKGS+=(npm)
 
 want=("${BUILD_PKGS[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${TEST_PKGS[@]}"); fi
