@@ -37,10 +37,10 @@ void UnparsedWriter::OnUnparsed(const SyslogHeader* h, Origin origin, std::strin
   std::fputc('\n', f_);
 }
 
-int RunInputs(const std::vector<std::string>& paths, Pipeline* pipeline, StderrReporter* reporter) {
+int RunInputs(const std::vector<std::string>& paths, int64_t reference_epoch, Pipeline* pipeline,
+              StderrReporter* reporter) {
   std::vector<std::string> inputs = paths.empty() ? std::vector<std::string>{"-"} : paths;
-  int64_t ref = NewestMtime(inputs);
-  inputs = OrderInputs(inputs, ref);
+  inputs = OrderInputs(inputs, reference_epoch);
   bool failed = false;
   for (const std::string& path : inputs) {
     Status st = pipeline->ProcessInput(path);

@@ -46,8 +46,10 @@ class UnparsedWriter : public EventSink {
 };
 
 // Orders `paths` (empty: stdin) as a rotated set and runs them through
-// `pipeline`. Returns the exit code.
-int RunInputs(const std::vector<std::string>& paths, Pipeline* pipeline, StderrReporter* reporter);
+// `pipeline`. `reference_epoch` dates the first lines while ordering
+// (NewestMtime(paths), as given to the pipeline). Returns the exit code.
+int RunInputs(const std::vector<std::string>& paths, int64_t reference_epoch, Pipeline* pipeline,
+              StderrReporter* reporter);
 
 }  // namespace maillens::cli
 

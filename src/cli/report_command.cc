@@ -125,7 +125,7 @@ int RunReport(ReportArgs a, const char* prog) {
     unparsed_sink = std::make_unique<UnparsedWriter>(unparsed);
     pipeline.AddSink(unparsed_sink.get());
   }
-  int rc = RunInputs(a.files, &pipeline, &reporter);
+  int rc = RunInputs(a.files, po.year.reference_epoch, &pipeline, &reporter);
   if (unparsed) std::fclose(unparsed);
 
   std::string out;
