@@ -30,8 +30,11 @@ bool ResolveDay(const std::string& d, int64_t* first, int64_t* last, std::string
     day = today;
   } else if (d == "yesterday") {
     day = today - 1;
-  } else if (d.size() == 10 && d[4] == '-' && d[7] == '-') {
-    day = DaysFromCivil(std::stoi(d.substr(0, 4)), std::stoi(d.substr(5, 2)), std::stoi(d.substr(8, 2)));
+  } else if (d.size() == 10 && d[4] == '-' && d[7] == '-' &&
+             std::all_of(d.begin(), d.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); })) {
+    int y = std::stoi(d.substr(0, 4)), m = std::stoi(d.substr(5, 2)), dd = std::stoi(d.substr(8, 2));
+    if (m < 1 || m > 12 || dd < 1 || dd > 31) return false;
+    day = DaysFromCivil(y, m, dd);
   } else {
     return false;
   }

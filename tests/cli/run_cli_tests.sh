@@ -91,6 +91,10 @@ check "bad option value: exit 2" test "$?" = 2
 check "unknown option: exit 2" test "$?" = 2
 "$ml" report -d someday "$sample" > /dev/null 2>&1
 check "bad -d: exit 2" test "$?" = 2
+"$ml" report -d abcd-ef-gh "$sample" > /dev/null 2>&1
+check "-d with letters in a date: exit 2, no crash" test "$?" = 2
+"$ml" report -d 2026-13-45 "$sample" > /dev/null 2>&1
+check "-d with an impossible date: exit 2" test "$?" = 2
 check "--help" bash -c "\"$ml\" report --help > /dev/null"
 
 # --- attacker-controlled text never reaches the terminal raw --------------------
