@@ -221,14 +221,7 @@ void RecipientDomains(std::string* out, const Summary& s, int64_t n) {
   Title(out, TopTitle("Host/Domain Summary: Message Delivery", n));
   out->append(" sent cnt  bytes   defers   avg dly max dly host/domain\n"
               " -------- -------  -------  ------- ------- -----------\n");
-  std::vector<std::pair<std::string_view, const DomainStats*>> v;
-  for (const auto& [k, d] : s.recipient_domains()) v.emplace_back(k, &d);
-  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-    if (a.second->count != b.second->count) return a.second->count > b.second->count;
-    if (a.second->bytes != b.second->bytes) return a.second->bytes > b.second->bytes;
-    return a.first < b.first;
-  });
-  for (const auto& [k, d] : v) {
+  for (const auto& [k, d] : RankedRows(s.recipient_domains(), &DomainStats::bytes)) {
     out->push_back(' ');
     AppendCount(out, d->count);
     out->append("  ");
@@ -251,14 +244,7 @@ void SendingDomains(std::string* out, const Summary& s, int64_t n) {
   Title(out, TopTitle("Host/Domain Summary: Messages Received", n));
   out->append(" msg cnt   bytes   host/domain\n"
               " -------- -------  -----------\n");
-  std::vector<std::pair<std::string_view, const AddressStats*>> v;
-  for (const auto& [k, d] : s.sending_domains()) v.emplace_back(k, &d);
-  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-    if (a.second->count != b.second->count) return a.second->count > b.second->count;
-    if (a.second->bytes != b.second->bytes) return a.second->bytes > b.second->bytes;
-    return a.first < b.first;
-  });
-  for (const auto& [k, d] : v) {
+  for (const auto& [k, d] : RankedRows(s.sending_domains(), &AddressStats::bytes)) {
     out->push_back(' ');
     AppendCount(out, d->count);
     out->append("  ");
@@ -318,13 +304,7 @@ void SmtpdSections(std::string* out, const Summary& s, const RenderOptions& o) {
     Title(out, TopTitle("Host/Domain Summary: SMTPD Connections", n));
     out->append(" connections  time conn.  avg./conn.  max. time  host/domain\n"
                 " -----------  ----------  ----------  ---------  -----------\n");
-    std::vector<std::pair<std::string_view, const ConnStats*>> v;
-    for (const auto& [k, c] : st.per_domain) v.emplace_back(k, &c);
-    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-      if (a.second->count != b.second->count) return a.second->count > b.second->count;
-      if (a.second->seconds != b.second->seconds) return a.second->seconds > b.second->seconds;
-      return a.first < b.first;
-    });
+    auto v = RankedRows(st.per_domain, &ConnStats::seconds);
     for (const auto& [k, c] : v) {
       out->append("  ");
       AppendCount(out, c->count);
@@ -571,13 +551,7 @@ void RenderJson(const Summary& s, const PipelineStats& stats, const RenderOption
   w.EndArray();
   // Listings: every row (no top-N cut), in the text report's order.
   {
-    std::vector<std::pair<std::string_view, const DomainStats*>> v;
-    for (const auto& [k, d] : s.recipient_domains()) v.emplace_back(k, &d);
-    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-      if (a.second->count != b.second->count) return a.second->count > b.second->count;
-      if (a.second->bytes != b.second->bytes) return a.second->bytes > b.second->bytes;
-      return a.first < b.first;
-    });
+    auto v = RankedRows(s.recipient_domains(), &DomainStats::bytes);
     w.Key("recipient_domains").BeginArray();
     for (const auto& [k, d] : v) {
       w.BeginObject().Field("domain", k).Field("delivered", d->count).Field("bytes", d->bytes);
@@ -589,13 +563,7 @@ void RenderJson(const Summary& s, const PipelineStats& stats, const RenderOption
   }
   auto address_list = [&](std::string_view key, std::string_view name,
                           const absl::flat_hash_map<std::string, AddressStats>& m) {
-    std::vector<std::pair<std::string_view, const AddressStats*>> v;
-    for (const auto& [k, a] : m) v.emplace_back(k, &a);
-    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-      if (a.second->count != b.second->count) return a.second->count > b.second->count;
-      if (a.second->bytes != b.second->bytes) return a.second->bytes > b.second->bytes;
-      return a.first < b.first;
-    });
+    auto v = RankedRows(m, &AddressStats::bytes);
     w.Key(key).BeginArray();
     for (const auto& [k, a] : v) w.BeginObject().Field(name, k).Field("messages", a->count).Field("bytes", a->bytes).EndObject();
     w.EndArray();
@@ -625,13 +593,7 @@ void RenderJson(const Summary& s, const PipelineStats& stats, const RenderOption
       w.EndObject();
     }
     w.EndArray();
-    std::vector<std::pair<std::string_view, const ConnStats*>> v;
-    for (const auto& [k, c] : st.per_domain) v.emplace_back(k, &c);
-    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-      if (a.second->count != b.second->count) return a.second->count > b.second->count;
-      if (a.second->seconds != b.second->seconds) return a.second->seconds > b.second->seconds;
-      return a.first < b.first;
-    });
+    auto v = RankedRows(st.per_domain, &ConnStats::seconds);
     w.Key("per_domain").BeginArray();
     for (const auto& [k, c] : v) {
       w.BeginObject().Field("domain", k);

@@ -7,7 +7,11 @@
 #ifndef MAILLENS_REPORT_RENDER_H_
 #define MAILLENS_REPORT_RENDER_H_
 
+#include <algorithm>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "pipeline/pipeline.h"
 #include "report/summary.h"
@@ -39,6 +43,24 @@ void RenderHtml(const Summary& s, const PipelineStats& stats, const RenderOption
 
 // pflogsumm's adj_int_units: " %6d%s" with 'k' past 512k and 'm' past 512m.
 void AppendCount(std::string* out, uint64_t v);
+
+// The rows of a per-key table (domains, addresses, smtpd clients) in the
+// order every format shows them: count descending, then `tie` (bytes, or
+// connect seconds) descending, then key ascending, so output is
+// deterministic. The pointers point into `m`.
+template <typename Map, typename Field>
+std::vector<std::pair<std::string_view, const typename Map::mapped_type*>> RankedRows(
+    const Map& m, Field Map::mapped_type::*tie) {
+  std::vector<std::pair<std::string_view, const typename Map::mapped_type*>> v;
+  v.reserve(m.size());
+  for (const auto& [k, d] : m) v.emplace_back(k, &d);
+  std::sort(v.begin(), v.end(), [tie](const auto& a, const auto& b) {
+    if (a.second->count != b.second->count) return a.second->count > b.second->count;
+    if (a.second->*tie != b.second->*tie) return a.second->*tie > b.second->*tie;
+    return a.first < b.first;
+  });
+  return v;
+}
 
 }  // namespace maillens
 

@@ -68,14 +68,9 @@ void HourlyChart(std::string* out, const Summary& s) {
 }
 
 void DomainChart(std::string* out, const Summary& s) {
-  std::vector<std::pair<std::string_view, const DomainStats*>> v;
-  for (const auto& [k, d] : s.recipient_domains())
-    if (d.count > 0) v.emplace_back(k, &d);
-  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-    if (a.second->count != b.second->count) return a.second->count > b.second->count;
-    if (a.second->bytes != b.second->bytes) return a.second->bytes > b.second->bytes;
-    return a.first < b.first;
-  });
+  // Domains with deliveries only: those with just deferrals rank last.
+  auto v = RankedRows(s.recipient_domains(), &DomainStats::bytes);
+  while (!v.empty() && v.back().second->count == 0) v.pop_back();
   if (v.size() > 10) v.resize(10);
   uint64_t max = 1;
   for (const auto& [k, d] : v) max = std::max(max, d->count);
