@@ -15,6 +15,7 @@ BUILD_PKGS=(
   libcli11-dev libfmt-dev libabsl-dev libsimdjson-dev
   zlib1g-dev libisal-dev libzstd-dev liblzma-dev libbz2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libre2-dev libsqlite3-dev libtomlplusplus-dev libcpp-httplib-dev libsystemd-dev
 )
 TEST_PKGS=(
   pflogsumm libdate-calc-perl
@@ -22,6 +23,8 @@ TEST_PKGS=(
   clang libclang-rt-14-dev
   hyperfine time python3
   chromium
+  sqlite3 tmux nftables ipset
+  prometheus prometheus-postfix-exporter fail2ban clickhouse-server clickhouse-client
 )
 # Node.js and npm for the browser test: Debian's packages, unless the machine
 # already has a node/npm (another distribution's nodejs bundles npm and
@@ -38,7 +41,17 @@ for p in "${want[@]}"; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}" >&2
+  # The servers among the test packages (prometheus, fail2ban, clickhouse)
+  # must not start as system services on install: the tests start their own
+  # instances, bound to 127.0.0.1. policy-rc.d exit 101 forbids starts.
+  added_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    added_policy=1
+  fi
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ -n "$added_policy" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 fi
 echo "install-deps: ok" >&2
