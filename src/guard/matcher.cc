@@ -696,9 +696,7 @@ bool LineMatcher::MatchDovecot(std::string_view program, std::string_view msg, g
     }
   }
   if (ip.empty()) return false;
-  if (!t.empty() && (t[0] == 'U' || t[0] == 'I' || t[0] == 'P')) {
-    // the regex's [Uu]/[Ii]/[Pp]: compare the rest in lower case
-  }
+  // [Uu]nknown user|[Ii]nvalid credentials|[Pp]assword mismatch
   string_view r = t.substr(std::min<size_t>(1, t.size()));
   char first = t.empty() ? 0 : t[0];
   if (((first == 'U' || first == 'u') && r.substr(0, 11) == "nknown user") ||
