@@ -13,8 +13,11 @@ namespace {
 using std::string_view;
 
 // Removes `prefix` from the front of *s if it is there.
-bool Eat(string_view* s, string_view prefix) {
-  if (s->substr(0, prefix.size()) != prefix) return false;
+inline bool Eat(string_view* s, string_view prefix) {
+  // The first byte decides most calls: test it before memcmp.
+  if (s->size() < prefix.size() || prefix.empty() || (*s)[0] != prefix[0] ||
+      std::memcmp(s->data(), prefix.data(), prefix.size()) != 0)
+    return false;
   s->remove_prefix(prefix.size());
   return true;
 }
@@ -32,6 +35,15 @@ bool EatDigits(string_view* s) {
   if (n == 0) return false;
   s->remove_prefix(n);
   return true;
+}
+
+// Removes everything up to the next ' ' (or the end); returns it.
+string_view EatWord(string_view* s) {
+  const void* sp = std::memchr(s->data(), ' ', s->size());
+  size_t n = sp ? static_cast<size_t>(static_cast<const char*>(sp) - s->data()) : s->size();
+  string_view t = s->substr(0, n);
+  s->remove_prefix(n);
+  return t;
 }
 
 // Removes a run of non-space characters; returns it (empty if none).
@@ -110,10 +122,10 @@ bool SplitLine(string_view line, string_view* program, string_view* msg) {
   if (p == 0) return false;
   string_view rest = line.substr(p);
   while (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
-  string_view tok = EatToken(&rest);
+  string_view tok = EatWord(&rest);
   if (tok.empty() || tok.back() != ':') {  // a host name, then the program
     while (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
-    tok = EatToken(&rest);
+    tok = EatWord(&rest);
     if (tok.empty() || tok.back() != ':') return false;
   }
   tok.remove_suffix(1);
