@@ -1,6 +1,7 @@
 // guard_command.cc - `maillens guard`: match lines, count, ban, report, act.
 #include "cli/guard_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -35,6 +36,8 @@ struct StoredMatch {
 struct UserTally {
   uint64_t failures = 0;
   absl::flat_hash_set<std::string> ips;
+  int flagged = 0;            // times the user reached maxretry within findtime
+  int64_t first_flagged = 0;  // when it first did
 };
 
 // ISO 8601 local time with its offset ("2026-11-22T09:00:00+01:00").
@@ -105,6 +108,11 @@ int RunGuard(const GuardArgs& a) {
   mo.year.fixed_year = a.year;
   guard::LineMatcher matcher(mo);
   guard::BanEngine engine(policy);
+  // The same sliding-window counting per user name: a user attacked from
+  // anywhere maxretry times within findtime is flagged (never banned).
+  guard::BanPolicy user_policy = policy;
+  user_policy.ignore = guard::IpSet();
+  guard::BanEngine user_engine(user_policy);
   if (!a.state.empty()) {
     std::ifstream in(a.state);
     if (in) {
@@ -143,6 +151,7 @@ int RunGuard(const GuardArgs& a) {
       if (!m.user.empty()) {
         UserTally& u = users[std::string(m.user)];
         ++u.failures;
+        if (user_engine.AddFailure(m.user, m.time) >= 0 && u.flagged++ == 0) u.first_flagged = m.time;
         if (u.ips.size() < 1000) u.ips.emplace(std::string(m.ip));
       }
       if (!a.no_matches) matches.push_back({m.time, std::string(m.ip), std::string(m.user), std::string(line), m.source});
@@ -188,7 +197,9 @@ int RunGuard(const GuardArgs& a) {
     for (const auto& [u, t] : users) us.emplace_back(u, &t);
     std::sort(us.begin(), us.end());
     for (const auto& [u, t] : us)
-      w.BeginObject().Field("user", u).Field("failures", t->failures).Field("ips", uint64_t{t->ips.size()}).EndObject();
+      w.BeginObject().Field("user", u).Field("failures", t->failures).Field("ips", uint64_t{t->ips.size()})
+          .Key("flagged").Int(t->flagged).Field("first_flagged", t->flagged ? IsoTime(t->first_flagged) : "")
+          .EndObject();
     w.EndArray();
     w.Key("actions").BeginArray();
     for (const std::string& c : commands) w.String(c);
@@ -211,6 +222,17 @@ int RunGuard(const GuardArgs& a) {
     if (!engine.bans().empty()) out += "\nBans (ip start end failures):\n";
     for (const guard::Ban& b : engine.bans())
       out += b.ip + " " + IsoTime(b.start) + " " + IsoTime(b.end) + " " + std::to_string(b.failures) + "\n";
+    size_t flagged = 0;
+    for (const auto& [u, t] : users) flagged += t.flagged > 0;
+    if (flagged > 0) out += "\nUsers failing maxretry times within findtime (user failures addresses first):\n";
+    std::vector<std::string> rows;
+    for (const auto& [u, t] : users) {
+      if (t.flagged == 0) continue;
+      rows.push_back(TerminalSafe(u) + " " + std::to_string(t.failures) + " " + std::to_string(t.ips.size()) + " " +
+                     IsoTime(t.first_flagged) + "\n");
+    }
+    std::sort(rows.begin(), rows.end());
+    for (const std::string& r : rows) out += r;
     if (!commands.empty()) out += a.execute ? "\nActions run:\n" : "\nActions (dry run; --execute to run):\n";
     for (const std::string& c : commands) out += c + "\n";
   }
