@@ -133,6 +133,16 @@ std::vector<Ban> BanEngine::Evaluate(int64_t now) {
   return ended;
 }
 
+void BanEngine::Compact() {
+  std::vector<Ban> kept;
+  for (auto& [ip, st] : ips_) {
+    if (st.active < 0) continue;
+    kept.push_back(std::move(bans_[st.active]));
+    st.active = static_cast<int>(kept.size() - 1);
+  }
+  bans_ = std::move(kept);
+}
+
 bool BanEngine::IsBanned(std::string_view ip, int64_t now) const {
   auto it = ips_.find(std::string(ip));
   if (it == ips_.end() || it->second.active < 0) return false;

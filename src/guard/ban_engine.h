@@ -80,7 +80,11 @@ class BanEngine {
   // Ends bans due by `now` and forgets stale failures; returns the ended bans.
   std::vector<Ban> Evaluate(int64_t now);
 
-  // Every ban so far, in order (ended ones included).
+  // Forgets ended bans (a long-running follower calls it after Evaluate());
+  // running bans and each IP's ban count are kept.
+  void Compact();
+
+  // Every ban so far, in order (ended ones included, until Compact()).
   const std::vector<Ban>& bans() const { return bans_; }
   // True if `ip` has a ban running at `now`.
   bool IsBanned(std::string_view ip, int64_t now) const;

@@ -53,6 +53,14 @@ TEST(GuardEngine, ProlongsRunningBanAndIncrementsRepeatOffenders) {
   ASSERT_EQ(e.AddFailure("2001:db8::1", 200), 1);  // second ban: 2x
   EXPECT_EQ(e.bans()[1].end, 400);
   EXPECT_EQ(e.bans()[1].count, 2);
+  e.Compact();
+  ASSERT_EQ(e.bans().size(), 1u);
+  EXPECT_TRUE(e.IsBanned("2001:db8::1", 399));
+  EXPECT_EQ(e.Evaluate(400).size(), 1u);
+  e.Compact();
+  EXPECT_TRUE(e.bans().empty());
+  ASSERT_EQ(e.AddFailure("2001:db8::1", 500), 0);  // third ban: 4x, the count survived Compact()
+  EXPECT_EQ(e.bans()[0].end, 900);
 }
 
 TEST(GuardEngine, IgnoreIpIsNeverCountedAndStateRoundTrips) {
