@@ -25,7 +25,7 @@ median_time() {
   for ((i = 0; i < RUNS; i++)); do
     local s e
     s=$(date +%s.%N); "$@" > /dev/null 2>&1 || true; e=$(date +%s.%N)
-    ts+=("$(echo "$e - $s" | bc -l)")
+    ts+=("$(awk -v a="$s" -v b="$e" 'BEGIN { printf "%.3f", b - a }')")
   done
   printf '%s\n' "${ts[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p"
 }
@@ -33,7 +33,7 @@ median_time() {
 row() {  # row NAME LINES CMD...
   local name=$1 n=$2; shift 2
   local t; t=$(median_time "$@")
-  printf '| %-40s | %8.3f s | %12.0f lines/s |\n' "$name" "$t" "$(echo "$n / $t" | bc -l)"
+  printf '| %-40s | %8.3f s | %12.0f lines/s |\n' "$name" "$t" "$(awk -v n="$n" -v t="$t" 'BEGIN { print n / t }')"
 }
 
 echo "| command ($LINES lines, median of $RUNS) | time | speed |"
