@@ -9,13 +9,11 @@
 #include <sstream>
 #include <string>
 
-#include <absl/container/flat_hash_map.h>
-#include <absl/container/flat_hash_set.h>
-
 #include "cli/input_runner.h"
 #include "cli/qshape_command.h"
 #include "guard/actions.h"
 #include "guard/ban_engine.h"
+#include "guard/detector.h"
 #include "guard/matcher.h"
 #include "io/byte_source.h"
 #include "io/input_set.h"
@@ -31,13 +29,6 @@ struct StoredMatch {
   int64_t time;
   std::string ip, user, line;
   guard::Source source;
-};
-
-struct UserTally {
-  uint64_t failures = 0;
-  absl::flat_hash_set<std::string> ips;
-  int flagged = 0;            // times the user reached maxretry within findtime
-  int64_t first_flagged = 0;  // when it first did
 };
 
 // ISO 8601 local time with its offset ("2026-11-22T09:00:00+01:00").
@@ -106,13 +97,8 @@ int RunGuard(const GuardArgs& a) {
   const int64_t reference = NewestMtime(paths);
   mo.year.reference_epoch = reference;
   mo.year.fixed_year = a.year;
-  guard::LineMatcher matcher(mo);
-  guard::BanEngine engine(policy);
-  // The same sliding-window counting per user name: a user attacked from
-  // anywhere maxretry times within findtime is flagged (never banned).
-  guard::BanPolicy user_policy = policy;
-  user_policy.ignore = guard::IpSet();
-  guard::BanEngine user_engine(user_policy);
+  guard::Detector detector(mo, policy);
+  guard::BanEngine& engine = detector.bans();
   if (!a.state.empty()) {
     std::ifstream in(a.state);
     if (in) {
@@ -129,7 +115,7 @@ int RunGuard(const GuardArgs& a) {
 
   StderrReporter reporter;
   std::vector<StoredMatch> matches;
-  absl::flat_hash_map<std::string, UserTally> users;
+  const auto& users = detector.users();
   uint64_t lines = 0;
   bool failed = false;
   for (const std::string& path : OrderInputs(paths, reference)) {
@@ -144,16 +130,9 @@ int RunGuard(const GuardArgs& a) {
     LineReader reader(src.get(), &reporter);
     std::string_view line;
     guard::Match m;
+    int new_ban;
     while (reader.Next(&line)) {
-      if (!matcher.Match(line, &m)) continue;
-      if (policy.ignore.Contains(m.ip)) continue;
-      engine.AddFailure(m.ip, m.time);
-      if (!m.user.empty()) {
-        UserTally& u = users[std::string(m.user)];
-        ++u.failures;
-        if (user_engine.AddFailure(m.user, m.time) >= 0 && u.flagged++ == 0) u.first_flagged = m.time;
-        if (u.ips.size() < 1000) u.ips.emplace(std::string(m.ip));
-      }
+      if (!detector.OnLine(line, &m, &new_ban)) continue;
       if (!a.no_matches) matches.push_back({m.time, std::string(m.ip), std::string(m.user), std::string(line), m.source});
     }
     lines += reader.lines();
@@ -163,7 +142,7 @@ int RunGuard(const GuardArgs& a) {
   // Actions: the bans still running at `now`.
   std::vector<std::string> commands;
   for (const guard::Ban& b : engine.bans()) {
-    if (!engine.IsBanned(b.ip, now) || policy.ignore.Contains(b.ip)) continue;
+    if (!engine.IsBanned(b.ip, now) || detector.policy().ignore.Contains(b.ip)) continue;
     std::vector<std::string> argv = guard::BanCommand(action, b, now);
     if (argv.empty()) continue;
     commands.push_back(guard::ShellQuote(argv));
@@ -193,7 +172,7 @@ int RunGuard(const GuardArgs& a) {
     }
     w.EndArray();
     w.Key("users").BeginArray();
-    std::vector<std::pair<std::string, const UserTally*>> us;
+    std::vector<std::pair<std::string, const guard::UserTally*>> us;
     for (const auto& [u, t] : users) us.emplace_back(u, &t);
     std::sort(us.begin(), us.end());
     for (const auto& [u, t] : us)

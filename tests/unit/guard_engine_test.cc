@@ -4,6 +4,7 @@
 
 #include "guard/actions.h"
 #include "guard/ban_engine.h"
+#include "guard/detector.h"
 #include "guard/matcher.h"
 
 namespace maillens::guard {
@@ -128,6 +129,35 @@ TEST(GuardMatcher, SaslUserAndModes) {
   o.compat_1_0 = true;
   LineMatcher old(o);
   EXPECT_TRUE(old.Match("Nov 22 05:38:38 mx postfix/smtpd[1]: lost connection after AUTH from x[192.0.2.1]", &r));
+}
+
+TEST(GuardDetector, BansAddressesFlagsUsersSkipsIgnored) {
+  MatcherOptions o;
+  o.mode = Mode::kAuth;
+  BanPolicy p = Policy(2, 600, 60);
+  ASSERT_TRUE(p.ignore.Add("198.51.100.0/24"));
+  Detector d(o, p);
+  auto line = [](const char* ip, int sec) {
+    return "2026-11-22T09:00:0" + std::to_string(sec) + "Z mx postfix/smtpd[1]: warning: unknown[" + ip +
+           "]: SASL LOGIN authentication failed: x, sasl_username=bob";
+  };
+  Match m;
+  int ban;
+  EXPECT_TRUE(d.OnLine(line("192.0.2.1", 1), &m, &ban));
+  EXPECT_EQ(ban, -1);
+  EXPECT_FALSE(d.OnLine(line("198.51.100.9", 2), &m, &ban));  // ignored: not counted, not even for the user
+  EXPECT_TRUE(d.OnLine(line("192.0.2.2", 3), &m, &ban));
+  EXPECT_EQ(ban, -1);
+  ASSERT_EQ(d.users().at("bob").flagged, 1);  // bob failed twice within findtime, from two addresses
+  EXPECT_EQ(d.users().at("bob").ips.size(), 2u);
+  EXPECT_TRUE(d.OnLine(line("192.0.2.1", 4), &m, &ban));
+  ASSERT_EQ(ban, 0);
+  EXPECT_EQ(d.bans().bans()[0].ip, "192.0.2.1");
+  EXPECT_FALSE(d.OnLine("Nov 22 09:00:00 mx postfix/smtpd[1]: connect from unknown[192.0.2.1]", &m, &ban));
+  Detector restarted(o, p);
+  ASSERT_TRUE(restarted.Load(d.Save()).ok());
+  EXPECT_TRUE(restarted.bans().IsBanned("192.0.2.1", d.bans().bans()[0].end - 1));
+  EXPECT_FALSE(restarted.bans().IsBanned("192.0.2.1", d.bans().bans()[0].end));
 }
 
 }  // namespace
