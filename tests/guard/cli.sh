@@ -69,6 +69,12 @@ grep -aq "^A 192.0.2.9 " "$tmp/state" || fail "state file: $(cat "$tmp/state")"
 out=$($ml guard "${common[@]}" --state "$tmp/state" --action nft /dev/null)
 grep -aq "192.0.2.9 timeout 3300s" <<< "$out" || fail "ban lost across --state: $out"
 
+echo junk > "$tmp/bad-state"
+set +e; $ml guard --state "$tmp/bad-state" "$log" > /dev/null 2>&1; rc=$?; set -e
+[[ $rc -eq 1 ]] || fail "corrupt --state: exit $rc, expected 1"
+set +e; $ml guard "${common[@]}" --action exec:/nonexistent/hook --execute "$log" > /dev/null 2>&1; rc=$?; set -e
+[[ $rc -eq 1 ]] || fail "failing action: exit $rc, expected 1"
+
 # As root: a real nft set and ipset in a private network namespace.
 if [[ $(id -u) -eq 0 ]] && command -v nft > /dev/null && unshare -n true 2> /dev/null; then
   got=$(unshare -n sh -c "
