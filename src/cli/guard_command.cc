@@ -86,8 +86,17 @@ int RunGuard(const GuardArgs& a) {
   if (!a.maxtime.empty() && !ParseDuration(a.maxtime, &policy.maxtime)) return usage("bad --bantime-maxtime " + a.maxtime);
   policy.increment = a.increment;
   policy.factor = a.factor;
-  for (const std::string& c : a.ignoreip)
-    if (!policy.ignore.Add(c)) return usage("bad --ignoreip " + c);
+  for (const std::string& list : a.ignoreip) {  // fail2ban's ignoreip: a list split by spaces (or commas)
+    std::string c;
+    for (size_t i = 0; i <= list.size(); ++i) {
+      if (i < list.size() && list[i] != ' ' && list[i] != ',') {
+        c += list[i];
+        continue;
+      }
+      if (!c.empty() && !policy.ignore.Add(c)) return usage("bad --ignoreip " + c);
+      c.clear();
+    }
+  }
   guard::ActionConfig action;
   if (!guard::ParseAction(a.action, &action)) return usage("bad --action " + a.action);
   int64_t now = std::time(nullptr);
@@ -241,7 +250,9 @@ void AddGuardCommand(CLI::App* app, int* exit_code) {
   cmd->add_flag("--bantime-increment", args->increment, "Longer bans for repeat offenders (bantime * 2^(n-1) * factor)");
   cmd->add_option("--bantime-factor", args->factor, "bantime.factor for --bantime-increment")->check(CLI::Range(0.0, 1e6));
   cmd->add_option("--bantime-maxtime", args->maxtime, "Longest incremented ban");
-  cmd->add_option("--ignoreip", args->ignoreip, "Addresses or CIDR blocks never counted nor banned")->expected(1, -1);
+  cmd->add_option("--ignoreip", args->ignoreip,
+                  "Addresses or CIDR blocks never counted nor banned (repeat, or a list split by spaces or commas)")
+      ->allow_extra_args(false);
   cmd->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--action", args->action,
                   "none, nft[:FAMILY:TABLE:SET[:SET6]], ipset[:SET[:SET6]], fail2ban[:JAIL], exec:PROGRAM");
