@@ -4,11 +4,12 @@ equals fail2ban-server's.
 
 fail2ban only bans a second time after the first ban has ended in real time,
 so the log is written in two bursts: three SASL failures from 192.0.2.77
-dated ~100 s ago (bantime 110 s: the ban ends ~14 s from now), then, once
+dated ~100 s ago (bantime 125 s: the ban ends ~27 s from now, time enough
+for fail2ban to start even on a loaded machine), then, once
 fail2ban has lifted that ban, three more dated now. fail2ban-server (polling
 backend, :memory: database, bantime.increment = true) and
 `maillens guard --bantime-increment` must give the same bans: the first for
-110 s, the second for 220 s (bantime * 2^1).
+125 s, the second for 250 s (bantime * 2^1).
 
 usage: increment_parity.py MAILLENS
 """
@@ -21,7 +22,7 @@ import sys
 import tempfile
 import time
 
-IP, MAXRETRY, FINDTIME, BANTIME = "192.0.2.77", 3, 600, 110
+IP, MAXRETRY, FINDTIME, BANTIME = "192.0.2.77", 3, 600, 125
 
 
 def line(t, n):
@@ -79,7 +80,7 @@ def main():
             t2 = int(time.time())
             with open(log, "a") as f:
                 for i in range(3):
-                    f.write(line(t2 + i - 3, 10 + i))
+                    f.write(line(t2, 10 + i))  # t2 >= the first ban's end: fail2ban lifted it
             deadline = time.time() + 60
             while sum(1 for l in recorded() if l.startswith("ban ")) < 2 and time.time() < deadline:
                 time.sleep(1)
