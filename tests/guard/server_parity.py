@@ -111,7 +111,19 @@ def main():
                 if done:
                     break
                 time.sleep(1)
-            time.sleep(2)  # let the actions thread pick up the last tickets
+            # Let the actions thread pick up the last tickets: wait until each
+            # jail's ban list has maillens' size, or has not changed for 5 s.
+            last, stable, deadline = None, 0, time.time() + 60
+            while time.time() < deadline:
+                sizes = [len(client(conf, "get", n, "banip").stdout.split()) for n in JAILS]
+                if sizes == [len(ours[n]["bans"]) for n in JAILS]:
+                    break
+                stable = stable + 1 if sizes == last else 0
+                if stable >= 5:
+                    break
+                last = sizes
+                time.sleep(1)
+            time.sleep(1)
             failures = 0
             for name in JAILS:
                 out = client(conf, "get", name, "banip", "--with-time").stdout
