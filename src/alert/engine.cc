@@ -173,17 +173,16 @@ void AlertEngine::OnEvent(const Event& ev, const Message* m) {
     case EventKind::kExpired:
       Bump(Counter::kExpired, t, {}, msg_ip, msg_user);
       break;
-    case EventKind::kReject:
+    case EventKind::kReject:  // smtpd (and milter) rejects: the seeds' grep "reject:"
+    case EventKind::kCleanupAction:  // header/body checks
       if (ev.action == Action::kReject || ev.action == Action::kMilterReject)
         Bump(Counter::kRejected, t, domain_of(ev.to), ev.client_addr, {});
       break;
-    case EventKind::kClient:
-      // A content filter's re-injection (orig_queue_id=) is not a new message.
-      if (m && m->parent_queue_id.empty() && m->queue_active == 0)
-        Bump(Counter::kReceived, t, {}, ev.client_addr, ev.sasl_username);
+    case EventKind::kClient:  // received as `report` counts it (content-filter hops included)
+      if (m) Bump(Counter::kReceived, t, {}, ev.client_addr, ev.sasl_username);
       break;
     case EventKind::kPickup:
-      if (m && m->parent_queue_id.empty()) Bump(Counter::kReceived, t, {}, {}, {});
+      if (m) Bump(Counter::kReceived, t, {}, {}, {});
       break;
     case EventKind::kSaslFailure:
       Bump(Counter::kAuthFailures, t, {}, ev.client_addr, ev.sasl_username);

@@ -112,7 +112,8 @@ int RunCheck(const CheckArgs& a) {
   Pipeline pipeline(po, &reporter);
   pipeline.AddSink(&engine);
   int rc = RunInputs(a.files, po.year.reference_epoch, &pipeline, &reporter);
-  if (rc == kExitInternal || rc == kExitUsage) return Unknown("no log could be read");
+  if (rc == kExitInternal || rc == kExitUsage || (rc != kExitOk && pipeline.stats().lines == 0))
+    return Unknown("no log could be read");
 
   alert::QueueCounts queue;
   std::string queue_error;
