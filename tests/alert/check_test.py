@@ -152,6 +152,12 @@ with tempfile.TemporaryDirectory() as tmp:
     check_with('[[alert]]\nname="auth"\nexpr="auth_failures(ip, 10m) > 5"\n', expect="CRITICAL")
     check_with('[[alert]]\nname="x"\nexpr="rate(rejected, 5m) >"\n', expect="UNKNOWN")
     check_with('[[alert]\n', expect="UNKNOWN")
+    # The shipped example rules parse and evaluate.
+    r = run(["check", "--year", "2026", "--rules", os.path.join(REPO, "packaging/alerts.example.toml"),
+             "--postqueue", postqueue, "--now", now_s, sample])
+    st, _, pf = parse_plugin(r.stdout, r.returncode)
+    if st not in ("OK", "WARNING", "CRITICAL") or "queue-deferred" not in pf:
+        fail("example rules: %r" % (r.stdout + r.stderr))
     r = run(["check", "--now", now_s, os.path.join(tmp, "missing.log")])
     parse_plugin(r.stdout, r.returncode)
     if r.returncode != 3:
