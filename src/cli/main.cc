@@ -14,6 +14,7 @@
 #include "cli/input_runner.h"
 #include "cli/qshape_command.h"
 #include "cli/report_command.h"
+#include "cli/watch_command.h"
 
 #ifndef MAILLENS_VERSION
 #define MAILLENS_VERSION "0.1.0"
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   maillens::cli::AddReportCommand(&app, &exit_code);
   maillens::cli::AddQshapeCommand(&app, &exit_code);
   maillens::cli::AddCheckCommand(&app, &exit_code);
+  maillens::cli::AddWatchCommand(&app, &exit_code);
   maillens::cli::AddGuardCommand(&app, &exit_code);
   try {
     app.parse(static_cast<int>(ptrs.size()), ptrs.data());
