@@ -5,6 +5,8 @@
 #include <charconv>
 
 #include "assemble/assembler.h"
+#include "queue/postqueue.h"
+#include "util/text_escape.h"
 
 namespace maillens::alert {
 
@@ -100,7 +102,27 @@ uint64_t QueueCounts::Get(std::string_view q) const {
   return total;
 }
 
-AlertEngine::AlertEngine(std::vector<Rule> rules) : rules_(std::move(rules)) {
+QueueCounts CountQueues(const std::string& input, std::string* error) {
+  QueueCounts q;
+  std::string text, source;
+  if (!ReadPostqueueSnapshot(input, &text, &source, error)) return q;
+  std::vector<QueuedMessage> msgs;
+  std::vector<PostqueueProblem> problems;
+  ParsePostqueueJson(text, &msgs, &problems);
+  q.known = true;
+  for (const QueuedMessage& m : msgs) {
+    ++q.total;
+    if (m.queue_name == "active") ++q.active;
+    else if (m.queue_name == "deferred") ++q.deferred;
+    else if (m.queue_name == "hold") ++q.hold;
+    else if (m.queue_name == "incoming") ++q.incoming;
+    else if (m.queue_name == "maildrop") ++q.maildrop;
+  }
+  return q;
+}
+
+AlertEngine::AlertEngine(std::vector<Rule> rules, std::string name)
+    : rules_(std::move(rules)), name_(std::move(name)) {
   for (const Rule& r : rules_) {
     int64_t retention = r.window + (r.relative ? kWeek : 0);
     if (r.fn == Rule::Fn::kCount) Track(r.counter, r.key, retention);
@@ -373,6 +395,24 @@ void AlertEngine::Tick(int64_t now) {
   QueueCounts q;
   if (needs_queue() && queue_source_) q = queue_source_();
   Transitions(Evaluate(now, q), now);
+}
+
+void AlertEngine::WriteMetrics(std::string* out) const {
+  if (rules_.empty()) return;
+  out->append("# HELP maillens_alerts_firing Keys (or 1 for rules without a key) for which an alert rule fires.\n"
+              "# TYPE maillens_alerts_firing gauge\n");
+  for (const Rule& r : rules_) {
+    uint64_t n[4] = {0, 0, 0, 0};
+    for (const auto& [id, st] : states_)
+      if (id.first == r.name) ++n[static_cast<int>(st.severity)];
+    for (Severity sev : {Severity::kWarning, Severity::kCritical}) {
+      out->append("maillens_alerts_firing{alert=\"");
+      AppendPrometheusLabelValue(out, r.name);
+      out->append("\",severity=\"");
+      out->append(sev == Severity::kWarning ? "warning" : "critical");
+      out->append("\"} " + std::to_string(n[static_cast<int>(sev)]) + "\n");
+    }
+  }
 }
 
 std::string AlertEngine::SaveState() const {

@@ -45,6 +45,11 @@ struct QueueCounts {
   uint64_t Get(std::string_view queue) const;
 };
 
+// Reads a `postqueue -j` snapshot (ReadPostqueueSnapshot's `input`: empty
+// runs postqueue -j) and counts it per queue; unknown (with *error) if it
+// cannot be read.
+QueueCounts CountQueues(const std::string& input, std::string* error);
+
 // One rule's verdict for one key at one time.
 struct Finding {
   const Rule* rule = nullptr;
@@ -69,7 +74,8 @@ class AlertEngine : public LiveSink {
  public:
   using Notifier = std::function<void(const Notification&)>;
 
-  explicit AlertEngine(std::vector<Rule> rules);
+  // `name` keys this engine's state in serve's checkpoint.
+  explicit AlertEngine(std::vector<Rule> rules, std::string name = "alerts");
 
   // Where notifications go (Tick() and Transitions()); none by default.
   void set_notifier(Notifier n) { notifier_ = std::move(n); }
@@ -80,7 +86,9 @@ class AlertEngine : public LiveSink {
 
   // LiveSink.
   void OnEvent(const Event& ev, const Message* m) override;
-  std::string_view Name() const override { return "alerts"; }
+  std::string_view Name() const override { return name_; }
+  // maillens_alerts_firing{alert,severity}: keys firing per rule.
+  void WriteMetrics(std::string* out) const override;
   std::string SaveState() const override;
   bool LoadState(std::string_view state) override;
   void Tick(int64_t now) override;
@@ -119,6 +127,7 @@ class AlertEngine : public LiveSink {
   void Prune(int64_t now);
 
   std::vector<Rule> rules_;
+  std::string name_;
   Family families_[kCounterCount * kKeyDimCount];
   std::map<std::pair<std::string, std::string>, State> states_;  // (rule, key)
   Notifier notifier_;

@@ -23,7 +23,6 @@
 #include "cli/qshape_command.h"
 #include "io/input_set.h"
 #include "pipeline/pipeline.h"
-#include "queue/postqueue.h"
 #include "util/duration.h"
 #include "util/json_writer.h"
 #include "util/text_escape.h"
@@ -55,26 +54,6 @@ std::string Value(double v) {
   while (s.back() == '0') s.pop_back();
   if (s.back() == '.') s.pop_back();
   return s;
-}
-
-// Counts per queue from a `postqueue -j` snapshot.
-alert::QueueCounts CountQueue(const std::string& input, std::string* error) {
-  alert::QueueCounts q;
-  std::string text, source;
-  if (!ReadPostqueueSnapshot(input, &text, &source, error)) return q;
-  std::vector<QueuedMessage> msgs;
-  std::vector<PostqueueProblem> problems;
-  ParsePostqueueJson(text, &msgs, &problems);
-  q.known = true;
-  for (const QueuedMessage& m : msgs) {
-    ++q.total;
-    if (m.queue_name == "active") ++q.active;
-    else if (m.queue_name == "deferred") ++q.deferred;
-    else if (m.queue_name == "hold") ++q.hold;
-    else if (m.queue_name == "incoming") ++q.incoming;
-    else if (m.queue_name == "maildrop") ++q.maildrop;
-  }
-  return q;
 }
 
 }  // namespace
@@ -117,7 +96,7 @@ int RunCheck(const CheckArgs& a) {
 
   alert::QueueCounts queue;
   std::string queue_error;
-  if (engine.needs_queue() || !a.postqueue.empty()) queue = CountQueue(a.postqueue, &queue_error);
+  if (engine.needs_queue() || !a.postqueue.empty()) queue = alert::CountQueues(a.postqueue, &queue_error);
   std::vector<alert::Finding> findings = engine.Evaluate(now, queue);
 
   int status = kOk;

@@ -47,23 +47,22 @@ std::string IsoTime(int64_t epoch) {
 
 }  // namespace
 
-int RunGuard(const GuardArgs& a) {
-  auto usage = [](const std::string& what) {
-    std::fprintf(stderr, "maillens guard: %s\n", TerminalSafe(what).c_str());
-    return kExitUsage;
+bool BuildGuardConfig(const GuardArgs& a, guard::MatcherOptions* mo, guard::BanPolicy* policy, std::string* error) {
+  auto fail = [error](const std::string& what) {
+    *error = what;
+    return false;
   };
-  guard::MatcherOptions mo;
-  if (!guard::ParseFilter(a.filter, &mo.filter)) return usage("unknown --filter " + a.filter);
-  if (!guard::ParseMode(a.mode, &mo.mode)) return usage("unknown --mode " + a.mode);
-  mo.compat_1_0 = a.compat_1_0;
-  guard::BanPolicy policy;
-  if (a.maxretry < 1) return usage("--maxretry must be at least 1");
-  policy.maxretry = a.maxretry;
-  if (!ParseDuration(a.findtime, &policy.findtime) || policy.findtime <= 0) return usage("bad --findtime " + a.findtime);
-  if (!ParseDuration(a.bantime, &policy.bantime) || policy.bantime == 0) return usage("bad --bantime " + a.bantime);
-  if (!a.maxtime.empty() && !ParseDuration(a.maxtime, &policy.maxtime)) return usage("bad --bantime-maxtime " + a.maxtime);
-  policy.increment = a.increment;
-  policy.factor = a.factor;
+  if (!guard::ParseFilter(a.filter, &mo->filter)) return fail("unknown --filter " + a.filter);
+  if (!guard::ParseMode(a.mode, &mo->mode)) return fail("unknown --mode " + a.mode);
+  mo->compat_1_0 = a.compat_1_0;
+  if (a.maxretry < 1) return fail("--maxretry must be at least 1");
+  policy->maxretry = a.maxretry;
+  if (!ParseDuration(a.findtime, &policy->findtime) || policy->findtime <= 0) return fail("bad --findtime " + a.findtime);
+  if (!ParseDuration(a.bantime, &policy->bantime) || policy->bantime == 0) return fail("bad --bantime " + a.bantime);
+  if (!a.maxtime.empty() && !ParseDuration(a.maxtime, &policy->maxtime))
+    return fail("bad --bantime-maxtime " + a.maxtime);
+  policy->increment = a.increment;
+  policy->factor = a.factor;
   for (const std::string& list : a.ignoreip) {  // fail2ban's ignoreip: a list split by spaces (or commas)
     std::string c;
     for (size_t i = 0; i <= list.size(); ++i) {
@@ -71,10 +70,22 @@ int RunGuard(const GuardArgs& a) {
         c += list[i];
         continue;
       }
-      if (!c.empty() && !policy.ignore.Add(c)) return usage("bad --ignoreip " + c);
+      if (!c.empty() && !policy->ignore.Add(c)) return fail("bad --ignoreip " + c);
       c.clear();
     }
   }
+  return true;
+}
+
+int RunGuard(const GuardArgs& a) {
+  auto usage = [](const std::string& what) {
+    std::fprintf(stderr, "maillens guard: %s\n", TerminalSafe(what).c_str());
+    return kExitUsage;
+  };
+  guard::MatcherOptions mo;
+  guard::BanPolicy policy;
+  std::string error;
+  if (!BuildGuardConfig(a, &mo, &policy, &error)) return usage(error);
   guard::ActionConfig action;
   if (!guard::ParseAction(a.action, &action)) return usage("bad --action " + a.action);
   int64_t now = std::time(nullptr);

@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "guard/ban_engine.h"
+#include "guard/matcher.h"
+
 namespace maillens::cli {
 
 struct GuardArgs {
@@ -34,6 +37,10 @@ struct GuardArgs {
 
 // Adds the `guard` subcommand; its callback stores the exit code in *exit_code.
 void AddGuardCommand(CLI::App* app, int* exit_code);
+
+// The matcher options and ban policy `a` describes; false with *error
+// (naming the option) when a value is malformed. serve's [guard] uses it too.
+bool BuildGuardConfig(const GuardArgs& a, guard::MatcherOptions* mo, guard::BanPolicy* policy, std::string* error);
 
 // Runs guard over the files; returns the exit code (doc/exit-codes.md).
 int RunGuard(const GuardArgs& args);

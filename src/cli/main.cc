@@ -14,6 +14,7 @@
 #include "cli/input_runner.h"
 #include "cli/qshape_command.h"
 #include "cli/report_command.h"
+#include "cli/serve_command.h"
 #include "cli/watch_command.h"
 
 #ifndef MAILLENS_VERSION
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   maillens::cli::AddQshapeCommand(&app, &exit_code);
   maillens::cli::AddCheckCommand(&app, &exit_code);
   maillens::cli::AddWatchCommand(&app, &exit_code);
+  maillens::cli::AddServeCommand(&app, &exit_code);
   maillens::cli::AddGuardCommand(&app, &exit_code);
   try {
     app.parse(static_cast<int>(ptrs.size()), ptrs.data());

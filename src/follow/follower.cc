@@ -25,7 +25,7 @@ struct Follower::File {
   uint64_t skip_start = 0;
   uint64_t first_hash = 0;  // FNV-1a of the file's first line, once complete
   bool have_first = false;
-  int64_t last_check_ms = 0;
+  bool suspect = false;  // a read saw another first line: truncated under us
   // A saved position to resume from (LoadState), used by the first Poll().
   bool restore = false;
   uint64_t saved_dev = 0, saved_ino = 0, saved_offset = 0, saved_hash = 0;
@@ -144,6 +144,14 @@ size_t Follower::Drain(File* f, const LineFn& fn, size_t budget, size_t* lines) 
     ssize_t n = pread(f->fd, buf_.data(), buf_.size(), static_cast<off_t>(f->offset));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
+    // Truncated and refilled under us (copytruncate racing this read)? Then
+    // these bytes are not the continuation of what we read: drop them; the
+    // rotation check takes the continuation from the copy.
+    uint64_t h = 0;
+    if (f->have_first && (!FirstLineHash(f->fd, &h) || h != f->first_hash)) {
+      f->suspect = true;
+      break;
+    }
     const char* p = buf_.data();
     const char* end = p + n;
     uint64_t base = f->offset;
@@ -250,13 +258,12 @@ size_t Follower::CheckRotation(File* f, const LineFn& fn, size_t* lines) {
   }
   struct stat cur;
   if (fstat(f->fd, &cur) != 0) return 0;
-  bool truncated = static_cast<uint64_t>(cur.st_size) < f->offset;
-  int64_t now = NowMs();
-  if (!truncated && f->have_first && now - f->last_check_ms >= 1000) {
-    f->last_check_ms = now;
+  bool truncated = static_cast<uint64_t>(cur.st_size) < f->offset || f->suspect;
+  if (!truncated && f->have_first) {
     uint64_t h = 0;
     truncated = !FirstLineHash(f->fd, &h) || h != f->first_hash;
   }
+  f->suspect = false;
   if (truncated) {
     // copytruncate: the copy (same first line) holds what we had not read.
     uint64_t from = f->committed();
@@ -349,7 +356,6 @@ size_t Follower::Poll(const LineFn& fn, size_t max_bytes) {
         if (!same) {  // truncated while we were down: CheckRotation reads the rest from the copy
           f->first_hash = f->saved_hash;
           f->have_first = f->saved_have_first;
-          f->last_check_ms = 0;
           CheckRotation(f, fn, &lines);
         }
       } else {

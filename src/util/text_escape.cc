@@ -56,4 +56,13 @@ std::string CsvCell(std::string_view s) {
   return out;
 }
 
+void AppendPrometheusLabelValue(std::string* out, std::string_view s) {
+  for (char c : s) {
+    if (c == '\\') out->append("\\\\");
+    else if (c == '"') out->append("\\\"");
+    else if (c == '\n') out->append("\\n");
+    else out->push_back(c);
+  }
+}
+
 }  // namespace maillens

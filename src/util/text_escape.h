@@ -6,7 +6,8 @@
 // characters, ESC and DEL shown as \xNN, so no ANSI sequence reaches the
 // terminal), HtmlEscape() for HTML, CsvCell() for CSV (RFC 4180 quoting, and
 // cells starting with = + - @ prefixed with ' against formula injection).
-// JSON has AppendJsonString() in json_writer.h.
+// AppendPrometheusLabelValue() for a label value in Prometheus's text
+// exposition format. JSON has AppendJsonString() in json_writer.h.
 #ifndef MAILLENS_UTIL_TEXT_ESCAPE_H_
 #define MAILLENS_UTIL_TEXT_ESCAPE_H_
 
@@ -19,6 +20,8 @@ std::string TerminalSafe(std::string_view s);
 void AppendTerminalSafe(std::string* out, std::string_view s);
 std::string HtmlEscape(std::string_view s);
 std::string CsvCell(std::string_view s);
+// Backslash, double quote and newline escaped as the exposition format wants.
+void AppendPrometheusLabelValue(std::string* out, std::string_view s);
 
 }  // namespace maillens
 

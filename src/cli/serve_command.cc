@@ -1,0 +1,216 @@
+// serve_command.cc - `maillens serve`: reads the configuration (flags win
+// over the TOML file), builds the live consumers and runs the Server until
+// SIGTERM/SIGINT.
+//
+// The TOML file (packaging/maillens.toml, doc/serve.md):
+//   [serve]   listen, files, checkpoint, checkpoint_interval, from_start,
+//             token, tls_cert, tls_key, postqueue, queue
+//   [[alert]] and [alert_action.NAME]   alert rules (doc/alerts.md)
+//   [guard]   filter, mode, maxretry, findtime, bantime, ignoreip, action
+//             (doc/guard.md; bans are kept in the checkpoint)
+#include "cli/serve_command.h"
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+
+#include <toml++/toml.h>
+
+#include "alert/actions.h"
+#include "alert/engine.h"
+#include "alert/rule.h"
+#include "cli/guard_command.h"
+#include "cli/input_runner.h"
+#include "guard/actions.h"
+#include "guard/detector.h"
+#include "serve/server.h"
+#include "util/duration.h"
+#include "util/text_escape.h"
+
+namespace maillens::cli {
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void OnStop(int) { g_stop = 1; }
+
+int Usage(const std::string& what) {
+  std::fprintf(stderr, "maillens serve: %s\n", TerminalSafe(what).c_str());
+  return kExitUsage;
+}
+
+// A string or a list of strings from `t[key]`, appended to *out.
+bool Strings(const toml::table& t, const char* key, std::vector<std::string>* out) {
+  const toml::node* n = t.get(key);
+  if (!n) return true;
+  if (auto s = n->value<std::string>()) {
+    out->push_back(*s);
+    return true;
+  }
+  const toml::array* a = n->as_array();
+  if (!a) return false;
+  for (const auto& e : *a) {
+    if (!e.is_string()) return false;
+    out->push_back(e.value_or(std::string()));
+  }
+  return true;
+}
+
+// Splits "host:port" ("[v6]:port" too).
+bool ParseListen(const std::string& s, std::string* host, int* port) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string h = s.substr(0, colon);
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  char* end = nullptr;
+  long p = std::strtol(s.c_str() + colon + 1, &end, 10);
+  if (h.empty() || *end != '\0' || p < 0 || p > 65535) return false;
+  *host = h;
+  *port = static_cast<int>(p);
+  return true;
+}
+
+}  // namespace
+
+int RunServe(ServeArgs a) {
+  toml::table config;
+  if (!a.config.empty()) {
+    try {
+      config = toml::parse_file(a.config);
+    } catch (const toml::parse_error& e) {
+      return Usage(a.config + ": " + std::string(e.description()));
+    }
+  }
+  ServeOptions o;
+  std::string listen = "127.0.0.1:9154";
+  int64_t interval = 5;
+  if (const toml::table* s = config["serve"].as_table()) {
+    for (const auto& [k, v] : *s) {
+      std::string_view key = k.str();
+      bool ok = true;
+      if (key == "listen") ok = v.is_string(), listen = v.value_or(listen);
+      else if (key == "files") ok = Strings(*s, "files", &o.files);
+      else if (key == "checkpoint") ok = v.is_string(), o.checkpoint = v.value_or(std::string());
+      else if (key == "checkpoint_interval")
+        ok = v.is_string() ? ParseDuration(v.value_or(std::string()), &interval) : (interval = v.value_or(int64_t{5}), true);
+      else if (key == "from_start") ok = v.is_boolean(), o.from_start = v.value_or(false);
+      else if (key == "token") ok = v.is_string(), o.token = v.value_or(std::string());
+      else if (key == "tls_cert") ok = v.is_string(), o.tls_cert = v.value_or(std::string());
+      else if (key == "tls_key") ok = v.is_string(), o.tls_key = v.value_or(std::string());
+      else if (key == "postqueue") ok = v.is_string(), o.postqueue = v.value_or(std::string());
+      else if (key == "queue") ok = v.is_boolean(), o.queue = v.value_or(true);
+      else return Usage(a.config + ": [serve]: unknown key '" + std::string(key) + "'");
+      if (!ok) return Usage(a.config + ": [serve]." + std::string(key) + " has the wrong type");
+    }
+  }
+  // Flags win over the file.
+  if (!a.listen.empty()) listen = a.listen;
+  if (!a.files.empty()) o.files = a.files;
+  if (a.from_start) o.from_start = true;
+  if (a.from_end) o.from_start = false;
+  if (!a.checkpoint.empty()) o.checkpoint = a.checkpoint;
+  if (!a.token.empty()) o.token = a.token;
+  if (!a.tls_cert.empty()) o.tls_cert = a.tls_cert;
+  if (!a.tls_key.empty()) o.tls_key = a.tls_key;
+  if (!a.postqueue.empty()) o.postqueue = a.postqueue;
+  if (a.no_queue) o.queue = false;
+  o.checkpoint_interval = std::max<int64_t>(1, interval);
+  if (!ParseListen(listen, &o.host, &o.port)) return Usage("bad listen address " + listen);
+  if (o.files.empty()) return Usage("no log files to follow (arguments or [serve] files)");
+  if (o.tls_cert.empty() != o.tls_key.empty()) return Usage("TLS needs both a certificate and a key");
+  o.pipeline.year.fixed_year = a.year;
+  o.pipeline.year.reference_epoch = static_cast<int64_t>(std::time(nullptr));
+
+  // Alert rules.
+  std::vector<alert::Rule> rules;
+  std::vector<alert::ActionSpec> actions;
+  std::string error;
+  if (!alert::ParseAlertConfig(config, &rules, &actions, &error)) return Usage(a.config + ": " + error);
+  // Guard.
+  std::unique_ptr<guard::Detector> detector;
+  guard::ActionConfig ban_action;
+  bool execute = false;
+  if (const toml::table* g = config["guard"].as_table()) {
+    GuardArgs ga;
+    for (const auto& [k, v] : *g) {
+      std::string_view key = k.str();
+      bool ok = true;
+      if (key == "filter") ok = v.is_string(), ga.filter = v.value_or(ga.filter);
+      else if (key == "mode") ok = v.is_string(), ga.mode = v.value_or(ga.mode);
+      else if (key == "maxretry") ok = v.is_integer(), ga.maxretry = static_cast<int>(v.value_or(int64_t{5}));
+      else if (key == "findtime") ok = v.is_string(), ga.findtime = v.value_or(ga.findtime);
+      else if (key == "bantime") ok = v.is_string(), ga.bantime = v.value_or(ga.bantime);
+      else if (key == "bantime_increment") ok = v.is_boolean(), ga.increment = v.value_or(false);
+      else if (key == "bantime_factor") ok = v.is_number(), ga.factor = v.value_or(1.0);
+      else if (key == "bantime_maxtime") ok = v.is_string(), ga.maxtime = v.value_or(std::string());
+      else if (key == "ignoreip") ok = Strings(*g, "ignoreip", &ga.ignoreip);
+      else if (key == "action") ok = v.is_string(), ga.action = v.value_or(ga.action);
+      else if (key == "execute") ok = v.is_boolean(), execute = v.value_or(false);
+      else return Usage(a.config + ": [guard]: unknown key '" + std::string(key) + "'");
+      if (!ok) return Usage(a.config + ": [guard]." + std::string(key) + " has the wrong type");
+    }
+    guard::MatcherOptions mo;
+    guard::BanPolicy policy;
+    if (!BuildGuardConfig(ga, &mo, &policy, &error)) return Usage(a.config + ": [guard]: " + error);
+    if (!guard::ParseAction(ga.action, &ban_action)) return Usage(a.config + ": [guard]: bad action " + ga.action);
+    mo.year = o.pipeline.year;
+    detector = std::make_unique<guard::Detector>(mo, policy);
+  }
+
+  StderrReporter reporter;
+  Server server(o, &reporter);
+  alert::AlertEngine alerts(std::move(rules));
+  alert::ActionRunner runner(actions, [](const std::string& e) {
+    std::fprintf(stderr, "maillens serve: %s\n", TerminalSafe(e).c_str());
+  });
+  alerts.set_notifier([&runner](const alert::Notification& n) {
+    std::fprintf(stderr, "maillens serve: alert %s\n", TerminalSafe(alert::AlertLine(n)).c_str());
+    runner.Notify(n);
+  });
+  std::string pq = o.postqueue;
+  alerts.set_queue_source([pq]() {
+    std::string err;
+    return alert::CountQueues(pq, &err);
+  });
+  if (!alerts.rules().empty()) server.AddSink(&alerts);
+  if (detector) {
+    server.SetGuard(detector.get());
+    if (ban_action.kind != guard::ActionConfig::Kind::kNone)
+      server.SetBanHook([&ban_action, execute](const guard::Ban& ban, int64_t now) {
+        std::vector<std::string> argv = guard::BanCommand(ban_action, ban, now);
+        if (argv.empty()) return;
+        if (!execute) {
+          std::fprintf(stderr, "maillens serve: would run: %s\n", TerminalSafe(guard::ShellQuote(argv)).c_str());
+        } else if (guard::RunCommand(argv) != 0) {
+          std::fprintf(stderr, "maillens serve: ban command failed: %s\n",
+                       TerminalSafe(guard::ShellQuote(argv)).c_str());
+        }
+      });
+  }
+  std::signal(SIGTERM, OnStop);
+  std::signal(SIGINT, OnStop);
+  std::signal(SIGPIPE, SIG_IGN);
+  return server.Run(&g_stop);
+}
+
+void AddServeCommand(CLI::App* app, int* exit_code) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* cmd = app->add_subcommand(
+      "serve", "Follow logs live: Prometheus /metrics, /api/summary, alert rules, guard; checkpointed across restarts");
+  cmd->add_option("--config", args->config, "TOML configuration ([serve], [[alert]], [alert_action.*], [guard])");
+  cmd->add_option("--listen", args->listen, "HOST:PORT to listen on (default 127.0.0.1:9154; port 0: any)");
+  cmd->add_flag("--from-start", args->from_start, "Read what the files hold already (default: only new lines)");
+  cmd->add_flag("--from-end", args->from_end, "Only new lines (the default; overrides the config file)");
+  cmd->add_option("--checkpoint", args->checkpoint, "State file: positions and counters, written every few seconds");
+  cmd->add_option("--token", args->token, "Bearer token required by /metrics and /api/summary");
+  cmd->add_option("--tls-cert", args->tls_cert, "PEM certificate: serve HTTPS");
+  cmd->add_option("--tls-key", args->tls_key, "PEM private key for --tls-cert");
+  cmd->add_option("--postqueue", args->postqueue, "A saved `postqueue -j` output (default: run postqueue -j)");
+  cmd->add_flag("--no-queue", args->no_queue, "Do not read the queue");
+  cmd->add_option("--year", args->year, "Year of traditional timestamps (default: the current year)");
+  cmd->add_option("files", args->files, "Log files or globs to follow");
+  cmd->callback([args, exit_code]() { *exit_code = RunServe(*args); });
+}
+
+}  // namespace maillens::cli

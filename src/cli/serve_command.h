@@ -1,0 +1,32 @@
+// serve_command.h - `maillens serve`: the daemon (follow, metrics, alerts,
+// guard, HTTP), configured by flags and a TOML file.
+#ifndef MAILLENS_CLI_SERVE_COMMAND_H_
+#define MAILLENS_CLI_SERVE_COMMAND_H_
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+namespace maillens::cli {
+
+struct ServeArgs {
+  std::string config;  // TOML: [serve], [[alert]], [alert_action.*], [guard]
+  std::string listen;  // HOST:PORT (default 127.0.0.1:9154)
+  bool from_start = false, from_end = false;
+  std::string checkpoint;
+  std::string token, tls_cert, tls_key;
+  std::string postqueue;
+  bool no_queue = false;
+  int year = 0;
+  std::vector<std::string> files;
+};
+
+// Adds `serve`; its callback stores the exit code in *exit_code.
+void AddServeCommand(CLI::App* app, int* exit_code);
+
+int RunServe(ServeArgs args);
+
+}  // namespace maillens::cli
+
+#endif  // MAILLENS_CLI_SERVE_COMMAND_H_

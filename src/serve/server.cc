@@ -1,0 +1,343 @@
+// server.cc - Server: the follow loop, the checkpoint, the HTTP endpoints.
+#include "serve/server.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <thread>
+
+#include "queue/postqueue.h"
+#include "serve/checkpoint.h"
+#include "util/json_writer.h"
+#include "util/text_escape.h"
+
+namespace maillens {
+
+namespace {
+
+constexpr alert::Counter kSummaryCounters[] = {alert::Counter::kSent,     alert::Counter::kDeferred,
+                                               alert::Counter::kBounced,  alert::Counter::kExpired,
+                                               alert::Counter::kRejected, alert::Counter::kReceived,
+                                               alert::Counter::kAuthFailures};
+
+// "# HELP / # TYPE" and one unlabelled sample.
+void Family(std::string* out, const char* name, const char* type, const char* help, double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", value);
+  out->append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" ");
+  out->append(type).append("\n").append(name).append(" ").append(buf).append("\n");
+}
+
+// Compares a presented token with the configured one in constant time.
+bool TokenMatches(const std::string& header, const std::string& token) {
+  std::string want = "Bearer " + token;
+  if (header.size() != want.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < want.size(); ++i) diff |= static_cast<unsigned char>(header[i] ^ want[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+Server::Server(ServeOptions options, Reporter* reporter)
+    : options_(std::move(options)),
+      reporter_(reporter),
+      pipeline_(options_.pipeline, reporter),
+      follower_(options_.files, FollowOptions{options_.from_start}, reporter),
+      summary_({}, "summary") {
+  for (alert::Counter c : kSummaryCounters) summary_.Track(c, alert::KeyDim::kNone, options_.summary_retention);
+  pipeline_.AddSink(&summary_);
+  sinks_.push_back(&summary_);
+}
+
+Server::~Server() = default;
+
+void Server::AddSink(LiveSink* sink) {
+  pipeline_.AddSink(sink);
+  sinks_.push_back(sink);
+}
+
+void Server::OnLine(std::string_view line) {
+  ++lines_;
+  pipeline_.ProcessLine(line);
+  if (guard_) {
+    guard::Match m;
+    int new_ban = -1;
+    if (guard_->OnLine(line, &m, &new_ban)) {
+      ++guard_matches_;
+      if (new_ban >= 0) {
+        ++guard_bans_;
+        if (ban_hook_) ban_hook_(guard_->bans().bans()[static_cast<size_t>(new_ban)], static_cast<int64_t>(std::time(nullptr)));
+      }
+    }
+  }
+}
+
+bool Server::LoadCheckpoint() {
+  if (options_.checkpoint.empty()) return true;
+  CheckpointSections sec;
+  Status s = ReadCheckpoint(options_.checkpoint, &sec);
+  if (s.code() == Status::Code::kNotFound) return true;  // first start
+  if (!s.ok()) {
+    reporter_->Report(Reporter::Severity::kFailed, options_.checkpoint, -1, s.message());
+    return false;
+  }
+  if (!follower_.LoadState(sec["follow"])) {
+    reporter_->Report(Reporter::Severity::kFailed, options_.checkpoint, -1, "unreadable follow positions");
+    return false;
+  }
+  for (LiveSink* sink : sinks_) {
+    auto it = sec.find("sink:" + std::string(sink->Name()));
+    if (it != sec.end() && !sink->LoadState(it->second))
+      reporter_->Report(Reporter::Severity::kPartial, options_.checkpoint, -1,
+                        "state of " + std::string(sink->Name()) + " unreadable; it starts from zero");
+  }
+  if (guard_) {
+    auto it = sec.find("guard");
+    if (it != sec.end() && !guard_->Load(it->second).ok())
+      reporter_->Report(Reporter::Severity::kPartial, options_.checkpoint, -1, "guard bans unreadable");
+  }
+  const std::string& mine = sec["serve"];
+  unsigned long long l = 0, m = 0, b = 0;
+  if (std::sscanf(mine.c_str(), "%llu %llu %llu", &l, &m, &b) == 3) {
+    lines_ = l;
+    guard_matches_ = m;
+    guard_bans_ = b;
+  }
+  return true;
+}
+
+void Server::SaveCheckpoint() {
+  if (options_.checkpoint.empty()) return;
+  CheckpointSections sec;
+  sec["follow"] = follower_.SaveState();
+  for (LiveSink* sink : sinks_) sec["sink:" + std::string(sink->Name())] = sink->SaveState();
+  if (guard_) sec["guard"] = guard_->Save();
+  sec["serve"] = std::to_string(lines_) + " " + std::to_string(guard_matches_) + " " + std::to_string(guard_bans_);
+  Status s = WriteCheckpoint(options_.checkpoint, sec);
+  if (s.ok()) {
+    ++checkpoints_;
+  } else {
+    ++checkpoint_errors_;
+    reporter_->Report(Reporter::Severity::kPartial, options_.checkpoint, -1, s.message());
+  }
+  last_checkpoint_ = static_cast<int64_t>(std::time(nullptr));
+}
+
+std::string Server::QueueMetrics() {
+  if (!options_.queue) return {};
+  std::lock_guard<std::mutex> lock(queue_mu_);
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  if (queue_at_ == 0 || now - queue_at_ >= options_.queue_cache) {
+    queue_at_ = now;
+    std::string text, source, error;
+    queue_text_.clear();
+    if (!ReadPostqueueSnapshot(options_.postqueue, &text, &source, &error)) {
+      Family(&queue_text_, "maillens_queue_up", "gauge", "1 if the last postqueue -j snapshot could be read.", 0);
+      return queue_text_;
+    }
+    std::vector<QueuedMessage> msgs;
+    std::vector<PostqueueProblem> problems;
+    ParsePostqueueJson(text, &msgs, &problems);
+    static const char* kQueues[] = {"active", "deferred", "hold", "incoming", "maildrop"};
+    static const double kAge[] = {60, 300, 900, 3600, 14400, 86400, 432000};
+    static const double kSize[] = {1e3, 1e4, 1e5, 1e6, 1e7, 5e7};
+    std::string& o = queue_text_;
+    Family(&o, "maillens_queue_up", "gauge", "1 if the last postqueue -j snapshot could be read.", 1);
+    o += "# HELP maillens_queue_messages Messages in each Postfix queue (postqueue -j).\n"
+         "# TYPE maillens_queue_messages gauge\n";
+    for (const char* q : kQueues) {
+      size_t n = std::count_if(msgs.begin(), msgs.end(), [q](const QueuedMessage& m) { return m.queue_name == q; });
+      o += std::string("maillens_queue_messages{queue=\"") + q + "\"} " + std::to_string(n) + "\n";
+    }
+    auto histogram = [&](const char* name, const char* help, const double* bounds, size_t nb, auto value) {
+      o += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " histogram\n";
+      for (const char* q : kQueues) {
+        std::vector<uint64_t> counts(nb, 0);
+        uint64_t total = 0;
+        double sum = 0;
+        for (const QueuedMessage& m : msgs) {
+          if (m.queue_name != q) continue;
+          double v = value(m);
+          ++total;
+          sum += v;
+          for (size_t i = 0; i < nb; ++i)
+            if (v <= bounds[i]) ++counts[i];
+        }
+        for (size_t i = 0; i < nb; ++i) {
+          char le[32];
+          std::snprintf(le, sizeof le, "%g", bounds[i]);
+          o += std::string(name) + "_bucket{queue=\"" + q + "\",le=\"" + le + "\"} " + std::to_string(counts[i]) + "\n";
+        }
+        o += std::string(name) + "_bucket{queue=\"" + q + "\",le=\"+Inf\"} " + std::to_string(total) + "\n";
+        char s[64];
+        std::snprintf(s, sizeof s, "%.17g", sum);
+        o += std::string(name) + "_sum{queue=\"" + q + "\"} " + s + "\n";
+        o += std::string(name) + "_count{queue=\"" + q + "\"} " + std::to_string(total) + "\n";
+      }
+    };
+    histogram("maillens_queue_message_age_seconds", "Age of queued messages at the snapshot.", kAge, 7,
+              [now](const QueuedMessage& m) { return static_cast<double>(std::max<int64_t>(0, now - m.arrival_time)); });
+    histogram("maillens_queue_message_size_bytes", "Size of queued messages.", kSize, 6,
+              [](const QueuedMessage& m) { return static_cast<double>(m.message_size); });
+  }
+  return queue_text_;
+}
+
+std::string Server::Metrics() {
+  std::string out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Family(&out, "maillens_serve_lines_read_total", "counter", "Lines read from the followed files.",
+           static_cast<double>(lines_));
+    Family(&out, "maillens_serve_rotations_total", "counter", "Rotations (rename or truncation) seen since start.",
+           static_cast<double>(follower_.rotations()));
+    Family(&out, "maillens_serve_checkpoints_total", "counter", "Checkpoints written since start.",
+           static_cast<double>(checkpoints_));
+    Family(&out, "maillens_serve_checkpoint_errors_total", "counter", "Checkpoints that could not be written.",
+           static_cast<double>(checkpoint_errors_));
+    Family(&out, "maillens_serve_start_time_seconds", "gauge", "When serve started (epoch seconds).",
+           static_cast<double>(started_));
+    out += "# HELP maillens_serve_file_offset_bytes Offset reached in each followed file.\n"
+           "# TYPE maillens_serve_file_offset_bytes gauge\n";
+    for (const auto& [path, off] : follower_.Positions()) {
+      out += "maillens_serve_file_offset_bytes{path=\"";
+      AppendPrometheusLabelValue(&out, path);
+      out += "\"} " + std::to_string(off) + "\n";
+    }
+    if (guard_) {
+      Family(&out, "maillens_guard_matches_total", "counter", "Lines the guard filters matched.",
+             static_cast<double>(guard_matches_));
+      Family(&out, "maillens_guard_bans_total", "counter", "Bans the guard started.", static_cast<double>(guard_bans_));
+      int64_t now = static_cast<int64_t>(std::time(nullptr));
+      size_t active = 0;
+      for (const guard::Ban& b : guard_->bans().bans()) active += b.end < 0 || b.end > now;
+      Family(&out, "maillens_guard_bans_active", "gauge", "Bans running now.", static_cast<double>(active));
+    }
+    for (LiveSink* sink : sinks_) sink->WriteMetrics(&out);
+  }
+  out += QueueMetrics();
+  return out;
+}
+
+std::string Server::Summary(int64_t since) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  int64_t oldest = now - options_.summary_retention;
+  if (since < oldest) since = oldest;
+  std::string out;
+  JsonWriter w(&out, false);
+  w.BeginObject().Key("since").Int(since).Key("now").Int(now);
+  w.Field("lines_read", lines_);
+  w.Key("counts").BeginObject();
+  for (alert::Counter c : kSummaryCounters)
+    w.Field(alert::CounterName(c), summary_.Count(c, alert::KeyDim::kNone, "", since, now));
+  w.EndObject();
+  w.Key("files").BeginArray();
+  for (const auto& [path, off] : follower_.Positions()) w.BeginObject().Field("path", path).Field("offset", off).EndObject();
+  w.EndArray().EndObject();
+  out += '\n';
+  return out;
+}
+
+int Server::Run(const volatile std::sig_atomic_t* stop) {
+  started_ = static_cast<int64_t>(std::time(nullptr));
+  if (!LoadCheckpoint()) return 2;
+
+  std::unique_ptr<httplib::Server> http;
+  if (!options_.tls_cert.empty()) {
+    http = std::make_unique<httplib::SSLServer>(options_.tls_cert.c_str(), options_.tls_key.c_str());
+    if (!http->is_valid()) {
+      reporter_->Report(Reporter::Severity::kFailed, options_.tls_cert, -1, "cannot load the TLS certificate or key");
+      return 2;
+    }
+  } else {
+    http = std::make_unique<httplib::Server>();
+  }
+  auto authorized = [this](const httplib::Request& req, httplib::Response& res) {
+    if (options_.token.empty() || TokenMatches(req.get_header_value("Authorization"), options_.token)) return true;
+    res.status = 401;
+    res.set_header("WWW-Authenticate", "Bearer");
+    res.set_content("unauthorized\n", "text/plain");
+    return false;
+  };
+  http->Get("/metrics", [this, authorized](const httplib::Request& req, httplib::Response& res) {
+    if (authorized(req, res)) res.set_content(Metrics(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  http->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  http->Get("/api/summary", [this, authorized](const httplib::Request& req, httplib::Response& res) {
+    if (!authorized(req, res)) return;
+    int64_t now = static_cast<int64_t>(std::time(nullptr));
+    int64_t since = now - 3600;
+    if (req.has_param("since")) {
+      std::string s = req.get_param_value("since");
+      char* end = nullptr;
+      long long v = std::strtoll(s.c_str(), &end, 10);
+      int64_t dur = 0;
+      if (!s.empty() && end && *end == '\0') {
+        since = v;
+      } else if (!s.empty() && (s.back() == 's' || s.back() == 'm' || s.back() == 'h' || s.back() == 'd') &&
+                 std::strtoll(s.c_str(), &end, 10) > 0 && end == s.c_str() + s.size() - 1) {
+        long long n = std::strtoll(s.c_str(), nullptr, 10);
+        dur = n * (s.back() == 's' ? 1 : s.back() == 'm' ? 60 : s.back() == 'h' ? 3600 : 86400);
+        since = now - dur;
+      } else {
+        res.status = 400;
+        res.set_content("since: epoch seconds or a duration such as 15m\n", "text/plain");
+        return;
+      }
+    }
+    res.set_content(Summary(since), "application/json");
+  });
+  http->set_default_headers({{"X-Content-Type-Options", "nosniff"}, {"Cache-Control", "no-store"}});
+  int port = options_.port;
+  bool bound = port == 0 ? (port = http->bind_to_any_port(options_.host)) > 0 : http->bind_to_port(options_.host, port);
+  if (!bound) {
+    reporter_->Report(Reporter::Severity::kFailed, options_.host + ":" + std::to_string(options_.port), -1,
+                      "cannot listen");
+    return 2;
+  }
+  std::fprintf(stderr, "maillens serve: listening on %s://%s:%d\n", options_.tls_cert.empty() ? "http" : "https",
+               options_.host.c_str(), port);
+  std::thread http_thread([&http]() { http->listen_after_bind(); });
+
+  auto feed = [this](std::string_view line) { OnLine(line); };
+  int64_t last_tick = 0;
+  last_checkpoint_ = static_cast<int64_t>(std::time(nullptr));
+  while (!*stop) {
+    size_t n;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      n = follower_.Poll(feed, 4 << 20);
+    }
+    int64_t now = static_cast<int64_t>(std::time(nullptr));
+    if (now != last_tick) {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_tick = now;
+      for (LiveSink* sink : sinks_) sink->Tick(now);
+      if (guard_) {
+        guard_->bans().Evaluate(now);
+        guard_->bans().Compact();
+      }
+    }
+    if (now - last_checkpoint_ >= options_.checkpoint_interval) {
+      std::lock_guard<std::mutex> lock(mu_);
+      SaveCheckpoint();
+    }
+    if (n == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    SaveCheckpoint();
+  }
+  http->stop();
+  http_thread.join();
+  return 0;
+}
+
+}  // namespace maillens

@@ -1,0 +1,101 @@
+// server.h - `maillens serve`: follow logs, feed the live consumers, keep a
+// checkpoint, answer HTTP.
+//
+// One thread follows the files (src/follow) and feeds every line to the
+// pipeline (parser + assembler + LiveSinks) and, when configured, to the
+// guard detector; once a second it ticks the sinks (alert evaluation, ban
+// expiry); every few seconds, and at shutdown, it writes the checkpoint: the
+// follower's positions and every sink's state, taken between two lines, so a
+// restart (even after kill -9) resumes exactly where the checkpoint was
+// taken and counts nothing twice. Another thread serves HTTP (cpp-httplib):
+//   GET /metrics       Prometheus text: serve's own, every sink's, the queue
+//   GET /healthz       "ok" and what is followed
+//   GET /api/summary   live counts as JSON (?since=EPOCH|ISO 8601|DURATION)
+// on 127.0.0.1:9154 by default, with an optional bearer token and TLS.
+// Handlers take the follow thread's lock only while they read the sinks.
+// What is not kept across restarts: the assembler's messages in flight (a
+// message whose lines straddle a restart is assembled from the later lines
+// only); per-line counters are exact.
+// Thread safety: Run() on one thread; handlers on the HTTP thread.
+#ifndef MAILLENS_SERVE_SERVER_H_
+#define MAILLENS_SERVE_SERVER_H_
+
+#include <csignal>
+#include <functional>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "alert/engine.h"
+#include "follow/follower.h"
+#include "guard/detector.h"
+#include "pipeline/live_sink.h"
+#include "pipeline/pipeline.h"
+
+namespace maillens {
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  int port = 9154;  // 0: any free port (printed on stderr)
+  std::vector<std::string> files;
+  bool from_start = false;
+  std::string checkpoint;           // empty: none
+  int64_t checkpoint_interval = 5;  // seconds
+  std::string token;                // bearer token required by every endpoint but /healthz
+  std::string tls_cert, tls_key;    // both: HTTPS
+  bool queue = true;                // read postqueue -j at scrape time
+  std::string postqueue;            // a saved snapshot instead of running postqueue -j
+  int64_t queue_cache = 15;         // seconds a snapshot is reused
+  int64_t summary_retention = 86400;  // how far back /api/summary can look
+  PipelineOptions pipeline;
+};
+
+class Server {
+ public:
+  Server(ServeOptions options, Reporter* reporter);
+  ~Server();
+
+  // Live consumers (not owned; their Name()s must differ).
+  void AddSink(LiveSink* sink);
+  // The guard detector (not owned; optional): fed raw lines, bans expire on ticks.
+  void SetGuard(guard::Detector* detector) { guard_ = detector; }
+  // Called for every ban the guard starts (e.g. to add it to a firewall set
+  // with its timeout, so it also ends there by itself).
+  void SetBanHook(std::function<void(const guard::Ban&, int64_t now)> hook) { ban_hook_ = std::move(hook); }
+
+  // Follows and serves until *stop is set; returns an exit code
+  // (doc/exit-codes.md: 0, or 2 when it cannot listen or read its checkpoint).
+  int Run(const volatile std::sig_atomic_t* stop);
+
+  // The /metrics text, /api/summary JSON (for tests and the handlers).
+  std::string Metrics();
+  std::string Summary(int64_t since);
+
+ private:
+  void OnLine(std::string_view line);
+  bool LoadCheckpoint();
+  void SaveCheckpoint();
+  std::string QueueMetrics();
+
+  ServeOptions options_;
+  Reporter* reporter_;
+  Pipeline pipeline_;
+  Follower follower_;
+  alert::AlertEngine summary_;  // windowed totals for /api/summary
+  std::vector<LiveSink*> sinks_;
+  guard::Detector* guard_ = nullptr;
+  std::function<void(const guard::Ban&, int64_t)> ban_hook_;
+  std::mutex mu_;  // guards everything the follow thread changes
+  uint64_t lines_ = 0, guard_matches_ = 0, guard_bans_ = 0;
+  int64_t last_checkpoint_ = 0, started_ = 0;
+  uint64_t checkpoints_ = 0, checkpoint_errors_ = 0;
+  std::mutex queue_mu_;
+  int64_t queue_at_ = 0;
+  std::string queue_text_;
+};
+
+}  // namespace maillens
+
+#endif  // MAILLENS_SERVE_SERVER_H_
