@@ -4,7 +4,7 @@
 //
 // The TOML file (packaging/maillens.toml, doc/serve.md):
 //   [serve]   listen, files, checkpoint, checkpoint_interval, from_start,
-//             token, tls_cert, tls_key, postqueue, queue
+//             token, tls_cert, tls_key, postqueue, queue, summary_retention
 //   [[alert]] and [alert_action.NAME]   alert rules (doc/alerts.md)
 //   [guard]   filter, mode, maxretry, findtime, bantime, ignoreip, action
 //             (doc/guard.md; bans are kept in the checkpoint)
@@ -100,6 +100,8 @@ int RunServe(ServeArgs a) {
       else if (key == "tls_key") ok = v.is_string(), o.tls_key = v.value_or(std::string());
       else if (key == "postqueue") ok = v.is_string(), o.postqueue = v.value_or(std::string());
       else if (key == "queue") ok = v.is_boolean(), o.queue = v.value_or(true);
+      else if (key == "summary_retention")
+        ok = v.is_string() && ParseDuration(v.value_or(std::string()), &o.summary_retention) && o.summary_retention > 0;
       else return Usage(a.config + ": [serve]: unknown key '" + std::string(key) + "'");
       if (!ok) return Usage(a.config + ": [serve]." + std::string(key) + " has the wrong type");
     }

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "io/input_set.h"
+
 namespace maillens {
 
 struct Follower::File {
@@ -124,7 +126,10 @@ std::vector<std::string> Siblings(const std::string& path) {
     if (!compressed) out.push_back(dir + "/" + std::string(name));
   }
   closedir(d);
-  std::sort(out.begin(), out.end());
+  // Oldest first, as a rotated set is read (io/input_set.h).
+  std::stable_sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
+    return RotationKeyOf(a).rank < RotationKeyOf(b).rank;
+  });
   return out;
 }
 
@@ -237,6 +242,48 @@ void Follower::ReadRest(const std::string& other, uint64_t offset, const LineFn&
                       "read the rest of the rotated file");
 }
 
+void Follower::CatchUp(File* f, const LineFn& fn, size_t* lines) {
+  const uint64_t from = f->committed();
+  const std::vector<std::string> sibs = Siblings(f->path);
+  // Where our position lives now: the file itself renamed (same inode and
+  // first line), or its copy (copytruncate: same first line). A sibling
+  // with our inode but another first line is our file truncated and
+  // refilled before it was renamed: newer content, not our position.
+  int k = -1;
+  bool k_same_inode = false;
+  for (size_t i = 0; i < sibs.size(); ++i) {
+    File probe;
+    probe.path = sibs[i];
+    if (!OpenFile(&probe)) continue;
+    uint64_t h = 0;
+    struct stat st;
+    bool size_ok = fstat(probe.fd, &st) == 0 && static_cast<uint64_t>(st.st_size) >= from;
+    bool same_inode = probe.ino == f->ino && probe.dev == f->dev;
+    bool match = size_ok && (f->have_first ? FirstLineHash(probe.fd, &h) && h == f->first_hash : same_inode);
+    close(probe.fd);
+    if (match && (k < 0 || (same_inode && !k_same_inode))) {
+      k = static_cast<int>(i);
+      k_same_inode = same_inode;
+    }
+  }
+  if (k >= 0) {
+    // Our file from our position, then every newer rotation in full.
+    ReadRest(sibs[static_cast<size_t>(k)], from, fn, lines);
+    for (size_t i = static_cast<size_t>(k) + 1; i < sibs.size(); ++i) ReadRest(sibs[i], 0, fn, lines);
+  } else if (from > 0 && reporter_) {
+    reporter_->Report(Reporter::Severity::kPartial, f->path, static_cast<int64_t>(from),
+                      "rotated away and not found among its siblings (compressed or deleted?): its unread lines are lost");
+  }
+  ++rotations_;
+  if (!OpenFile(f)) {
+    if (f->fd >= 0) close(f->fd);
+    f->fd = -1;
+    f->offset = 0;
+    f->partial.clear();
+    f->have_first = false;
+  }
+}
+
 size_t Follower::CheckRotation(File* f, const LineFn& fn, size_t* lines) {
   size_t before = *lines;
   struct stat st;
@@ -247,49 +294,25 @@ size_t Follower::CheckRotation(File* f, const LineFn& fn, size_t* lines) {
     }
     return *lines - before;
   }
-  if (exists && (st.st_ino != f->ino || st.st_dev != f->dev)) {
-    // Renamed away and replaced: finish the old file, then the new one.
+  bool rotated = exists && (st.st_ino != f->ino || st.st_dev != f->dev);
+  bool truncated = false;
+  if (rotated) {
+    // Renamed away and replaced: finish the old file through our descriptor.
     Drain(f, fn, SIZE_MAX, lines);
     FlushPartial(f, fn, lines);
-    ++rotations_;
-    if (reporter_) reporter_->Report(Reporter::Severity::kNotice, f->path, 0, "rotated (renamed); following the new file");
-    OpenFile(f);
-    return *lines - before;
-  }
-  struct stat cur;
-  if (fstat(f->fd, &cur) != 0) return 0;
-  bool truncated = static_cast<uint64_t>(cur.st_size) < f->offset || f->suspect;
-  if (!truncated && f->have_first) {
-    uint64_t h = 0;
-    truncated = !FirstLineHash(f->fd, &h) || h != f->first_hash;
-  }
-  f->suspect = false;
-  if (truncated) {
-    // copytruncate: the copy (same first line) holds what we had not read.
-    uint64_t from = f->committed();
-    if (f->have_first) {
-      for (const std::string& s : Siblings(f->path)) {
-        File probe;
-        probe.path = s;
-        if (!OpenFile(&probe)) continue;
-        uint64_t h = 0;
-        struct stat pst;
-        bool match = fstat(probe.fd, &pst) == 0 && static_cast<uint64_t>(pst.st_size) >= from &&
-                     FirstLineHash(probe.fd, &h) && h == f->first_hash && probe.ino != f->ino;
-        close(probe.fd);
-        if (match) {
-          ReadRest(s, from, fn, lines);
-          break;
-        }
-      }
+    if (reporter_) reporter_->Report(Reporter::Severity::kNotice, f->path, 0, "rotated (renamed)");
+  } else {
+    struct stat cur;
+    if (fstat(f->fd, &cur) != 0) return 0;
+    truncated = static_cast<uint64_t>(cur.st_size) < f->offset || f->suspect;
+    if (!truncated && f->have_first) {
+      uint64_t h = 0;
+      truncated = !FirstLineHash(f->fd, &h) || h != f->first_hash;
     }
-    ++rotations_;
-    if (reporter_) reporter_->Report(Reporter::Severity::kNotice, f->path, 0, "truncated (copytruncate); reading anew");
-    f->offset = 0;
-    f->partial.clear();
-    f->skipping = false;
-    f->have_first = false;
+    f->suspect = false;
+    if (truncated && reporter_) reporter_->Report(Reporter::Severity::kNotice, f->path, 0, "truncated (copytruncate)");
   }
+  if (rotated || truncated) CatchUp(f, fn, lines);
   return *lines - before;
 }
 
@@ -346,35 +369,20 @@ size_t Follower::Poll(const LineFn& fn, size_t max_bytes) {
     for (auto& r : restored) {
       File* f = r.get();
       bool opened = OpenFile(f);
-      if (opened && f->dev == f->saved_dev && f->ino == f->saved_ino) {
-        uint64_t h = 0;
-        struct stat st;
-        fstat(f->fd, &st);
-        bool same = static_cast<uint64_t>(st.st_size) >= f->saved_offset &&
-                    (!f->saved_have_first || (FirstLineHash(f->fd, &h) && h == f->saved_hash));
-        f->offset = f->saved_offset;
-        if (!same) {  // truncated while we were down: CheckRotation reads the rest from the copy
-          f->first_hash = f->saved_hash;
-          f->have_first = f->saved_have_first;
-          CheckRotation(f, fn, &lines);
-        }
-      } else {
-        // Rotated while we were down: the old inode is a sibling now.
-        bool found = false;
-        for (const std::string& s : Siblings(f->path)) {
-          struct stat st;
-          if (stat(s.c_str(), &st) == 0 && st.st_ino == f->saved_ino && st.st_dev == f->saved_dev) {
-            ReadRest(s, f->saved_offset, fn, &lines);
-            found = true;
-            break;
-          }
-        }
-        if (!found && reporter_)
-          reporter_->Report(Reporter::Severity::kPartial, f->path, static_cast<int64_t>(f->saved_offset),
-                            "the file followed before the restart is gone; its unread lines are lost");
-        ++rotations_;
-        if (!opened) f->fd = -1;  // read the new file from its start once it exists
-      }
+      uint64_t h = 0;
+      struct stat st;
+      bool same = opened && f->dev == f->saved_dev && f->ino == f->saved_ino && fstat(f->fd, &st) == 0 &&
+                  static_cast<uint64_t>(st.st_size) >= f->saved_offset &&
+                  (!f->saved_have_first || (FirstLineHash(f->fd, &h) && h == f->saved_hash));
+      if (!same && !opened) f->fd = -1;
+      // Where we were; if the file moved on meanwhile, catch up through its rotations.
+      f->dev = f->saved_dev;
+      f->ino = f->saved_ino;
+      f->offset = f->saved_offset;
+      f->partial.clear();
+      f->first_hash = f->saved_hash;
+      f->have_first = f->saved_have_first;
+      if (!same) CatchUp(f, fn, &lines);
       f->restore = false;
       files_.push_back(std::move(r));
     }

@@ -78,6 +78,11 @@ class Follower {
   // Reads `other` (a renamed or copied rotation of a followed file) from
   // `offset` to its end: the lines the followed file had not reached.
   void ReadRest(const std::string& other, uint64_t offset, const LineFn& fn, size_t* lines);
+  // After a rotation (rename or truncation) of `f`, or on resuming: reads
+  // the rest of f's old content from wherever it is now (the renamed file
+  // by inode, or the copy by first line), then every newer rotation in
+  // full, and reopens the path from its start.
+  void CatchUp(File* f, const LineFn& fn, size_t* lines);
   // Handles rotation/truncation of `f`'s path; returns lines handed out.
   size_t CheckRotation(File* f, const LineFn& fn, size_t* lines);
 

@@ -314,6 +314,9 @@ int Server::Run(const volatile std::sig_atomic_t* stop) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       n = follower_.Poll(feed, 4 << 20);
+      // The first positions are saved at once: a kill before the first
+      // interval must not lose track of rotations that happen meanwhile.
+      if (checkpoints_ == 0 && checkpoint_errors_ == 0) SaveCheckpoint();
     }
     int64_t now = static_cast<int64_t>(std::time(nullptr));
     if (now != last_tick) {
