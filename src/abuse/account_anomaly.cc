@@ -36,6 +36,13 @@ void MedianMad(std::vector<double>* v, double* median, double* mad) {
   *mad = mid(v);
 }
 
+namespace {
+
+// The clock hour of `epoch`; times before 1970 count as hour 0.
+int64_t HourOf(int64_t epoch) { return epoch > 0 ? epoch / 3600 : 0; }
+
+}  // namespace
+
 AccountAnomalyDetector::AccountAnomalyDetector(AccountAnomalyOptions options) : options_(options) {
   options_.history = std::max(options_.history, 1);
   options_.distinct_cap = std::max<uint32_t>(options_.distinct_cap, 1);
@@ -61,7 +68,7 @@ AccountAnomalyDetector::User* AccountAnomalyDetector::Touch(std::string_view nam
     it = users_.emplace(std::string(name), User()).first;
   }
   User* u = &it->second;
-  int64_t hour = epoch >= 0 ? epoch / 3600 : (epoch - 3599) / 3600;
+  int64_t hour = HourOf(epoch);
   if (u->hour < 0) {
     u->hour = hour;
   } else if (hour > u->hour) {  // a new hour; late lines of an earlier hour count in the open one
@@ -160,7 +167,7 @@ void AccountAnomalyDetector::Close(const std::string& name, User* u) {
 }
 
 void AccountAnomalyDetector::Flush(int64_t now) {
-  int64_t hour = now >= 0 ? now / 3600 : (now - 3599) / 3600;
+  int64_t hour = HourOf(now);
   for (auto& [name, u] : users_)
     if (u.hour >= 0 && u.hour < hour) Close(name, &u);
 }
