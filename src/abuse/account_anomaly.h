@@ -46,7 +46,7 @@ const char* AccountMetricName(int metric);
 
 struct AccountAnomalyOptions {
   // Absolute floors per metric (AccountMetric order): below these nothing is flagged.
-  std::array<uint32_t, kMetricCount> floors = {100, 60, 20, 5};
+  std::array<uint32_t, kMetricCount> floors = {100, 60, 50, 5};
   int min_history = 3;         // active hours before the user's baseline applies
   int history = 48;            // active hours kept per user for the baseline
   double ratio = 4.0;          // flagged value >= ratio * median

@@ -48,7 +48,7 @@ struct ReputationFinding {
 class ReputationDetector : public EventSink {
  public:
   static constexpr size_t kMaxListNames = 64;
-  static constexpr size_t kMaxSample = 400;  // bytes of reply text kept
+  static constexpr size_t kMaxSample = 1024;  // bytes of reply text kept
 
   ReputationDetector();
   void OnEvent(const Event& ev, const Message* m) override;
