@@ -24,6 +24,8 @@ const std::vector<ReputationPattern> kPatterns = {
     {"Gmail", "4.7.0", "rate limited: unusual rate of unsolicited mail from our IP",
      {"4.7.0", "unusual", "unsolicited", "gsmtp"}},
     {"Gmail", "5.7.1", "blocked: message likely unsolicited", {"5.7.1", "likely", "unsolicited", "gsmtp"}},
+    {"Gmail", "5.7.1-rate", "blocked: unusual rate of unsolicited mail from our IP",
+     {"5.7.1", "unusual", "unsolicited", "gsmtp"}},
     {"Gmail", "reputation", "blocked or rate limited: low reputation of the sending IP or domain",
      {"reputation", "gsmtp"}},
     {"Gmail", "5.7.1-direct", "blocked: IP not authorized to send directly (use a relay)",

@@ -29,6 +29,14 @@ TEST(ReputationPatterns, ProvidersRepliesMatchTheirRow) {
             "Gmail/4.7.0");
   EXPECT_EQ(Match("550-5.7.1 Our system has detected that this 550-5.7.1 message is likely unsolicited mail. - gsmtp"),
             "Gmail/5.7.1");
+  EXPECT_EQ(Match("550-5.7.1 [2001:db8::1] Our system has detected an unusual rate 550-5.7.1 of unsolicited mail "
+                  "originating from your IP address. ... has been blocked. u66si15473913qki.107 - gsmtp"),
+            "Gmail/5.7.1-rate");
+  EXPECT_EQ(Match("550-5.7.1 [192.0.2.1] The IP you're using to send mail is not authorized to send email directly "
+                  "to our servers. Please use the SMTP relay at your service provider instead. - gsmtp"),
+            "Gmail/5.7.1-direct");
+  EXPECT_EQ(Match("451 4.7.651 The mail server [192.0.2.1] has been temporarily rate limited due to IP reputation."),
+            "Microsoft/4.7.650");
   EXPECT_EQ(Match("550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your Internet "
                   "service provider since part of their network is on our block list (S3150)."),
             "Microsoft/S3150");
