@@ -44,11 +44,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   # The servers among the test packages (prometheus, fail2ban, clickhouse)
   # must not start as system services on install: the tests start their own
   # instances, bound to 127.0.0.1. policy-rc.d exit 101 forbids starts.
-  added_policy=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
     $SUDO chmod +x /usr/sbin/policy-rc.d
-    added_policy=1
     trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
   fi
   $SUDO apt-get update -qq
