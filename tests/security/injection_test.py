@@ -6,8 +6,9 @@ chosen by attackers. This test writes a hostile Postfix/Dovecot log and a
 hostile `postqueue -j` output, runs every maillens front end over them
 (FRONT_ENDS below: one line per front end and format) and checks each
 output for its medium:
-  terminal  no C0 control byte but newline, no DEL (so no ANSI/OSC escape,
-            no BEL, no carriage-return overwrite) - stderr included;
+  terminal  no C0 control byte but newline, no DEL, no UTF-8 C1 control
+            (so no ANSI/OSC escape, no BEL, no carriage-return overwrite) -
+            stderr included;
   json      python's json.loads, strict: valid UTF-8, no NaN/Infinity, one
             document (jsonl: one per line);
   html      parsed with html.parser: no tag or attribute from the log
@@ -34,7 +35,7 @@ ESC_TITLE = b"\x1b]0;title\x07"
 CSV_FORMULA = b"=cmd|' /C calc'!A0"
 IMG = b"<img src=x onerror=alert(1)>"
 BAD_UTF8 = b"\xff\xfe\xc3\x28\xed\xa0\x80\xc0\xaf"
-ANSI = b"\x1b[31mRED\x1b[2J\x1b[0m"
+ANSI = b"\x1b[31mRED\x1b[2J\x1b[0m\xc2\x9b31mC1CSI"
 CR_OVERWRITE = b"ok\rFAKE\x08\x7f"
 PAYLOADS = [ESC_TITLE, CSV_FORMULA, IMG, BAD_UTF8, ANSI, CR_OVERWRITE, b"+1+1@evil", b"-2+3", b"@SUM(A1)",
             b"A" * 10240]
@@ -130,14 +131,15 @@ FRONT_ENDS = [
     ("check", ["check", "{log}"], "terminal"),
 ]
 
-C0 = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]")
+# C0 controls but newline, DEL, and C1 controls in UTF-8 (U+0080-U+009F, CSI U+009B among them).
+C0 = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]")
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def check_terminal(data):
     m = C0.search(data)
-    return None if m is None else "control byte 0x%02x at offset %d: %r" % (
-        data[m.start()], m.start(), data[max(0, m.start() - 30):m.start() + 10])
+    return None if m is None else "control byte(s) %r at offset %d: %r" % (
+        m.group(0), m.start(), data[max(0, m.start() - 30):m.start() + 10])
 
 
 def strict_json(text):
