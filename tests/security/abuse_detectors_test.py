@@ -111,10 +111,27 @@ def reputation(work):
         check("%s: %s x%d" % (rel, code, want_n), want_n > 0 and n == want_n, (n, want_n))
 
 
+def exit_codes(work):
+    """Documented exit codes (doc/exit-codes.md) for both subcommands."""
+    log = os.path.join(HERE, "data", "reputation-replies.log")
+    for sub in ("accounts", "reputation"):
+        r = subprocess.run([ML, sub, log, os.path.join(work, "missing.log")], capture_output=True)
+        check("%s: a missing input is exit 1, the rest still reported" % sub,
+              r.returncode == 1 and b"missing.log" in r.stderr and len(r.stdout) > 0, (r.returncode, r.stderr))
+        r = subprocess.run([ML, sub, "--format", "xml", log], capture_output=True)
+        check("%s: a bad --format is exit 2" % sub, r.returncode == 2, r.returncode)
+        r = subprocess.run([ML, sub, "-o", os.path.join(work, "no", "such", "dir"), log], capture_output=True)
+        check("%s: an unwritable -o is exit 2" % sub, r.returncode == 2, r.returncode)
+        with open(log, "rb") as f:
+            r = subprocess.run([ML, sub, "--format", "json", "--year", "2026"], input=f.read(), capture_output=True)
+        check("%s: stdin works" % sub, r.returncode == 0 and json.loads(r.stdout), r.returncode)
+
+
 def main():
     with tempfile.TemporaryDirectory() as work:
         spam_wave(work)
         reputation(work)
+        exit_codes(work)
     print("%d failures" % len(fails))
     return 1 if fails else 0
 
