@@ -71,6 +71,7 @@ struct AccountAnomaly {
 
 class AccountAnomalyDetector : public EventSink {
  public:
+  // Options are clamped: history and distinct_cap at least 1.
   explicit AccountAnomalyDetector(AccountAnomalyOptions options = {});
 
   void OnEvent(const Event& ev, const Message* m) override;
@@ -113,7 +114,9 @@ class AccountAnomalyDetector : public EventSink {
 // Median and median absolute deviation of `v` (reordered).
 void MedianMad(std::vector<double>* v, double* median, double* mad);
 
+// Appends the flagged account-hours with their evidence as terminal-safe text.
 void RenderAccountsText(const AccountAnomalyDetector& d, std::string* out);
+// Appends {"accounts": {..., "anomalies": [...]}} (doc/abuse.md).
 void RenderAccountsJson(const AccountAnomalyDetector& d, std::string* out);
 
 }  // namespace maillens

@@ -143,7 +143,7 @@ void ReputationDetector::OnEvent(const Event& ev, const Message* m) {
       --slot;
     bool first = by_pattern_[slot].count() == 0;
     Count(&by_pattern_[slot], ev, m, now);
-    if (first && on_new) on_new(by_pattern_[slot], on_new_arg);
+    if (first && on_new) on_new(by_pattern_[slot]);
     return;
   }
   std::string_view list = ListName(text);
@@ -162,7 +162,7 @@ void ReputationDetector::OnEvent(const Event& ev, const Message* m) {
   }
   bool first = it->count() == 0;
   Count(&*it, ev, m, now);
-  if (first && on_new) on_new(*it, on_new_arg);
+  if (first && on_new) on_new(*it);
 }
 
 std::vector<const ReputationFinding*> ReputationDetector::Findings() const {

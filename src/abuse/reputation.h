@@ -17,6 +17,7 @@
 #define MAILLENS_ABUSE_REPUTATION_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,11 +52,11 @@ class ReputationDetector : public EventSink {
   static constexpr size_t kMaxSample = 1024;  // bytes of reply text kept
 
   ReputationDetector();
+  // Matches deferred/bounced delivery lines; other events return at once.
   void OnEvent(const Event& ev, const Message* m) override;
 
   // Called for the first sighting of each (provider, pattern) (optional, live use).
-  void (*on_new)(const ReputationFinding&, void*) = nullptr;
-  void* on_new_arg = nullptr;
+  std::function<void(const ReputationFinding&)> on_new;
 
   // Findings with count() > 0, by provider then count (descending).
   std::vector<const ReputationFinding*> Findings() const;
@@ -67,7 +68,9 @@ class ReputationDetector : public EventSink {
   uint64_t examined_ = 0;
 };
 
+// Appends the per-provider report as terminal-safe text.
 void RenderReputationText(const ReputationDetector& d, std::string* out);
+// Appends {"reputation": {"examined", "findings": [...]}} (doc/abuse.md).
 void RenderReputationJson(const ReputationDetector& d, std::string* out);
 
 }  // namespace maillens

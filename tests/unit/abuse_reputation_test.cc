@@ -113,6 +113,22 @@ TEST(ReputationDetector, CountsDeferralsAndBouncesPerProviderWithFirstAndLastSee
   EXPECT_EQ(r.d.examined(), 4u);
 }
 
+TEST(ReputationDetector, OnNewReportsEachFirstSightingOnce) {
+  std::vector<std::string> seen;
+  RecordingReporter rep;
+  PipelineOptions o;
+  o.year.fixed_year = 2026;
+  Pipeline p(o, &rep);
+  ReputationDetector d;
+  d.on_new = [&](const ReputationFinding& f) { seen.push_back(f.provider + "/" + f.id); };
+  p.AddSink(&d);
+  for (const char* t : {"421 4.7.0 [TSS04] deferred", "421 4.7.0 [TSS04] again", "550 5.7.1 (S3150)",
+                        "554 Client host [192.0.2.1] blocked using bl.example.net"})
+    p.ProcessLine(Delivery("10:00:00", "deferred", t));
+  p.Finish();
+  EXPECT_EQ(seen, (std::vector<std::string>{"Yahoo/TSS04", "Microsoft/S3150", "Other block lists/bl.example.net"}));
+}
+
 TEST(ReputationDetector, OtherBlockListsByNameAreCapped) {
   std::vector<std::string> lines;
   for (size_t i = 0; i < ReputationDetector::kMaxListNames + 10; ++i)
