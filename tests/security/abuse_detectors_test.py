@@ -111,6 +111,33 @@ def reputation(work):
         check("%s: %s x%d" % (rel, code, want_n), want_n > 0 and n == want_n, (n, want_n))
 
 
+def grok_messages(work):
+    """postfix-grok-patterns' messages.tsv holds smtp messages without a syslog header:
+    the deferred/bounced ones, given one, must be matched as their text says."""
+    tsv = os.path.join(SHARED, "corpora", "postfix-grok-patterns", "messages.tsv")
+    if not os.path.exists(tsv):
+        print("skip postfix-grok-patterns (not in this corpus)")
+        return
+    lines, want = [], 0
+    with open(tsv, encoding="utf-8", errors="replace") as f:
+        for row in f:
+            parts = row.rstrip("\n").split("\t")
+            if len(parts) < 3 or parts[1] != "POSTFIX_SMTP":
+                continue
+            msg = json.loads(parts[2]) if parts[2].startswith('"') else parts[2]
+            if re.search(r"status=(deferred|bounced) \(", msg):
+                lines.append("Nov  3 10:00:00 mx postfix/smtp[1]: " + msg)
+                want += "likely unsolicited" in msg and "gsmtp" in msg
+    log = os.path.join(work, "grok.log")
+    with open(log, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    d = run_json(["reputation", "--format", "json", "--year", "2026", log])["reputation"]
+    got = sum(x["count"] for x in d["findings"] if (x["provider"], x["id"]) == ("Gmail", "5.7.1"))
+    check("postfix-grok-patterns: Gmail 5.7.1 likely-unsolicited x%d" % want, want > 0 and got == want, (got, want))
+    check("postfix-grok-patterns: every deferred/bounced message examined", d["examined"] == len(lines),
+          (d["examined"], len(lines)))
+
+
 def exit_codes(work):
     """Documented exit codes (doc/exit-codes.md) for both subcommands."""
     log = os.path.join(HERE, "data", "reputation-replies.log")
@@ -131,6 +158,7 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         spam_wave(work)
         reputation(work)
+        grok_messages(work)
         exit_codes(work)
     print("%d failures" % len(fails))
     return 1 if fails else 0
