@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/abuse_command.h"
+#include "cli/guard_command.h"
 #include "cli/input_runner.h"
 #include "cli/qshape_command.h"
 #include "cli/report_command.h"
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   int exit_code = maillens::cli::kExitOk;
   maillens::cli::AddReportCommand(&app, &exit_code);
   maillens::cli::AddQshapeCommand(&app, &exit_code);
+  maillens::cli::AddGuardCommand(&app, &exit_code);
   maillens::cli::AddAbuseCommands(&app, &exit_code);
   try {
     app.parse(static_cast<int>(ptrs.size()), ptrs.data());
