@@ -103,6 +103,7 @@ def hostile_queue():
 
 LOW_FLOORS = ["--min-recipients", "1", "--min-distinct-recipients", "1", "--min-domains", "1",
               "--min-client-ips", "1", "--min-history", "1000"]
+GUARD = ["--filter", "all", "--mode", "aggressive", "--maxretry", "1", "--year", "2026"]
 QSHAPE = ["qshape", "--input", "{queue}", "--now", "1795330000"]
 
 # (name, argv after `maillens`, medium). {log} and {queue} are the hostile inputs.
@@ -125,8 +126,9 @@ FRONT_ENDS = [
     ("trace lines", ["trace", "--format", "lines", "{log}"], "terminal"),
     ("export csv", ["export", "--format", "csv", "{log}"], "csv"),
     ("export jsonl", ["export", "--format", "jsonl", "{log}"], "jsonl"),
-    ("guard text", ["guard", "--format", "text", "{log}"], "terminal"),
-    ("guard json", ["guard", "--format", "json", "{log}"], "json"),
+    ("guard text", ["guard", "--format", "text"] + GUARD + ["{log}"], "terminal"),
+    ("guard json", ["guard", "--format", "json"] + GUARD + ["{log}"], "json"),
+    ("guard nft action", ["guard", "--action", "nft", "--now", "2026-11-03T11:00:00Z"] + GUARD + ["{log}"], "terminal"),
     ("watch", ["watch", "--once", "{log}"], "terminal"),
     ("check", ["check", "{log}"], "terminal"),
 ]
@@ -249,7 +251,7 @@ def main():
             if err:
                 problems.append(err)
             # The hostile content must still be there, neutralised, not dropped wholesale.
-            if medium == "terminal" and sub in ("report", "accounts", "reputation") and b"\\x1b]0;title\\x07" not in r.stdout:
+            if medium == "terminal" and argv[:2] != ["guard", "--action"] and sub in ("report", "accounts", "reputation", "guard") and b"\\x1b]0;title\\x07" not in r.stdout:
                 problems.append("the escaped OSC payload is missing")
             for p in problems:
                 fails.append("%s: %s" % (name, p))
