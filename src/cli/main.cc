@@ -11,6 +11,7 @@
 
 #include "cli/abuse_command.h"
 #include "cli/guard_command.h"
+#include "cli/check_command.h"
 #include "cli/input_runner.h"
 #include "cli/qshape_command.h"
 #include "cli/report_command.h"
@@ -41,12 +42,15 @@ int main(int argc, char** argv) {
   int exit_code = maillens::cli::kExitOk;
   maillens::cli::AddReportCommand(&app, &exit_code);
   maillens::cli::AddQshapeCommand(&app, &exit_code);
+  maillens::cli::AddCheckCommand(&app, &exit_code);
   maillens::cli::AddGuardCommand(&app, &exit_code);
   maillens::cli::AddAbuseCommands(&app, &exit_code);
   try {
     app.parse(static_cast<int>(ptrs.size()), ptrs.data());
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
+    // `check` is a monitoring plugin: its usage errors are UNKNOWN (3).
+    if (rc != 0 && args.size() > 1 && args[1] == "check") return 3;
     return rc == 0 ? 0 : maillens::cli::kExitUsage;
   }
   return exit_code;
