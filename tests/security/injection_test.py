@@ -104,6 +104,25 @@ def hostile_queue():
 LOW_FLOORS = ["--min-recipients", "1", "--min-distinct-recipients", "1", "--min-domains", "1",
               "--min-client-ips", "1", "--min-history", "1000"]
 GUARD = ["--filter", "all", "--mode", "aggressive", "--maxretry", "1", "--year", "2026"]
+CHECK = ["check", "--now", "2026-11-03T11:00:00Z", "--window", "2h", "--postqueue", "{queue}", "--rules", "{rules}",
+         "--year", "2026"]
+# Rules keyed by attacker-chosen values (recipient domain, SASL/Dovecot user), so that they appear in check's output.
+RULES = b"""
+[[alert]]
+name = "bounce-ratio"
+expr = "bounce_ratio(domain, 2h) > 0.1"
+min_count = 1
+
+[[alert]]
+name = "auth-failures-by-user"
+expr = "auth_failures(user, 2h) > 0"
+
+[[alert]]
+name = "deferred-by-domain"
+expr = "count(deferred, domain, 2h) > 0"
+"""
+# Front ends whose exit status carries a verdict (Nagios plugin: 0-3) rather than 0/1 for the input.
+VERDICT_EXIT = {"check": (0, 1, 2, 3)}
 QSHAPE = ["qshape", "--input", "{queue}", "--now", "1795330000"]
 
 # (name, argv after `maillens`, medium). {log} and {queue} are the hostile inputs.
@@ -130,7 +149,8 @@ FRONT_ENDS = [
     ("guard json", ["guard", "--format", "json"] + GUARD + ["{log}"], "json"),
     ("guard nft action", ["guard", "--action", "nft", "--now", "2026-11-03T11:00:00Z"] + GUARD + ["{log}"], "terminal"),
     ("watch", ["watch", "--once", "{log}"], "terminal"),
-    ("check", ["check", "{log}"], "terminal"),
+    ("check nagios", CHECK + ["{log}"], "terminal"),
+    ("check json", CHECK + ["--format", "json", "{log}"], "json"),
 ]
 
 # C0 controls but newline, DEL, and C1 controls in UTF-8 (U+0080-U+009F, CSI U+009B among them).
@@ -221,6 +241,9 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         log = os.path.join(work, "hostile.log")
         queue = os.path.join(work, "hostile-postqueue.json")
+        rules = os.path.join(work, "rules.toml")
+        with open(rules, "wb") as f:
+            f.write(RULES)
         with open(log, "wb") as f:
             f.write(hostile_log())
         with open(queue, "wb") as f:
@@ -235,11 +258,11 @@ def main():
             if not present[sub]:
                 skipped.append(name)
                 continue
-            args = [log if a == "{log}" else queue if a == "{queue}" else a for a in argv]
+            args = [{"{log}": log, "{queue}": queue, "{rules}": rules}.get(a, a) for a in argv]
             r = subprocess.run([ML] + args, capture_output=True, timeout=120)
             ran += 1
             problems = []
-            if r.returncode not in (0, 1):
+            if r.returncode not in VERDICT_EXIT.get(sub, (0, 1)):
                 problems.append("exit %d: %s" % (r.returncode, r.stderr[:300]))
             err = check_terminal(r.stderr)
             if err:
@@ -251,7 +274,7 @@ def main():
             if err:
                 problems.append(err)
             # The hostile content must still be there, neutralised, not dropped wholesale.
-            if medium == "terminal" and argv[:2] != ["guard", "--action"] and sub in ("report", "accounts", "reputation", "guard") and b"\\x1b]0;title\\x07" not in r.stdout:
+            if medium == "terminal" and argv[:2] != ["guard", "--action"] and sub in ("report", "accounts", "reputation", "guard", "check") and b"\\x1b]0;title\\x07" not in r.stdout:
                 problems.append("the escaped OSC payload is missing")
             for p in problems:
                 fails.append("%s: %s" % (name, p))
