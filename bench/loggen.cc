@@ -19,7 +19,7 @@
 //
 // Usage: maillens-loggen [--size BYTES[k|M|G]] [--lines N] [--seed N] [--rfc3339]
 //        [--mixed-timestamps] [--long-queue-ids] [--start "YYYY-MM-DD hh:mm:ss"]
-//        [--days D] [--host NAME] [--utc-offset +hh:mm] [-o FILE] [-v]
+//        [--days D] [--host NAME] [--utc-offset +hh:mm] [--spam-wave HOURS] [-o FILE] [-v]
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -125,6 +125,57 @@ Proc Arrivals(Sim& sim, StreamSpec spec) {
       case Stream::kImapAttack: sim.sched.Start(ImapAttack(sim)); break;
       case Stream::kWarning: sim.sched.Start(MiscWarning(sim)); break;
     }
+  }
+}
+
+// kWaveUser - the account the --spam-wave scenario compromises: popular
+// enough to have a sending history before the wave.
+constexpr size_t kWaveUser = 3;
+
+// SpamWave - --spam-wave: a compromised account. From the given offset, for
+// two hours, spammers log in as one of our users from fresh IP addresses
+// (a new one per session, mostly) and send 1-3 messages per session to
+// 20-60 recipients each, drawn from all known remote people.
+Proc SpamWave(Sim& sim, int64_t at) {
+  co_await sim.sched.Sleep(at);
+  Rng& g = sim.rng;
+  const LocalUser& u = sim.world.users[kWaveUser];
+  const int64_t end = sim.now() + 2 * kHour;
+  std::vector<Peer> bots;
+  while (sim.now() < end) {
+    co_await sim.sched.Sleep(g.Range(10 * kSecond, 40 * kSecond));
+    if (bots.empty() || g.Chance(Ppm(0.8))) {
+      Peer p;
+      p.addr = RandomIPv4(g);
+      p.name = "unknown";
+      p.helo = "User";
+      bots.push_back(std::move(p));
+    }
+    Session s;
+    s.prog = kSubmission;
+    s.peer = &bots[g.Below(bots.size())];
+    s.pid = sim.submission.Acquire(sim.now());
+    Connect(sim, s, true);
+    co_await sim.sched.Sleep(g.Range(20000, 300000));
+    s.st.Ok(SmtpStats::kAuth);
+    const int msgs = static_cast<int>(g.Range(1, 3));
+    for (int k = 0; k < msgs; ++k) {
+      MailSpec spec;
+      spec.from = u.addr;
+      spec.sasl_method = "LOGIN";
+      spec.sasl_user = u.addr;
+      spec.msgid_domain = sim.world.local_domains[u.domain].name;
+      const int n = static_cast<int>(g.Range(20, 60));
+      for (int i = 0; i < n; ++i) {
+        RcptSpec r;
+        r.to = sim.world.people[g.Below(sim.world.people.size())].addr;
+        spec.rcpts.push_back(std::move(r));
+      }
+      co_await Transaction(sim, s, spec);
+    }
+    s.st.Ok(SmtpStats::kQuit);
+    Disconnect(sim, s);
+    sim.submission.Release(s.pid, sim.now());
   }
 }
 
@@ -247,6 +298,8 @@ Proc RateController(Sim& sim, int64_t start, int64_t end, uint64_t target, bool 
                "  --utc-offset +hh:mm offset printed in RFC 3339 stamps (default +00:00)\n"
                "  --long-queue-ids    Postfix long queue IDs (enable_long_queue_ids = yes)\n"
                "  --host NAME         syslog host name (default mx)\n"
+               "  --spam-wave HOURS   HOURS after the start, a compromised account sends spam for two hours\n"
+               "                      from new IP addresses (-v names the account)\n"
                "  -o FILE             write to FILE instead of standard output\n"
                "  -v                  print a summary on standard error\n");
   std::exit(code);
@@ -325,6 +378,7 @@ Config ParseArgs(int argc, char** argv, bool* verbose) {
     else if (opt == "--rfc3339") c.style = StampStyle::kRfc3339;
     else if (opt == "--mixed-timestamps") c.style = StampStyle::kMixed;
     else if (opt == "--long-queue-ids") c.long_ids = true;
+    else if (opt == "--spam-wave") c.spam_wave_us = static_cast<int64_t>(ParseCount(value(), false)) * kHour;
     else if (opt == "-v" || opt == "--verbose") *verbose = true;
     else if (opt == "-h" || opt == "--help") Usage(0);
     else Die("unknown option", opt.c_str());
@@ -361,12 +415,16 @@ int Run(const Config& cfg, bool verbose) {
   SeedBacklog(*sim);
   for (const StreamSpec& s : kStreams) sim->sched.Start(Arrivals(*sim, s), 1);
   sim->sched.Start(Housekeeping(*sim), 1);
+  if (cfg.spam_wave_us >= 0) sim->sched.Start(SpamWave(*sim, cfg.spam_wave_us), 1);
 
   while (!sim->out.full() && sim->sched.RunNext(end)) {
   }
   const bool ok = sim->out.Finish();
   if (verbose) {
     const int64_t span = sim->now() - start;
+    if (cfg.spam_wave_us >= 0)
+      std::fprintf(stderr, "maillens-loggen: spam wave: account %s from %" PRId64 "h after the start\n",
+                   sim->world.users[kWaveUser].addr.c_str(), cfg.spam_wave_us / kHour);
     std::fprintf(stderr,
                  "maillens-loggen: %" PRIu64 " lines, %" PRIu64 " bytes, %" PRId64 "h%02" PRId64
                  " simulated, %" PRIu64 " messages queued, deferred/active queue at end %" PRIu64 " (max %" PRIu64

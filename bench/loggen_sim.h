@@ -48,6 +48,7 @@ struct Config {
   std::string host = "mx";
   std::string utc_offset = "+00:00";
   std::string out_path;  // empty: stdout
+  int64_t spam_wave_us = -1;  // --spam-wave: offset from start of a hacked account's spam run, -1: none
 };
 
 // Profile - the daily shape of a traffic stream.

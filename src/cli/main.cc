@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/abuse_command.h"
 #include "cli/guard_command.h"
 #include "cli/check_command.h"
 #include "cli/input_runner.h"
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   maillens::cli::AddWatchCommand(&app, &exit_code);
   maillens::cli::AddServeCommand(&app, &exit_code);
   maillens::cli::AddGuardCommand(&app, &exit_code);
+  maillens::cli::AddAbuseCommands(&app, &exit_code);
   try {
     app.parse(static_cast<int>(ptrs.size()), ptrs.data());
   } catch (const CLI::ParseError& e) {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "util/json_writer.h"
+#include "util/text_escape.h"
 
 namespace maillens {
 
@@ -130,7 +131,9 @@ std::string QshapeTable::RenderText() const {
   }
   size_t name_width = static_cast<size_t>(std::max<int64_t>(dw, 18));
   std::string out;
-  auto line = [&](const std::string& name, const std::vector<std::string>& cells) {
+  auto line = [&](const std::string& raw_name, const std::vector<std::string>& cells) {
+    // Domains come from the queue (attacker-chosen addresses): no control bytes reach the terminal.
+    const std::string name = TerminalSafe(raw_name);
     if (name.size() > name_width) {
       bool parent = name[0] == '.';
       size_t keep = name_width - (parent ? 2 : 1);

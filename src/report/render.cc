@@ -63,13 +63,8 @@ namespace {
 
 // TerminalSafe, with a fast path for the usual text without control characters.
 void AppendSafe(std::string* out, std::string_view s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7F) {
-      AppendTerminalSafe(out, s);
-      return;
-    }
-  }
-  out->append(s);
+  if (IsTerminalSafe(s)) out->append(s);
+  else AppendTerminalSafe(out, s);
 }
 
 // adj_time_units: "%5.1f %s" with 'm' past 60 s and 'h' past 3600 s.

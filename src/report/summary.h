@@ -36,6 +36,7 @@
 #include <absl/container/flat_hash_set.h>
 
 #include "pipeline/pipeline.h"
+#include "util/text_escape.h"
 
 namespace maillens {
 
@@ -84,12 +85,12 @@ struct MessageLines {
   static constexpr std::string_view kSeparator = "\n   ";
   std::string text;
   bool sized = false;  // pflogsumm's $msgSizes{$qid} is true: later sender lines ignored
-  bool plain = true;   // no control characters: printable as is
+  bool plain = true;   // nothing TerminalSafe() would escape: printable as is
   void Add(std::string_view line) {
     if (text.capacity() < 96) text.reserve(96);  // sender and a few recipients: one allocation
     if (!text.empty() || !lines_empty_) text.append(kSeparator);
     lines_empty_ = false;
-    for (unsigned char c : line) plain = plain && c >= 0x20 && c != 0x7F;
+    plain = plain && IsTerminalSafe(line);
     text.append(line);
   }
   // The lines, each to f(std::string_view).

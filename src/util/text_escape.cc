@@ -5,12 +5,39 @@
 
 namespace maillens {
 
+namespace {
+
+// True if s[i] starts a UTF-8-encoded C1 control (C2 80 .. C2 9F).
+bool IsC1(std::string_view s, size_t i) {
+  return static_cast<unsigned char>(s[i]) == 0xC2 && i + 1 < s.size() &&
+         static_cast<unsigned char>(s[i + 1]) >= 0x80 && static_cast<unsigned char>(s[i + 1]) <= 0x9F;
+}
+
+// Appends byte c as \xNN.
+void AppendHexByte(std::string* out, unsigned char c) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "\\x%02x", c);
+  out->append(buf);
+}
+
+}  // namespace
+
+bool IsTerminalSafe(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7F || (c == 0xC2 && IsC1(s, i))) return false;
+  }
+  return true;
+}
+
 void AppendTerminalSafe(std::string* out, std::string_view s) {
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x20 || c == 0x7F) {  // C0 controls (ESC included) and DEL
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out->append(buf);
+      AppendHexByte(out, c);
+    } else if (c == 0xC2 && IsC1(s, i)) {  // a C1 control in UTF-8
+      AppendHexByte(out, c);
+      AppendHexByte(out, static_cast<unsigned char>(s[++i]));
     } else {
       out->push_back(static_cast<char>(c));
     }

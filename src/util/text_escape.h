@@ -2,8 +2,9 @@
 //
 // Log content is attacker-controlled (HELO names, addresses, SASL user
 // names). Every front end passes such text through the function for its
-// medium: TerminalSafe() for text on a terminal or in a text report (control
-// characters, ESC and DEL shown as \xNN, so no ANSI sequence reaches the
+// medium: TerminalSafe() for text on a terminal or in a text report (C0
+// control characters, ESC, DEL and the UTF-8-encoded C1 controls U+0080-U+009F
+// - CSI U+009B among them - shown as \xNN, so no ANSI sequence reaches the
 // terminal), HtmlEscape() for HTML, CsvCell() for CSV (RFC 4180 quoting, and
 // cells starting with = + - @ prefixed with ' against formula injection).
 // AppendPrometheusLabelValue() for a label value in Prometheus's text
@@ -16,6 +17,8 @@
 
 namespace maillens {
 
+// True if `s` needs no escaping for a terminal (TerminalSafe(s) == s).
+bool IsTerminalSafe(std::string_view s);
 std::string TerminalSafe(std::string_view s);
 void AppendTerminalSafe(std::string* out, std::string_view s);
 std::string HtmlEscape(std::string_view s);

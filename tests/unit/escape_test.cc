@@ -244,6 +244,17 @@ TEST(Escape, TerminalSafeRemovesEscAndBel) {
   EXPECT_EQ(appended, "prefix:\\x1bx");
 }
 
+TEST(Escape, TerminalSafeRemovesUtf8C1Controls) {
+  // U+009B (CSI) and U+0085 (NEL) encoded in UTF-8; U+00A0 and U+00E9 are printable.
+  EXPECT_EQ(TerminalSafe("a\xC2\x9B" "31mb\xC2\x85" "c"), "a\\xc2\\x9b31mb\\xc2\\x85c");
+  EXPECT_EQ(TerminalSafe("\xC2\xA0\xC3\xA9"), "\xC2\xA0\xC3\xA9");
+  EXPECT_EQ(TerminalSafe("end\xC2"), "end\xC2");  // a lone lead byte at the end is not a C1 control
+  EXPECT_FALSE(IsTerminalSafe("x\xC2\x9By"));
+  EXPECT_FALSE(IsTerminalSafe("x\ty"));
+  EXPECT_TRUE(IsTerminalSafe("caf\xC3\xA9 \xC2\xA0"));
+  EXPECT_TRUE(IsTerminalSafe(""));
+}
+
 TEST(Escape, HtmlEscape) {
   EXPECT_EQ(HtmlEscape("<script>alert(1)</script>"), "&lt;script&gt;alert(1)&lt;/script&gt;");
   EXPECT_EQ(HtmlEscape("a & b"), "a &amp; b");

@@ -1,0 +1,107 @@
+// abuse_command.cc - `maillens accounts` and `maillens reputation`: one pass
+// over the logs with one abuse detector as the pipeline's sink.
+#include "cli/abuse_command.h"
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "abuse/account_anomaly.h"
+#include "abuse/reputation.h"
+#include "cli/input_runner.h"
+#include "io/input_set.h"
+
+namespace maillens::cli {
+
+namespace {
+
+struct AbuseArgs {
+  std::vector<std::string> files;
+  std::string format = "text";
+  std::string output;
+  int year = 0;
+  std::string syslog_name;
+  AccountAnomalyOptions accounts;
+};
+
+// Reads the inputs through a pipeline with `sink`; returns the exit code.
+int Run(const AbuseArgs& a, EventSink* sink) {
+  PipelineOptions po;
+  po.parser.syslog_name = a.syslog_name;
+  po.year.fixed_year = a.year;
+  std::vector<std::string> inputs = a.files.empty() ? std::vector<std::string>{"-"} : a.files;
+  po.year.reference_epoch = NewestMtime(inputs);
+  StderrReporter reporter;
+  Pipeline pipeline(po, &reporter);
+  pipeline.AddSink(sink);
+  return RunInputs(a.files, po.year.reference_epoch, &pipeline, &reporter);
+}
+
+// Writes `out` to -o FILE or stdout; returns false (after a message) on failure.
+bool Write(const std::string& path, const std::string& out, const char* cmd) {
+  FILE* f = path.empty() || path == "-" ? stdout : std::fopen(path.c_str(), "w");
+  if (f == nullptr) {
+    std::perror((std::string("maillens ") + cmd + ": " + path).c_str());
+    return false;
+  }
+  std::fwrite(out.data(), 1, out.size(), f);
+  return f == stdout ? std::fflush(f) == 0 : std::fclose(f) == 0;
+}
+
+// The options both subcommands take.
+CLI::App* AddCommon(CLI::App* app, const char* name, const char* help, AbuseArgs* args) {
+  CLI::App* cmd = app->add_subcommand(name, help);
+  cmd->set_help_flag("--help", "Print this help message and exit");
+  cmd->add_option("files", args->files, "Log files (rotated sets in any order, any compression); '-' or none: stdin");
+  cmd->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("-o,--output", args->output, "Write to FILE instead of stdout");
+  cmd->add_option("--year", args->year, "Year of the first line (traditional timestamps carry none)");
+  cmd->add_option("--syslog-name", args->syslog_name, "Also treat this syslog name as Postfix");
+  return cmd;
+}
+
+}  // namespace
+
+void AddAbuseCommands(CLI::App* app, int* exit_code) {
+  auto acc = std::make_shared<AbuseArgs>();
+  CLI::App* cmd = AddCommon(app, "accounts",
+                            "Compromised-account suspects: SASL users whose hourly sending jumps above their baseline",
+                            acc.get());
+  AccountAnomalyOptions& o = acc->accounts;
+  cmd->add_option("--min-recipients", o.floors[kMetricRecipients], "Floor: recipients (nrcpt) per hour")
+      ->capture_default_str();
+  cmd->add_option("--min-distinct-recipients", o.floors[kMetricDistinctRcpts], "Floor: distinct recipients per hour")
+      ->capture_default_str();
+  cmd->add_option("--min-domains", o.floors[kMetricDomains], "Floor: distinct recipient domains per hour")
+      ->capture_default_str();
+  cmd->add_option("--min-client-ips", o.floors[kMetricClientIps], "Floor: distinct client IPs per hour")
+      ->capture_default_str();
+  cmd->add_option("--min-history", o.min_history, "Active hours before a user's own baseline applies")
+      ->capture_default_str()->check(CLI::Range(0, 10000));
+  cmd->add_option("--ratio", o.ratio, "Flag values at least this many times the user's median")
+      ->capture_default_str()->check(CLI::Range(1.0, 1e6));
+  cmd->callback([acc, exit_code]() {
+    AccountAnomalyDetector d(acc->accounts);
+    int rc = Run(*acc, &d);
+    d.Finish();
+    std::string out;
+    if (acc->format == "json") RenderAccountsJson(d, &out);
+    else RenderAccountsText(d, &out);
+    *exit_code = Write(acc->output, out, "accounts") ? rc : kExitUsage;
+  });
+
+  auto rep = std::make_shared<AbuseArgs>();
+  AddCommon(app, "reputation",
+            "Deferrals and bounces showing big providers or block lists refusing our mail, per provider", rep.get())
+      ->callback([rep, exit_code]() {
+        ReputationDetector d;
+        int rc = Run(*rep, &d);
+        std::string out;
+        if (rep->format == "json") RenderReputationJson(d, &out);
+        else RenderReputationText(d, &out);
+        *exit_code = Write(rep->output, out, "reputation") ? rc : kExitUsage;
+      });
+}
+
+}  // namespace maillens::cli
