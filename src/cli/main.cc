@@ -13,6 +13,7 @@
 #include "cli/input_runner.h"
 #include "cli/qshape_command.h"
 #include "cli/report_command.h"
+#include "cli/trace_command.h"
 
 #ifndef MAILLENS_VERSION
 #define MAILLENS_VERSION "0.1.0"
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
   maillens::cli::AddReportCommand(&app, &exit_code);
   maillens::cli::AddQshapeCommand(&app, &exit_code);
   maillens::cli::AddGuardCommand(&app, &exit_code);
+  maillens::cli::AddTraceCommand(&app, &exit_code);
   try {
     app.parse(static_cast<int>(ptrs.size()), ptrs.data());
   } catch (const CLI::ParseError& e) {
