@@ -28,7 +28,7 @@ std::string Time(int64_t epoch, bool iso) {
 const char* LinkKind(const TraceMessage& parent, const TraceMessage& hop) {
   for (const TraceEvent& e : parent.events)
     if (e.child_queue_id == hop.queue_id) return e.kind == EventKind::kNotice ? "notice" : "queued_as";
-  return "queued_as";
+  return "requeued";  // linked by the hop's orig_id=
 }
 
 // One message's timeline (and its hops, indented) as text.
@@ -56,7 +56,8 @@ void Timeline(const TraceMessage& m, int depth, std::string* out) {
     *out += ": " + TerminalSafe(r.words) + "\n";
   }
   for (const TraceMessage* hop : m.hops) {
-    *out += pad + "  -> " + (std::string_view(LinkKind(m, *hop)) == "notice" ? "notice" : "next hop") + ":\n";
+    std::string_view kind = LinkKind(m, *hop);
+    *out += pad + "  -> " + (kind == "notice" ? "notice" : kind == "requeued" ? "requeued as" : "next hop") + ":\n";
     Timeline(*hop, depth + 1, out);
   }
 }

@@ -135,6 +135,7 @@ std::vector<RecipientOutcome> Outcomes(const TraceMessage& m) {
           }
         }
         if (e.action == Action::kHold) held = true;
+        if (e.action == Action::kDiscard) discarded = true;
         break;
       case EventKind::kCleanupAction:
         if (e.action == Action::kHold || e.action == Action::kMilterHold) held = true;
@@ -172,7 +173,10 @@ std::vector<RecipientOutcome> Outcomes(const TraceMessage& m) {
         break;
       case DeliveryStatus::kDeferred:
       case DeliveryStatus::kSoftBounce:
-        if (expired) {
+        if (held) {
+          r.word = "held";
+          r.words = "deferred, then put on hold; on hold at the end of the log; last: " + e.status_text;
+        } else if (expired) {
           r.word = "expired";
           r.words = "deferred until it expired, returned to sender; last: " + e.status_text;
         } else if (deleted) {
@@ -269,6 +273,15 @@ void Tracer::OnEvent(const Event& ev, const Message* m) {
       Fill(ev, seq_, &s.back());
       return;
     }
+    // "NOQUEUE: hold|discard:" applies to the message the session queues next.
+    if (session && ev.kind == EventKind::kReject && (ev.action == Action::kHold || ev.action == Action::kDiscard)) {
+      auto s = sessions_.find(Key(h->host, std::to_string(h->pid)));
+      if (s != sessions_.end()) {
+        s->second.emplace_back();
+        Fill(ev, seq_, &s->second.back());
+      }
+      return;
+    }
     // NOQUEUE rejects: a record of their own when the filter can match them.
     if (ev.kind == EventKind::kReject && ev.queue_id == "NOQUEUE" && filter_.qid.empty() &&
         filter_.message_id.empty() && filter_.sasl_user.empty()) {
@@ -288,7 +301,10 @@ void Tracer::OnEvent(const Event& ev, const Message* m) {
     return;
   }
   auto [it, inserted] = live_.try_emplace(m);
-  if (inserted && Candidate(ev, *m)) it->second = std::make_unique<TraceMessage>();
+  if (inserted && Candidate(ev, *m)) {
+    it->second = std::make_unique<TraceMessage>();
+    ++tracked_[m->queue_id];
+  }
   TraceMessage* tm = it->second.get();
   if (tm == nullptr) return;
   if (ev.kind == EventKind::kClient && ev.daemon == Daemon::kSmtpd && h->pid >= 0) {
@@ -314,21 +330,35 @@ void Tracer::OnMessageReleased(const Message& m) {
   tm->queue_id = m.queue_id;
   tm->message_id = m.message_id;
   tm->from = m.from;
+  for (size_t i = 0; i < tm->events.size() && !m.has_from && tm->from.empty(); ++i)
+    tm->from = tm->events[i].from;  // no qmgr line: a reject's from=
   tm->client = m.client;
   tm->sasl_username = m.sasl_username;
+  tm->parent_queue_id = m.parent_queue_id;
   tm->size = m.size;
   tm->nrcpt = m.nrcpt;
   tm->first_seen = tm->events.empty() ? m.first_seen : tm->events.front().epoch;
   tm->last_seen = m.last_seen;
   tm->matched = Matches(*tm);
-  const bool named = named_.erase(tm->queue_id) > 0;
-  if (tm->matched || named) done_.push_back(std::move(tm));
+  const bool named = named_.erase(tm->queue_id) > 0 ||
+                     (!tm->parent_queue_id.empty() && tracked_.contains(tm->parent_queue_id));
+  if (tm->matched || named) {
+    done_.push_back(std::move(tm));
+  } else if (auto t = tracked_.find(tm->queue_id); t != tracked_.end() && --t->second == 0) {
+    tracked_.erase(t);
+  }
 }
 
 bool Tracer::Matches(const TraceMessage& m) const {
   const TraceFilter& f = filter_;
   if (!f.qid.empty() && m.queue_id != f.qid) return false;
-  if (!f.host.Matches(m.host) || !f.message_id.Matches(m.message_id) || !f.from.Matches(m.from) ||
+  if (!f.from.empty() && !f.from.Matches(m.from)) {  // also from= of rejects (no qmgr line)
+    bool any = false;
+    for (const TraceEvent& e : m.events)
+      any |= (e.kind == EventKind::kReject || e.kind == EventKind::kCleanupAction) && f.from.Matches(e.from);
+    if (!any) return false;
+  }
+  if (!f.host.Matches(m.host) || !f.message_id.Matches(m.message_id) ||
       !f.sasl_user.Matches(m.sasl_username) || !f.client.Matches(m.client))
     return false;
   if (!f.sasl_user.empty() && m.sasl_username.empty()) return false;
@@ -337,7 +367,8 @@ bool Tracer::Matches(const TraceMessage& m) const {
   if (!f.to.empty()) {
     bool any = false;
     for (const TraceEvent& e : m.events)
-      if ((e.kind == EventKind::kDelivery || e.kind == EventKind::kReject) && !e.to.empty() &&
+      if ((e.kind == EventKind::kDelivery || e.kind == EventKind::kReject || e.kind == EventKind::kCleanupAction) &&
+          !e.to.empty() &&
           (f.to.Matches(e.to) || (!e.orig_to.empty() && f.to.Matches(e.orig_to))))
         any = true;
     if (!any) return false;
@@ -380,6 +411,21 @@ std::vector<const TraceMessage*> Tracer::Finish() {
       best->parent = tm.get();
       tm->hops.push_back(best);
     }
+  }
+  // A requeued copy or re-injection that names its origin (orig_id=) and
+  // was not linked by "queued as": a hop of that origin.
+  for (auto& tm : done_) {
+    if (tm->parent != nullptr || tm->parent_queue_id.empty()) continue;
+    auto it = by_qid.find(tm->parent_queue_id);
+    if (it == by_qid.end()) continue;
+    TraceMessage* best = nullptr;
+    for (TraceMessage* p : it->second)
+      if (p != tm.get() && p->host == tm->host && p->first_seen <= tm->first_seen) best = p;
+    bool cycle = false;
+    for (const TraceMessage* p = best; p != nullptr && !cycle; p = p->parent) cycle = p == tm.get();
+    if (best == nullptr || cycle) continue;
+    tm->parent = best;
+    best->hops.push_back(tm.get());
   }
   std::vector<const TraceMessage*> roots;
   for (auto& tm : done_) {

@@ -104,6 +104,7 @@ struct TraceEvent {
 struct TraceMessage {
   std::string host, queue_id;  // queue_id "NOQUEUE" for a pre-queue reject
   std::string message_id, from, client, sasl_username;
+  std::string parent_queue_id;  // orig_id= / orig_queue_id= (requeue, re-injection)
   int64_t size = -1;
   int32_t nrcpt = -1;
   int64_t first_seen = 0, last_seen = 0;
@@ -144,7 +145,9 @@ class Tracer : public EventSink, public Assembler::Listener {
   absl::flat_hash_map<const Message*, std::unique_ptr<TraceMessage>> live_;
   // smtpd sessions (host '\0' pid): connect and TLS events before client=.
   absl::flat_hash_map<std::string, std::vector<TraceEvent>> sessions_;
-  absl::flat_hash_set<std::string> named_;  // host '\0' qid named as a hop by a candidate
+  absl::flat_hash_set<std::string> named_;  // queue IDs named as a hop by a candidate
+  // Queue IDs of candidates live or kept: a requeued copy (orig_id=) of one is kept.
+  absl::flat_hash_map<std::string, int> tracked_;
   std::vector<std::unique_ptr<TraceMessage>> done_;
 };
 
