@@ -19,11 +19,12 @@ std::string_view Unbracket(std::string_view s) {
   return s;
 }
 
-// The address inside "name[addr]" (or `s` itself).
+// The address inside "name[addr]" or "[addr]:port" (or `s` itself).
 std::string_view ClientAddr(std::string_view s) {
   size_t open = s.rfind('[');
-  if (open == std::string_view::npos || s.back() != ']') return s;
-  return s.substr(open + 1, s.size() - open - 2);
+  size_t close = s.rfind(']');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return s;
+  return s.substr(open + 1, close - open - 1);
 }
 
 // The name before "[addr]" (or `s` itself).
@@ -164,7 +165,7 @@ std::vector<RecipientOutcome> Outcomes(const TraceMessage& m) {
     switch (e.status) {
       case DeliveryStatus::kSent:
         r.word = "sent";
-        r.words = e.child_queue_id.empty() ? "delivered (" + detail + ")"
+        r.words = e.child_queue_id.empty() ? "delivered (" + detail + "): " + e.status_text
                                            : "handed on (" + detail + "), queued there as " + e.child_queue_id;
         break;
       case DeliveryStatus::kBounced:
