@@ -45,9 +45,9 @@ void Timeline(const TraceMessage& m, int depth, std::string* out) {
   *out += "\n";
   for (const TraceEvent& e : m.events) {
     *out += pad + "  " + Time(e.epoch, false) + " ";
-    std::string prog = TerminalSafe(e.program);
+    std::string prog = TerminalSafe(e.program());
     prog.resize(std::max<size_t>(prog.size(), 16), ' ');
-    *out += prog + " " + TerminalSafe(e.text) + "\n";
+    *out += prog + " " + TerminalSafe(e.text()) + "\n";
   }
   *out += pad + "  outcome:\n";
   for (const RecipientOutcome& r : Outcomes(m)) {
@@ -87,7 +87,7 @@ void JsonMessage(const TraceMessage& m, std::string* out) {
   w.EndArray();
   w.Key("events").BeginArray();
   for (const TraceEvent& e : m.events) {
-    w.BeginObject().Field("time", Time(e.epoch, true)).Field("program", e.program);
+    w.BeginObject().Field("time", Time(e.epoch, true)).Field("program", e.program());
     w.Field("kind", EventKindName(e.kind));
     if (e.kind == EventKind::kDelivery) {
       w.Field("to", e.to).Field("orig_to", e.orig_to).Field("relay", e.relay).Field("delay", e.delay);
@@ -99,7 +99,7 @@ void JsonMessage(const TraceMessage& m, std::string* out) {
       w.Field("dsn", e.dsn).Field("status", DeliveryStatusName(e.status)).Field("reason", e.status_text);
     }
     if (!e.child_queue_id.empty()) w.Field("child_queue_id", e.child_queue_id);
-    w.Field("text", e.text);
+    w.Field("text", e.text());
     w.EndObject();
   }
   w.EndArray();

@@ -144,8 +144,8 @@ std::vector<RecipientOutcome> Outcomes(const TraceMessage& m) {
         if (e.action == Action::kReject || e.action == Action::kMilterReject) rejected = true;
         break;
       case EventKind::kQueueOp:
-        if (e.text.find("placed on hold") != std::string::npos) held = true;
-        if (e.text.find("released from hold") != std::string::npos) held = false;
+        if (e.text().find("placed on hold") != std::string_view::npos) held = true;
+        if (e.text().find("released from hold") != std::string_view::npos) held = false;
         break;
       case EventKind::kExpired: expired = true; break;
       case EventKind::kRemoved:
@@ -232,8 +232,10 @@ void Tracer::Fill(const Event& ev, uint64_t seq, TraceEvent* te) {
   te->status = ev.status;
   te->action = ev.action;
   te->line.assign(h->line);
-  te->program.assign(h->program);
-  te->text.assign(h->message);
+  // Header views point into the line; keep their offsets.
+  te->program_at = static_cast<uint32_t>(h->program.data() - h->line.data());
+  te->program_len = static_cast<uint32_t>(h->program.size());
+  te->text_at = static_cast<uint32_t>(h->message.data() - h->line.data());
   te->to.assign(ev.to);
   te->orig_to.assign(ev.orig_to);
   te->from.assign(ev.from);
@@ -252,6 +254,19 @@ bool Tracer::Candidate(const Event& ev, const Message& m) const {
   if (!filter_.QidOnly() || m.queue_id == filter_.qid) return true;
   // A message from an outside smtpd client cannot be a linked hop.
   if (ev.kind == EventKind::kClient) return IsLoopback(ev.client_addr);
+  return true;
+}
+
+bool Tracer::StillWanted(const Event& ev, const Message& m) const {
+  if (named_.contains(m.queue_id) || (!m.parent_queue_id.empty() && tracked_.contains(m.parent_queue_id)))
+    return true;
+  const TraceFilter& f = filter_;
+  if (ev.kind == EventKind::kClient) {
+    if (IsLoopback(ev.client_addr)) return true;  // may be a re-injected hop
+    return f.client.Matches(m.client) && (f.sasl_user.empty() || f.sasl_user.Matches(m.sasl_username));
+  }
+  // The first activation fixes the sender (bounce notices are named before it).
+  if (ev.kind == EventKind::kQueueActive && m.queue_active == 1) return f.from.Matches(m.from);
   return true;
 }
 
@@ -308,6 +323,11 @@ void Tracer::OnEvent(const Event& ev, const Message* m) {
   }
   TraceMessage* tm = it->second.get();
   if (tm == nullptr) return;
+  if ((ev.kind == EventKind::kClient || ev.kind == EventKind::kQueueActive) && !StillWanted(ev, *m)) {
+    it->second.reset();  // cannot match: stop recording it
+    if (auto t = tracked_.find(m->queue_id); t != tracked_.end() && --t->second == 0) tracked_.erase(t);
+    return;
+  }
   if (ev.kind == EventKind::kClient && ev.daemon == Daemon::kSmtpd && h->pid >= 0) {
     auto s = sessions_.find(Key(h->host, std::to_string(h->pid)));
     if (s != sessions_.end()) {

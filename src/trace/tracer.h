@@ -92,9 +92,11 @@ struct TraceEvent {
   Daemon daemon = Daemon::kOther;
   DeliveryStatus status = DeliveryStatus::kNone;
   Action action = Action::kNone;
-  std::string line;     // the raw log line
-  std::string program;  // syslog program, e.g. "postfix/smtp"
-  std::string text;     // the message part of the line
+  std::string line;  // the raw log line
+  uint32_t program_at = 0, program_len = 0, text_at = 0;  // where program and message are in `line`
+  // Syslog program, e.g. "postfix/smtp", and the message part of the line.
+  std::string_view program() const { return std::string_view(line).substr(program_at, program_len); }
+  std::string_view text() const { return std::string_view(line).substr(text_at); }
   std::string to, orig_to, from, relay, delay, dsn, status_text, child_queue_id, client, helo;
   float delays[4] = {0, 0, 0, 0};
   bool has_delays = false;
@@ -137,6 +139,8 @@ class Tracer : public EventSink, public Assembler::Listener {
  private:
   static void Fill(const Event& ev, uint64_t seq, TraceEvent* te);
   bool Candidate(const Event& ev, const Message& m) const;
+  // Can the message, now that `ev` told more about it, still match or be a hop?
+  bool StillWanted(const Event& ev, const Message& m) const;
   static std::string Key(std::string_view host, std::string_view qid);
 
   TraceFilter filter_;
