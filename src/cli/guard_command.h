@@ -38,10 +38,6 @@ void AddGuardCommand(CLI::App* app, int* exit_code);
 // Runs guard over the files; returns the exit code (doc/exit-codes.md).
 int RunGuard(const GuardArgs& args);
 
-// Parses a duration: N (seconds) or N followed by s, m, h, d or w; "-1" is
-// permanent. False if malformed.
-bool ParseDuration(const std::string& text, int64_t* seconds);
-
 }  // namespace maillens::cli
 
 #endif  // MAILLENS_CLI_GUARD_COMMAND_H_

@@ -10,10 +10,12 @@
 #include <vector>
 
 #include "cli/guard_command.h"
+#include "cli/check_command.h"
 #include "cli/input_runner.h"
 #include "cli/qshape_command.h"
 #include "cli/report_command.h"
 #include "cli/trace_command.h"
+#include "cli/watch_command.h"
 
 #ifndef MAILLENS_VERSION
 #define MAILLENS_VERSION "0.1.0"
@@ -41,12 +43,16 @@ int main(int argc, char** argv) {
   int exit_code = maillens::cli::kExitOk;
   maillens::cli::AddReportCommand(&app, &exit_code);
   maillens::cli::AddQshapeCommand(&app, &exit_code);
+  maillens::cli::AddCheckCommand(&app, &exit_code);
+  maillens::cli::AddWatchCommand(&app, &exit_code);
   maillens::cli::AddGuardCommand(&app, &exit_code);
   maillens::cli::AddTraceCommand(&app, &exit_code);
   try {
     app.parse(static_cast<int>(ptrs.size()), ptrs.data());
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
+    // `check` is a monitoring plugin: its usage errors are UNKNOWN (3).
+    if (rc != 0 && args.size() > 1 && args[1] == "check") return 3;
     return rc == 0 ? 0 : maillens::cli::kExitUsage;
   }
   return exit_code;

@@ -11,46 +11,11 @@
 #include "cli/input_runner.h"
 #include "queue/postqueue.h"
 #include "queue/qshape.h"
+#include "util/text_escape.h"
 
 namespace maillens::cli {
 
 namespace {
-
-// Reads all of `f` into *out; false on a read error.
-bool ReadAll(FILE* f, std::string* out) {
-  char buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
-  return !std::ferror(f);
-}
-
-// Reads the snapshot text from --input, stdin or `postqueue -j`; on failure
-// prints why and returns false.
-bool ReadSnapshot(const std::string& input, std::string* text, std::string* source) {
-  if (input.empty()) {
-    *source = "postqueue -j";
-    FILE* p = popen("postqueue -j", "r");
-    if (p == nullptr) {
-      std::fprintf(stderr, "maillens qshape: cannot run postqueue -j\n");
-      return false;
-    }
-    bool ok = ReadAll(p, text);
-    int rc = pclose(p);
-    if (!ok || rc != 0) {
-      std::fprintf(stderr, "maillens qshape: postqueue -j failed (status %d)\n", rc);
-      return false;
-    }
-    return true;
-  }
-  *source = input == "-" ? "stdin" : input;
-  if (input == "-") return ReadAll(stdin, text);
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(input.c_str(), "rb"), std::fclose);
-  if (!f || !ReadAll(f.get(), text)) {
-    std::fprintf(stderr, "maillens qshape: cannot read %s\n", input.c_str());
-    return false;
-  }
-  return true;
-}
 
 // Parses exactly `n` decimal digits at text[*pos] into *v; advances *pos.
 bool Digits(const std::string& text, size_t* pos, int n, int* v) {
@@ -134,7 +99,11 @@ int RunQshape(const QshapeArgs& a) {
     return kExitUsage;
   }
   std::string text, source;
-  if (!ReadSnapshot(a.input, &text, &source)) return kExitInputProblem;
+  std::string error;
+  if (!ReadPostqueueSnapshot(a.input, &text, &source, &error)) {
+    std::fprintf(stderr, "maillens qshape: %s\n", TerminalSafe(error).c_str());
+    return kExitInputProblem;
+  }
   std::vector<QueuedMessage> messages;
   std::vector<PostqueueProblem> problems;
   ParsePostqueueJson(text, &messages, &problems);

@@ -1,10 +1,7 @@
 // actions.cc - ban command lines, quoting, and running them without a shell.
 #include "guard/actions.h"
 
-#include <spawn.h>
-#include <sys/wait.h>
-
-extern char** environ;
+#include "util/process.h"
 
 namespace maillens::guard {
 
@@ -120,16 +117,6 @@ std::string ShellQuote(const std::vector<std::string>& argv) {
   return s;
 }
 
-int RunCommand(const std::vector<std::string>& argv) {
-  if (argv.empty()) return -1;
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid;
-  if (posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0) return -1;
-  int status = 0;
-  if (waitpid(pid, &status, 0) < 0) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+int RunCommand(const std::vector<std::string>& argv) { return RunProcess(argv); }
 
 }  // namespace maillens::guard

@@ -4,6 +4,9 @@
 
 #include <simdjson.h>
 
+#include <cstdio>
+#include <memory>
+
 #include <string>
 
 namespace maillens {
@@ -114,6 +117,44 @@ void ParsePostqueueJson(std::string_view text, std::vector<QueuedMessage>* out,
       problems->push_back({line_no, std::move(error)});
     }
   }
+}
+
+namespace {
+
+// Reads all of `f` into *out; false on a read error.
+bool ReadAll(FILE* f, std::string* out) {
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
+  return !std::ferror(f);
+}
+
+}  // namespace
+
+bool ReadPostqueueSnapshot(const std::string& input, std::string* text, std::string* source, std::string* error) {
+  if (input.empty()) {
+    *source = "postqueue -j";
+    FILE* p = popen("postqueue -j", "r");
+    if (p == nullptr) {
+      *error = "cannot run postqueue -j";
+      return false;
+    }
+    bool ok = ReadAll(p, text);
+    int rc = pclose(p);
+    if (!ok || rc != 0) {
+      *error = "postqueue -j failed (status " + std::to_string(rc) + ")";
+      return false;
+    }
+    return true;
+  }
+  *source = input == "-" ? "stdin" : input;
+  if (input == "-") return ReadAll(stdin, text) || (*error = "cannot read stdin", false);
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(input.c_str(), "rb"), std::fclose);
+  if (!f || !ReadAll(f.get(), text)) {
+    *error = "cannot read " + input;
+    return false;
+  }
+  return true;
 }
 
 }  // namespace maillens

@@ -50,6 +50,12 @@ bool ParsePostqueueLine(std::string_view line, QueuedMessage* msg, std::string* 
 void ParsePostqueueJson(std::string_view text, std::vector<QueuedMessage>* out,
                         std::vector<PostqueueProblem>* problems);
 
+// Reads a snapshot's text: `input` empty runs `postqueue -j`, "-" reads
+// stdin, anything else is a file holding a saved `postqueue -j` output.
+// *source names where it came from (for messages). On failure returns false
+// with *error saying why.
+bool ReadPostqueueSnapshot(const std::string& input, std::string* text, std::string* source, std::string* error);
+
 }  // namespace maillens
 
 #endif  // MAILLENS_QUEUE_POSTQUEUE_H_

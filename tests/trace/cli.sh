@@ -27,7 +27,8 @@ import json, sys
 objs = [json.loads(l) for l in sys.stdin]
 assert [o["queue_id"] for o in objs] == ["C3FD3A7263B", "C93A5A7263E"], objs
 assert objs[0]["links"][0]["queue_id"] == "C93A5A7263E" and objs[1]["parent"]["queue_id"] == "C3FD3A7263B"
-' ; check "json: parent, hop and link" '[[ ${PIPESTATUS[1]:-$?} == 0 ]]'
+'; rc=$?
+check "json: parent, hop and link" '[[ $rc == 0 ]]'
 "$ml" trace --from '(' --regex "$log" > /dev/null 2>&1; rc=$?
 check "bad regex exits 2" '[[ $rc == 2 ]]'
 "$ml" trace --client 10.0.0.0/40 "$log" > /dev/null 2>&1; rc=$?
