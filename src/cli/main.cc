@@ -16,6 +16,7 @@
 #include "cli/qshape_command.h"
 #include "cli/report_command.h"
 #include "cli/serve_command.h"
+#include "cli/trace_command.h"
 #include "cli/watch_command.h"
 
 #ifndef MAILLENS_VERSION
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
   maillens::cli::AddServeCommand(&app, &exit_code);
   maillens::cli::AddGuardCommand(&app, &exit_code);
   maillens::cli::AddAbuseCommands(&app, &exit_code);
+  maillens::cli::AddTraceCommand(&app, &exit_code);
   try {
     app.parse(static_cast<int>(ptrs.size()), ptrs.data());
   } catch (const CLI::ParseError& e) {

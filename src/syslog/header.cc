@@ -120,6 +120,7 @@ bool HeaderParser::Parse(std::string_view line, SyslogHeader* h) {
   const char* p = line.data();
   const char* end = p + line.size();
   if (line.size() < 16) return false;
+  h->line = line;
   int hour, minute, second;
   h->usec = 0;
   if (IsDigit(p[0])) {

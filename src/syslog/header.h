@@ -45,6 +45,7 @@ struct SyslogHeader {
   std::string_view daemon;   // "smtpd"
   int64_t pid = -1;          // -1 when the tag has none
   std::string_view message;  // after "prog[pid]: "
+  std::string_view line;     // the whole line (as given to Parse)
 
   int64_t date = 0;  // days since 1970-01-01 of the wall-clock date (per-day keys)
   int64_t civil_day() const { return date; }
