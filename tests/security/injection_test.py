@@ -141,7 +141,7 @@ FRONT_ENDS = [
     ("reputation json", ["reputation", "--format", "json", "--year", "2026", "{log}"], "json"),
     # Front ends built on other branches: checked once their subcommand is in this maillens.
     ("trace text", ["trace", "--format", "text", "{log}"], "terminal"),
-    ("trace json", ["trace", "--format", "json", "{log}"], "json"),
+    ("trace json", ["trace", "--format", "json", "{log}"], "jsonl"),  # one object per message
     ("trace lines", ["trace", "--format", "lines", "{log}"], "terminal"),
     ("export csv", ["export", "--format", "csv", "{log}"], "csv"),
     ("export jsonl", ["export", "--format", "jsonl", "{log}"], "jsonl"),
