@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "util/duration.h"
 #include "util/json_writer.h"
 #include "util/process.h"
 #include "util/text_escape.h"
@@ -24,14 +25,7 @@ std::string Num(double v) {
   return buf;
 }
 
-std::string Iso(int64_t t) {
-  time_t tt = static_cast<time_t>(t);
-  struct tm tm;
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string Iso(int64_t t) { return FormatEpoch(t, "%Y-%m-%dT%H:%M:%SZ", true); }
 
 // Printable ASCII only (for a mail header or an environment value).
 std::string Plain(std::string_view s) {

@@ -27,11 +27,7 @@ struct AbuseArgs {
 
 // Reads the inputs through a pipeline with `sink`; returns the exit code.
 int Run(const AbuseArgs& a, EventSink* sink) {
-  PipelineOptions po;
-  po.parser.syslog_name = a.syslog_name;
-  po.year.fixed_year = a.year;
-  std::vector<std::string> inputs = a.files.empty() ? std::vector<std::string>{"-"} : a.files;
-  po.year.reference_epoch = NewestMtime(inputs);
+  PipelineOptions po = OneShotOptions(a.files, a.syslog_name, a.year);
   StderrReporter reporter;
   Pipeline pipeline(po, &reporter);
   pipeline.AddSink(sink);

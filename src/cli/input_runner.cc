@@ -55,4 +55,12 @@ int RunInputs(const std::vector<std::string>& paths, int64_t reference_epoch, Pi
   return (failed || damaged) ? kExitInputProblem : kExitOk;
 }
 
+PipelineOptions OneShotOptions(const std::vector<std::string>& files, const std::string& syslog_name, int year) {
+  PipelineOptions po;
+  po.parser.syslog_name = syslog_name;
+  po.year.fixed_year = year;
+  po.year.reference_epoch = NewestMtime(files.empty() ? std::vector<std::string>{"-"} : files);
+  return po;
+}
+
 }  // namespace maillens::cli

@@ -45,6 +45,10 @@ class UnparsedWriter : public EventSink {
   FILE* f_;
 };
 
+// Pipeline options for reading `files` (empty: stdin) once: the syslog name,
+// --year, and the reference time for year inference (NewestMtime).
+PipelineOptions OneShotOptions(const std::vector<std::string>& files, const std::string& syslog_name, int year);
+
 // Orders `paths` (empty: stdin) as a rotated set and runs them through
 // `pipeline`. `reference_epoch` dates the first lines while ordering
 // (NewestMtime(paths), as given to the pipeline). Returns the exit code.

@@ -34,11 +34,7 @@ int RunTrace(const TraceArgs& a) {
     std::fprintf(stderr, "maillens trace: --since/--until take epoch seconds or YYYY-MM-DD[T ]hh:mm[:ss][zone]\n");
     return kExitUsage;
   }
-  PipelineOptions po;
-  po.parser.syslog_name = a.syslog_name;
-  po.year.fixed_year = a.year;
-  std::vector<std::string> inputs = a.files.empty() ? std::vector<std::string>{"-"} : a.files;
-  po.year.reference_epoch = NewestMtime(inputs);
+  PipelineOptions po = OneShotOptions(a.files, a.syslog_name, a.year);
   StderrReporter reporter;
   Pipeline pipeline(po, &reporter);
   Tracer tracer(std::move(f));

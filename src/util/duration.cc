@@ -1,6 +1,8 @@
 // duration.cc - ParseDuration.
 #include "util/duration.h"
 
+#include <ctime>
+
 namespace maillens {
 
 bool ParseDuration(std::string_view text, int64_t* seconds) {
@@ -24,6 +26,16 @@ bool ParseDuration(std::string_view text, int64_t* seconds) {
   }
   *seconds = v * unit;
   return true;
+}
+
+std::string FormatEpoch(int64_t t, const char* fmt, bool utc) {
+  time_t tt = static_cast<time_t>(t);
+  struct tm tm;
+  if (utc) gmtime_r(&tt, &tm);
+  else localtime_r(&tt, &tm);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, fmt, &tm);
+  return std::string(buf, n);
 }
 
 }  // namespace maillens

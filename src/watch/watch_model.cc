@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "util/duration.h"
 #include "util/text_escape.h"
 
 namespace maillens::watch {
@@ -35,23 +36,8 @@ std::string Fit(const std::string& s, int width) {
   return out;
 }
 
-std::string Clock(int64_t t) {
-  time_t tt = static_cast<time_t>(t);
-  struct tm tm;
-  localtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
-  return buf;
-}
-
-std::string Hms(int64_t t) {
-  time_t tt = static_cast<time_t>(t);
-  struct tm tm;
-  localtime_r(&tt, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
-  return buf;
-}
+std::string Clock(int64_t t) { return FormatEpoch(t, "%Y-%m-%d %H:%M", false); }
+std::string Hms(int64_t t) { return FormatEpoch(t, "%H:%M:%S", false); }
 
 // Pads `s` with spaces to `n` bytes (ASCII labels only).
 std::string Pad(std::string s, size_t n) {

@@ -109,13 +109,18 @@ try:
     rotations = []
     batch = 2000
     t0 = time.time()
-    while written < LINES:
+    def write_batch():
+        """Appends the next batch, rotating every ROTATE_EVERY lines."""
+        global written
         chunk = lines[written:written + batch]
         with open(log, "ab") as f:
             f.write(b"\n".join(chunk) + b"\n")
         written += len(chunk)
         if written % ROTATE_EVERY == 0 and written < LINES:
             rotations.append(rotate(len(rotations) + 1))
+
+    while written < LINES:
+        write_batch()
         for at in kills:
             if not kills[at] and written >= at:
                 kills[at] = True
@@ -124,12 +129,7 @@ try:
                 # Down while the writer goes on (a rotation may happen meanwhile).
                 down_until = time.time() + 3
                 while time.time() < down_until and written < LINES:
-                    chunk = lines[written:written + batch]
-                    with open(log, "ab") as f:
-                        f.write(b"\n".join(chunk) + b"\n")
-                    written += len(chunk)
-                    if written % ROTATE_EVERY == 0 and written < LINES:
-                        rotations.append(rotate(len(rotations) + 1))
+                    write_batch()
                     time.sleep(0.05)
                 serve = Serve()
                 servers.append(serve)
