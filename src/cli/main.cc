@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/export_command.h"
 #include "cli/input_runner.h"
 #include "cli/qshape_command.h"
 #include "cli/report_command.h"
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   int exit_code = maillens::cli::kExitOk;
   maillens::cli::AddReportCommand(&app, &exit_code);
   maillens::cli::AddQshapeCommand(&app, &exit_code);
+  maillens::cli::AddExportCommand(&app, &exit_code);
   try {
     app.parse(static_cast<int>(ptrs.size()), ptrs.data());
   } catch (const CLI::ParseError& e) {

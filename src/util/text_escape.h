@@ -5,8 +5,9 @@
 // medium: TerminalSafe() for text on a terminal or in a text report (control
 // characters, ESC and DEL shown as \xNN, so no ANSI sequence reaches the
 // terminal), HtmlEscape() for HTML, CsvCell() for CSV (RFC 4180 quoting, and
-// cells starting with = + - @ prefixed with ' against formula injection).
-// JSON has AppendJsonString() in json_writer.h.
+// cells starting with = + - @, tab or CR prefixed with ' against formula
+// injection). AppendValidUtf8() makes any bytes well-formed UTF-8 for media
+// that require it. JSON has AppendJsonString() in json_writer.h.
 #ifndef MAILLENS_UTIL_TEXT_ESCAPE_H_
 #define MAILLENS_UTIL_TEXT_ESCAPE_H_
 
@@ -19,6 +20,18 @@ std::string TerminalSafe(std::string_view s);
 void AppendTerminalSafe(std::string* out, std::string_view s);
 std::string HtmlEscape(std::string_view s);
 std::string CsvCell(std::string_view s);
+// Appends CsvCell(s) to *out without a temporary.
+void AppendCsvCell(std::string* out, std::string_view s);
+
+// Length of the well-formed UTF-8 sequence at s[i] (1 for ASCII), or 0 if the
+// bytes there are not one (overlong, surrogate, past U+10FFFF, truncated).
+// REQUIRES: i < s.size().
+size_t Utf8SequenceLength(std::string_view s, size_t i);
+// Appends s with each byte that does not start a well-formed sequence
+// replaced by U+FFFD.
+void AppendValidUtf8(std::string* out, std::string_view s);
+// True if every byte of s is below 0x80 (then s is valid UTF-8 as it is).
+bool IsAscii(std::string_view s);
 
 }  // namespace maillens
 
