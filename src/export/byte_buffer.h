@@ -28,6 +28,7 @@ class ByteBuffer {
   void Commit(char* end) { size_ = static_cast<size_t>(end - data_.get()); }
 
   void Append(std::string_view s) {
+    if (s.empty()) return;  // (s.data() may be null)
     std::memcpy(Reserve(s.size()), s.data(), s.size());
     size_ += s.size();
   }

@@ -45,7 +45,7 @@ class JsonRowFormatter {
     const std::string& k = keys_[kind_][column_++];
     char* p = out_->Reserve(k.size() + value.size());
     std::memcpy(p, k.data(), k.size());
-    std::memcpy(p + k.size(), value.data(), value.size());
+    if (!value.empty()) std::memcpy(p + k.size(), value.data(), value.size());
     out_->Commit(p + k.size() + value.size());
   }
 

@@ -245,6 +245,43 @@ def check_hostile(ml, columns_of, work):
         fail('hostile', f'formula cells neutralised: {starts}')
 
 
+def check_cli(ml, work):
+    """Usage errors, output errors, stdin, an existing database replaced."""
+    sample = os.path.join(ROOT, 'tests/data/e2e-sample/maillog')
+
+    def expect(name, args, rc, stdin=None):
+        r = subprocess.run([ml, 'export'] + args, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if r.returncode != rc:
+            fail('cli', f'{name}: exit {r.returncode}, want {rc}; stderr {r.stderr.decode()[:200]!r}')
+        elif rc != 0 and not r.stderr:
+            fail('cli', f'{name}: no message on stderr')
+        else:
+            print(f'ok   cli: {name}')
+        return r
+    expect('sqlite without --output', ['--format', 'sqlite', sample], 2)
+    expect('unknown format', ['--format', 'xml', sample], 2)
+    expect('unknown record kind', ['--records', 'mails', sample], 2)
+    expect('unwritable output', ['-o', os.path.join(work, 'no/such/dir/x.csv'), sample], 2)
+    expect('unwritable database', ['--format', 'sqlite', '-o', os.path.join(work, 'no/such/dir/x.db'), sample], 2)
+    if os.path.exists('/dev/full'):
+        expect('write error (disk full)', ['-o', '/dev/full', sample], 1)
+    expect('missing input still exports the rest', [sample, os.path.join(work, 'missing.log')], 1)
+    with open(sample, 'rb') as f:
+        data = f.read()
+    a = expect('stdin', ['--records', 'deliveries'], 0, stdin=data).stdout
+    b = expect('file', ['--records', 'deliveries', sample], 0).stdout
+    if a != b:
+        fail('cli', 'stdin and file exports differ')
+    db = os.path.join(work, 'replace.db')
+    with open(db, 'w') as f:
+        f.write('not a database')
+    expect('existing database replaced', ['--format', 'sqlite', '-o', db, sample], 0)
+    if sqlite(db, 'SELECT count(*) FROM deliveries') != [str(b.count(b'\n'))]:
+        fail('cli', 'replaced database has the wrong rows')
+    if os.path.exists(db + '.tmp'):
+        fail('cli', 'temporary database left behind')
+
+
 def generated_cases(loggen, work):
     out = []
     for name, args in (('gen-traditional', ['--size', '3M', '--seed', '7', '--days', '2']),
@@ -273,6 +310,7 @@ def main():
         for name, files in cases:
             check_case(ml, name, files, columns_of, work)
         check_hostile(ml, columns_of, work)
+        check_cli(ml, work)
     if failures:
         print(f'{len(failures)} failures')
         return 1
