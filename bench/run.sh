@@ -4,6 +4,7 @@
 # Usage:
 #   bench/run.sh SIZE              e.g. bench/run.sh 100M, bench/run.sh 1G
 #   bench/run.sh --rss SIZE1 SIZE2 maillens peak RSS at two sizes and their ratio
+#   bench/run.sh --export SIZE     maillens export (each record kind, each format) against report
 #
 # The log comes from maillens-loggen (--size SIZE --seed $SEED) and is cached
 # under bench/data/ together with its gzip copy; the cache key includes the
@@ -35,7 +36,7 @@ BIG_BYTES=$((200 * 1024 * 1024))     # "big" threshold for pflogsumm
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 warn() { echo "run.sh: warning: $*" >&2; }
-usage() { sed -n '3,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '3,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # need_binary NAME PATH HINT - fails clearly unless PATH is an executable file.
 need_binary() {
@@ -184,6 +185,32 @@ bench() {
   if [[ -n ${PFLOG_NOTE:-} ]]; then echo; echo "$PFLOG_NOTE"; fi
 }
 
+# export_bench SIZE - `maillens export` of each record kind as JSON lines, and
+# deliveries as CSV, all four kinds into SQLite, against `maillens report` on
+# the same log in the same run (output to /dev/null; SQLite to a temp file).
+export_bench() {
+  local size=$1 file bytes k
+  file=$(dataset "$size")
+  bytes=$(stat -c %s "$file")
+  cat "$file" > /dev/null
+  echo "maillens export benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "log: $file ($bytes bytes, $(wc -l < "$file") lines); runs per command: $RUNS (median shown)"
+  echo
+  printf "%-44s %10s %10s %11s %12s\n" "command" "seconds" "MB/s" "vs report" "peak RSS MB"
+  measure "$MAILLENS" report "$file"
+  BASE_US=$T_US
+  row "maillens report FILE" "$T_US" "$RSS_KB" "$bytes"
+  for k in deliveries messages rejects connections; do
+    measure "$MAILLENS" export --records "$k" --format jsonl "$file"
+    row "maillens export --records $k (jsonl)" "$T_US" "$RSS_KB" "$bytes"
+  done
+  measure "$MAILLENS" export --records deliveries --format csv "$file"
+  row "maillens export --records deliveries (csv)" "$T_US" "$RSS_KB" "$bytes"
+  measure "$MAILLENS" export --format sqlite -o "$TMP/export.db" "$file"
+  row "maillens export --format sqlite (all four)" "$T_US" "$RSS_KB" "$bytes"
+  rm -f "$TMP/export.db"
+}
+
 # rss SIZE1 SIZE2 - maillens peak RSS at two sizes, and their ratio.
 rss() {
   local a=$1 b=$2 fa fb ka kb
@@ -211,7 +238,11 @@ main() {
   ensure_time
   TMP=$(mktemp -d)
   trap 'rm -rf "$TMP"' EXIT
-  if [[ $1 == --rss ]]; then
+  if [[ $1 == --export ]]; then
+    [[ $# -eq 2 ]] || usage
+    size_bytes "$2" > /dev/null
+    export_bench "$2"
+  elif [[ $1 == --rss ]]; then
     [[ $# -eq 3 ]] || usage
     size_bytes "$2" > /dev/null
     size_bytes "$3" > /dev/null

@@ -3,70 +3,109 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "util/text_escape.h"
 
 namespace maillens {
 
 namespace {
 
-// Length of the valid UTF-8 sequence at s[i], or 0 if invalid.
-size_t Utf8Len(std::string_view s, size_t i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  size_t n;
-  uint32_t cp;
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F;
-  else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F;
-  else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07;
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    unsigned char d = static_cast<unsigned char>(s[i + k]);
-    if ((d & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (d & 0x3F);
+// Bytes that a JSON string can take as they are: printable ASCII but '"' and
+// '\\'. Everything else goes through the slow path.
+struct PlainTable {
+  bool plain[256] = {};
+  constexpr PlainTable() {
+    for (int c = 0x20; c < 0x7F; ++c) plain[c] = c != '"' && c != '\\';
   }
-  // Reject overlong forms, surrogates and values past U+10FFFF.
-  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-      (cp >= 0xD800 && cp <= 0xDFFF))
-    return 0;
-  return n;
-}
+};
+constexpr PlainTable kPlain;
 
 }  // namespace
 
-void AppendJsonString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-      out->push_back(static_cast<char>(c));
-      ++i;
-      continue;
+char* WriteJsonString(char* d, std::string_view s) {
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  *d++ = '"';
+  while (p < end) {
+#if defined(__SSE2__)
+    // 16 bytes at a time while they are plain: copied whole (dst has room,
+    // at least 6 bytes per byte left), then the first special byte found.
+    while (end - p >= 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d), v);
+      // Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them too.
+      __m128i special = _mm_or_si128(
+          _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))),
+          _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+      int mask = _mm_movemask_epi8(special);
+      if (mask == 0) {
+        p += 16;
+        d += 16;
+        continue;
+      }
+      int k = __builtin_ctz(static_cast<unsigned>(mask));
+      p += k;
+      d += k;
+      break;
     }
+#endif
+    while (p < end && kPlain.plain[static_cast<unsigned char>(*p)]) *d++ = *p++;
+    if (p == end) break;
+    unsigned char c = static_cast<unsigned char>(*p);
+    const char* esc = nullptr;
     switch (c) {
-      case '"': out->append("\\\""); ++i; continue;
-      case '\\': out->append("\\\\"); ++i; continue;
-      case '\n': out->append("\\n"); ++i; continue;
-      case '\t': out->append("\\t"); ++i; continue;
-      case '\r': out->append("\\r"); ++i; continue;
+      case '"': esc = "\\\""; break;
+      case '\\': esc = "\\\\"; break;
+      case '\n': esc = "\\n"; break;
+      case '\t': esc = "\\t"; break;
+      case '\r': esc = "\\r"; break;
       default: break;
     }
-    if (c < 0x20 || c == 0x7F) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out->append(buf);
-      ++i;
+    if (esc != nullptr) {
+      *d++ = esc[0];
+      *d++ = esc[1];
+      ++p;
       continue;
     }
-    size_t n = Utf8Len(s, i);
+    if (c < 0x20 || c == 0x7F) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      const char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      std::memcpy(d, u, 6);
+      d += 6;
+      ++p;
+      continue;
+    }
+    size_t n = Utf8SequenceLength(s, static_cast<size_t>(p - s.data()));
     if (n == 0) {
-      out->append("\\ufffd");
-      ++i;
+      std::memcpy(d, "\\ufffd", 6);
+      d += 6;
+      ++p;
     } else {
-      out->append(s.substr(i, n));
-      i += n;
+      std::memcpy(d, p, n);
+      d += n;
+      p += n;
     }
   }
-  out->push_back('"');
+  *d++ = '"';
+  return d;
+}
+
+void AppendJsonString(std::string* out, std::string_view s) {
+  if (s.size() <= 64) {  // the common case: no resize of *out
+    char buf[JsonStringMaxSize(64)];
+    char* e = WriteJsonString(buf, s);
+    out->append(buf, static_cast<size_t>(e - buf));
+    return;
+  }
+  size_t old = out->size();
+  out->resize(old + JsonStringMaxSize(s.size()));
+  char* e = WriteJsonString(out->data() + old, s);
+  out->resize(static_cast<size_t>(e - out->data()));
 }
 
 void JsonWriter::Newline() {

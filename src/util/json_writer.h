@@ -18,6 +18,14 @@ namespace maillens {
 // Appends `s` as a JSON string literal (with quotes) to *out.
 void AppendJsonString(std::string* out, std::string_view s);
 
+// The most bytes WriteJsonString() writes for an n-byte string: every byte
+// may become a 6-byte escape ("\u001b", "\ufffd"), plus the quotes.
+constexpr size_t JsonStringMaxSize(size_t n) { return 6 * n + 2; }
+// Writes `s` as a JSON string literal (with quotes) at dst and returns the
+// end of what it wrote. REQUIRES: dst has room for JsonStringMaxSize(s.size())
+// bytes. For writers with their own buffers (no per-call reallocation).
+char* WriteJsonString(char* dst, std::string_view s);
+
 class JsonWriter {
  public:
   explicit JsonWriter(std::string* out, bool pretty = true) : out_(out), pretty_(pretty) {}

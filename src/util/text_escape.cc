@@ -1,7 +1,9 @@
-// text_escape.cc - TerminalSafe, HtmlEscape, CsvCell.
+// text_escape.cc - TerminalSafe, HtmlEscape, CsvCell, UTF-8 validation.
 #include "util/text_escape.h"
 
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace maillens {
 
@@ -67,29 +69,103 @@ std::string HtmlEscape(std::string_view s) {
   return out;
 }
 
-std::string CsvCell(std::string_view s) {
-  std::string body;
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r'))
-    body.push_back('\'');
-  body.append(s);
-  bool quote = body.find_first_of(",\"\r\n") != std::string::npos;
-  if (!quote) return body;
-  std::string out = "\"";
-  for (char c : body) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
+void AppendCsvCell(std::string* out, std::string_view s) {
+  const bool formula =
+      !s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r');
+  bool quote = false;
+  for (char c : s) {
+    if (c == ',' || c == '"' || c == '\r' || c == '\n') {
+      quote = true;
+      break;
+    }
   }
-  out.push_back('"');
+  if (!quote) {
+    if (formula) out->push_back('\'');
+    out->append(s);
+    return;
+  }
+  out->push_back('"');
+  if (formula) out->push_back('\'');
+  // Copy runs up to each '"', doubling it.
+  for (size_t q; (q = s.find('"')) != std::string_view::npos; s.remove_prefix(q + 1)) {
+    out->append(s.data(), q + 1);
+    out->push_back('"');
+  }
+  out->append(s);
+  out->push_back('"');
+}
+
+std::string CsvCell(std::string_view s) {
+  std::string out;
+  AppendCsvCell(&out, s);
   return out;
 }
 
 void AppendPrometheusLabelValue(std::string* out, std::string_view s) {
-  for (char c : s) {
+  for (size_t i = 0; i < s.size();) {
+    char c = s[i];
+    size_t n = static_cast<unsigned char>(c) < 0x80 ? 1 : Utf8SequenceLength(s, i);
     if (c == '\\') out->append("\\\\");
     else if (c == '"') out->append("\\\"");
     else if (c == '\n') out->append("\\n");
-    else out->push_back(c);
+    else if (n == 0) out->append("\xEF\xBF\xBD");  // the format requires UTF-8
+    else out->append(s.data() + i, n);
+    i += n == 0 ? 1 : n;
   }
+}
+
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t n;
+  uint32_t cp;
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F;
+  else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F;
+  else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07;
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    unsigned char d = static_cast<unsigned char>(s[i + k]);
+    if ((d & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (d & 0x3F);
+  }
+  // Reject overlong forms, surrogates and values past U+10FFFF.
+  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+      (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return n;
+}
+
+bool IsAscii(std::string_view s) {
+  // Eight bytes at a time: any high bit set means a non-ASCII byte.
+  size_t i = 0;
+  uint64_t acc = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    acc |= w;
+  }
+  for (; i < s.size(); ++i) acc |= static_cast<unsigned char>(s[i]);
+  return (acc & 0x8080808080808080ULL) == 0;
+}
+
+void AppendValidUtf8(std::string* out, std::string_view s) {
+  size_t run = 0;  // start of the pending run of valid bytes
+  for (size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = Utf8SequenceLength(s, i);
+    if (n > 0) {
+      i += n;
+      continue;
+    }
+    out->append(s.data() + run, i - run);
+    out->append("\xEF\xBF\xBD");  // U+FFFD
+    run = ++i;
+  }
+  out->append(s.data() + run, s.size() - run);
 }
 
 }  // namespace maillens

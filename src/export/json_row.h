@@ -1,0 +1,67 @@
+// json_row.h - formats one record as a JSON object on one line.
+//
+// Shared by the JSON lines writer and the ClickHouse writer (JSONEachRow):
+// `{"time":"2026-11-22T10:04:05+01:00","host":"mx",...}\n`. Keys are the
+// schema's column names, in its order, precomputed once per kind. Strings
+// go through AppendJsonString (valid JSON for any bytes). Numbers that the
+// log wrote as plain decimals are copied as written.
+// Thread safety: one thread at a time.
+#ifndef MAILLENS_EXPORT_JSON_ROW_H_
+#define MAILLENS_EXPORT_JSON_ROW_H_
+
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "export/byte_buffer.h"
+#include "export/row_writer.h"
+#include "export/schema.h"
+
+namespace maillens::exporter {
+
+class JsonRowFormatter {
+ public:
+  struct Style {
+    bool epoch_times = false;  // times as seconds since the epoch (ClickHouse DateTime)
+    bool int_bools = false;    // booleans as 1/0 (ClickHouse UInt8)
+  };
+  explicit JsonRowFormatter(Style style);
+
+  // Starts a row of `kind` at the end of *out; the value calls append to it.
+  void Begin(RecordKind kind, ByteBuffer* out);
+  void Null() { Key("null"); }
+  void Text(std::string_view v);
+  void Int(int64_t v);
+  void Real(std::string_view text, double value);
+  void Bool(bool v);
+  void Time(const Timestamp& t);
+  // Closes the object and appends the newline.
+  void End();
+
+ private:
+  // Appends the next column's key (with its leading comma) and then `value`.
+  void Key(std::string_view value = {}) {
+    const std::string& k = keys_[kind_][column_++];
+    char* p = out_->Reserve(k.size() + value.size());
+    std::memcpy(p, k.data(), k.size());
+    if (!value.empty()) std::memcpy(p + k.size(), value.data(), value.size());
+    out_->Commit(p + k.size() + value.size());
+  }
+
+  Style style_;
+  std::vector<std::string> keys_[4];  // per kind: `"name":` / `,"name":`
+  size_t kind_ = 0;
+  size_t column_ = 0;
+  ByteBuffer* out_ = nullptr;
+};
+
+// Appends v in decimal.
+void AppendInt(ByteBuffer* out, int64_t v);
+// Appends v as the shortest decimal that reads back as v; `if_not_finite`
+// for infinities and NaN.
+void AppendDouble(ByteBuffer* out, double v, std::string_view if_not_finite = "null");
+
+}  // namespace maillens::exporter
+
+#endif  // MAILLENS_EXPORT_JSON_ROW_H_

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# clickhouse_test.sh MAILLENS SOURCE_DIR - `maillens export --format clickhouse`
+# into a real ClickHouse server.
+#
+# Starts a private clickhouse-server (no system service): bound to 127.0.0.1
+# on free ports, with its config, data and logs in a temporary directory,
+# removed at the end. Exports the bundled samples into it and checks with
+# clickhouse-client: the tables and their types, row counts equal to the JSON
+# lines export, sums and a hostile value that must come back unchanged, a
+# second export appending to the existing tables, and a clear error (exit 2)
+# for a server that is not there.
+# Exit 77 (ctest SKIP_RETURN_CODE) only when clickhouse-server is missing.
+set -uo pipefail
+ml=$1 src=$2
+server=$(command -v clickhouse-server || true)
+[ -z "$server" ] && [ -x /usr/sbin/clickhouse-server ] && server=/usr/sbin/clickhouse-server
+client=$(command -v clickhouse-client || true)
+if [ -z "$server" ] || [ -z "$client" ]; then
+  echo "SKIP: clickhouse-server or clickhouse-client not installed (scripts/install-deps.sh --test)"
+  exit 77
+fi
+work=$(mktemp -d)
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+check_eq() { if [ "$2" = "$3" ]; then ok "$1 ($2)"; else bad "$1: got '$2', want '$3'"; fi; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+http_port=$(free_port)
+tcp_port=$(free_port)
+while [ "$tcp_port" = "$http_port" ]; do tcp_port=$(free_port); done
+mkdir -p "$work/data" "$work/tmp" "$work/log" "$work/user_files" "$work/format_schemas"
+cat > "$work/config.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>$work/log/server.log</log><errorlog>$work/log/err.log</errorlog></logger>
+  <http_port>$http_port</http_port>
+  <tcp_port>$tcp_port</tcp_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>$work/data/</path>
+  <tmp_path>$work/tmp/</tmp_path>
+  <user_files_path>$work/user_files/</user_files_path>
+  <format_schema_path>$work/format_schemas/</format_schema_path>
+  <users_config>$work/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <timezone>UTC</timezone>
+  <mark_cache_size>104857600</mark_cache_size>
+  <uncompressed_cache_size>104857600</uncompressed_cache_size>
+  <max_concurrent_queries>20</max_concurrent_queries>
+</yandex>
+EOF
+cat > "$work/users.xml" <<'EOF'
+<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <quotas><default></default></quotas>
+</yandex>
+EOF
+"$server" --config-file="$work/config.xml" > "$work/log/stdout" 2>&1 &
+pid=$!
+url="http://127.0.0.1:$http_port"
+up=""
+for _ in $(seq 1 150); do
+  if python3 -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('$url/ping', timeout=1).read() == b'Ok.\n' else 1)" 2>/dev/null; then
+    up=1
+    break
+  fi
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.2
+done
+if [ -z "$up" ]; then
+  echo "FAIL clickhouse-server did not start"; tail -20 "$work/log/stdout" "$work/log/err.log" 2>/dev/null
+  exit 1
+fi
+ok "clickhouse-server $("$client" --port "$tcp_port" --query 'SELECT version()') on 127.0.0.1:$http_port"
+q() { "$client" --port "$tcp_port" --query "$1"; }
+
+# count KIND FILES... - rows of the JSON lines export of FILES.
+count() { local k=$1; shift; "$ml" export --records "$k" --format jsonl "$@" | wc -l; }
+
+e2e=$src/tests/data/e2e-sample/maillog
+real=$src/tests/data/realpostfix-sample/maillog
+"$ml" export --format clickhouse --url "$url" --database mltest "$e2e"
+check_eq "export exit status" "$?" 0
+check_eq "tables created" "$(q "SELECT name FROM system.tables WHERE database = 'mltest' ORDER BY name" | tr '\n' ' ')" \
+  "connections deliveries messages rejects "
+check_eq "MergeTree engine" "$(q "SELECT DISTINCT engine FROM system.tables WHERE database = 'mltest'")" MergeTree
+check_eq "deliveries types" \
+  "$(q "SELECT type FROM system.columns WHERE database = 'mltest' AND table = 'deliveries' AND name IN ('time', 'from', 'size', 'delay') ORDER BY name" | tr '\n' ' ')" \
+  "Nullable(Float64) Nullable(String) Nullable(Int64) DateTime "
+for k in messages deliveries rejects connections; do
+  check_eq "$k rows (e2e sample)" "$(q "SELECT count() FROM mltest.$k")" "$(count "$k" "$e2e")"
+done
+check_eq "sent deliveries" "$(q "SELECT count() FROM mltest.deliveries WHERE status = 'sent'")" \
+  "$("$ml" export --records deliveries "$e2e" | grep -c '"status":"sent"')"
+want_size=$("$ml" export --records messages "$e2e" | python3 -c 'import json,sys; print(sum(json.loads(l)["size"] or 0 for l in sys.stdin))')
+check_eq "sum of message sizes" "$(q "SELECT sum(size) FROM mltest.messages")" "$want_size"
+first=$("$ml" export --records deliveries "$e2e" | head -1 | python3 -c 'import json,sys,datetime; r=json.loads(sys.stdin.readline()); print(int(datetime.datetime.fromisoformat(r["time"]).timestamp()), r["queue_id"])')
+check_eq "first delivery's time (epoch) and queue ID" \
+  "$(q "SELECT toUnixTimestamp(time), queue_id FROM mltest.deliveries WHERE queue_id = '${first#* }' ORDER BY time LIMIT 1" | tr '\t' ' ')" "$first"
+
+# A second export appends to the existing tables.
+"$ml" export --format clickhouse --url "$url" --database mltest "$real"
+check_eq "second export exit status" "$?" 0
+for k in messages deliveries; do
+  check_eq "$k rows after the second export" "$(q "SELECT count() FROM mltest.$k")" \
+    "$(( $(count "$k" "$e2e") + $(count "$k" "$real") ))"
+done
+
+# Hostile text (quotes, backslashes, control characters, invalid UTF-8) comes back as the JSON export has it.
+printf 'Nov 22 10:00:00 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <a"b\\c\x01\xff@x.test>: Relay access denied; from=<=1+2@evil.test> to=<a"b\\c\x01\xff@x.test> proto=ESMTP helo=<h\tx>\n' > "$work/hostile.log"
+"$ml" export --format clickhouse --records rejects --url "$url" --database hostile "$work/hostile.log"
+check_eq "one table for --records rejects" "$(q "SELECT count() FROM system.tables WHERE database = 'hostile'")" 1
+got=$(q "SELECT \`to\`, \`from\`, helo FROM hostile.rejects FORMAT JSONEachRow")
+want=$("$ml" export --records rejects "$work/hostile.log" | python3 -c 'import json,sys; r=json.loads(sys.stdin.readline()); print(json.dumps({"to": r["to"], "from": r["from"], "helo": r["helo"]}))')
+check_eq "hostile values round-trip" "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]) == json.loads(sys.argv[2]))' "$got" "$want")" True
+
+# Errors: no server there; a bad database name.
+"$ml" export --format clickhouse --url "http://127.0.0.1:$(free_port)" "$e2e" 2> "$work/err"
+rc=$?
+check_eq "unreachable server: exit status" "$rc" 2
+grep -q "ClickHouse at" "$work/err" && ok "unreachable server: message" || bad "unreachable server: message: $(cat "$work/err")"
+"$ml" export --format clickhouse --url "$url" --database 'x; DROP TABLE y' "$e2e" 2> /dev/null
+check_eq "bad database name: exit status" "$?" 2
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
