@@ -13,6 +13,7 @@
 #include "cli/guard_command.h"
 #include "cli/check_command.h"
 #include "cli/input_runner.h"
+#include "cli/metrics_command.h"
 #include "cli/qshape_command.h"
 #include "cli/report_command.h"
 #include "cli/serve_command.h"
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
   maillens::cli::AddGuardCommand(&app, &exit_code);
   maillens::cli::AddAbuseCommands(&app, &exit_code);
   maillens::cli::AddTraceCommand(&app, &exit_code);
+  maillens::cli::AddMetricsCommand(&app, &exit_code);
   try {
     app.parse(static_cast<int>(ptrs.size()), ptrs.data());
   } catch (const CLI::ParseError& e) {

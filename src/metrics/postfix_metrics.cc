@@ -1,0 +1,218 @@
+// postfix_metrics.cc - counting rules and text exposition of PostfixMetrics.
+#include "metrics/postfix_metrics.h"
+
+#include <charconv>
+
+#include "postfix/event.h"
+
+namespace maillens {
+namespace {
+
+struct Family {
+  const char* name;
+  const char* help;
+};
+
+enum F {
+  kCleanupProcessed, kCleanupRejected, kQmgrRemoved, kQmgrExpired, kSmtpProcessed,
+  kSmtpDeferredByDsn, kSmtpBouncedByDsn, kSmtpdConnects, kSmtpdDisconnects, kSmtpdLost,
+  kSmtpdProcessed, kSmtpdRejected, kSmtpdSaslFailures, kBounceNdn, kVirtualDelivered,
+  kPostscreenConnects, kUnsupported, kLinesRead, kUnparsed, kDeliveries, kSaslFailures,
+  kDovecotAuthFailures, kFamilyCount,
+};
+
+// Families in exposition order; all are counters.
+constexpr Family kFamilies[kFamilyCount] = {
+    {"postfix_cleanup_messages_processed_total", "Total number of messages processed by cleanup."},
+    {"postfix_cleanup_messages_rejected_total", "Total number of messages rejected by cleanup."},
+    {"postfix_qmgr_messages_removed_total", "Total number of messages removed from mail queues."},
+    {"postfix_qmgr_messages_expired_total", "Total number of mail queue items expired."},
+    {"postfix_smtp_messages_processed_total", "Total number of messages that have been processed by the smtp process."},
+    {"postfix_smtp_deferred_messages_by_dsn_total", "Total number of messages deferred, by DSN."},
+    {"postfix_smtp_bounced_messages_by_dsn_total", "Total number of messages bounced, by DSN."},
+    {"postfix_smtpd_connects_total", "Total number of incoming connections."},
+    {"postfix_smtpd_disconnects_total", "Total number of incoming disconnections."},
+    {"postfix_smtpd_connections_lost_total", "Total number of connections lost."},
+    {"postfix_smtpd_messages_processed_total", "Total number of messages processed."},
+    {"postfix_smtpd_messages_rejected_total", "Total number of NOQUEUE rejects."},
+    {"postfix_smtpd_sasl_authentication_failures_total", "Total number of SASL authentication failures."},
+    {"postfix_bounce_non_delivery_notification_total", "Total number of non delivery notification sent by bounce."},
+    {"postfix_virtual_delivered_total", "Total number of mail delivered to a virtual mailbox."},
+    {"postfix_postscreen_connects_total", "Total number of incoming postscreen connections."},
+    {"postfix_unsupported_log_entries_total", "Log entries that could not be processed."},
+    {"maillens_lines_read_total", "Log lines seen by maillens (parsed or not)."},
+    {"maillens_unparsed_lines_total", "Lines of a mail program no parser understood, by program."},
+    {"maillens_deliveries_total", "Delivery attempts by status (all delivery agents)."},
+    {"maillens_sasl_auth_failures_total", "Postfix SASL authentication failures (all smtpd services)."},
+    {"maillens_dovecot_auth_failures_total", "Dovecot authentication failures."},
+};
+
+// True if `s` starts with `p`.
+bool Starts(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+}  // namespace
+
+void AppendLabelValue(std::string_view v, std::string* out) {
+  for (char c : v) {
+    if (c == '\\') out->append("\\\\");
+    else if (c == '"') out->append("\\\"");
+    else if (c == '\n') out->append("\\n");
+    else out->push_back(c);
+  }
+}
+
+void PostfixMetrics::Inc(int family, std::string_view name, std::string_view value) {
+  std::string labels;
+  if (!name.empty()) {
+    labels.append(name).append("=\"");
+    AppendLabelValue(value, &labels);
+    labels.push_back('"');
+  }
+  ++series_[{family, std::move(labels)}];
+}
+
+void PostfixMetrics::OnEvent(const Event& ev, const Message* m) {
+  (void)m;
+  Inc(kLinesRead);
+  const Daemon d = ev.daemon;
+  switch (ev.kind) {
+    case EventKind::kMessageId:
+      if (d == Daemon::kCleanup) Inc(kCleanupProcessed);
+      break;
+    case EventKind::kCleanupAction:
+      if (d == Daemon::kCleanup && ev.action == Action::kReject) Inc(kCleanupRejected);
+      break;
+    case EventKind::kRemoved:
+      if (d == Daemon::kQmgr) Inc(kQmgrRemoved);
+      break;
+    case EventKind::kExpired:
+      if (d == Daemon::kQmgr) Inc(kQmgrExpired);
+      break;
+    case EventKind::kDelivery:
+      Inc(kDeliveries, "status", ev.status_word);
+      if (d == Daemon::kSmtp) {
+        Inc(kSmtpProcessed, "status", ev.status_word);
+        if (ev.status == DeliveryStatus::kDeferred) Inc(kSmtpDeferredByDsn, "dsn", ev.dsn);
+        if (ev.status == DeliveryStatus::kBounced) Inc(kSmtpBouncedByDsn, "dsn", ev.dsn);
+      } else if (d == Daemon::kVirtual && ev.status == DeliveryStatus::kSent) {
+        Inc(kVirtualDelivered);
+      }
+      break;
+    case EventKind::kConnect:
+      if (d == Daemon::kSmtpd) Inc(kSmtpdConnects);
+      if (d == Daemon::kPostscreen) Inc(kPostscreenConnects);
+      break;
+    case EventKind::kDisconnect:
+      if (d == Daemon::kSmtpd) Inc(kSmtpdDisconnects);
+      break;
+    case EventKind::kAbnormalEnd:
+      if (d == Daemon::kSmtpd && Starts(ev.text, "lost connection")) {
+        Inc(kSmtpdLost, "after_stage", ev.command);
+      }
+      break;
+    case EventKind::kClient:
+      if (d == Daemon::kSmtpd) Inc(kSmtpdProcessed, "sasl_method", ev.sasl_method);
+      break;
+    case EventKind::kReject:
+      if (d == Daemon::kSmtpd && ev.action == Action::kReject) {
+        Inc(kSmtpdRejected, "code", ev.reason.substr(0, 3));
+      }
+      break;
+    case EventKind::kSaslFailure:
+      Inc(kSaslFailures);
+      if (d == Daemon::kSmtpd) Inc(kSmtpdSaslFailures);
+      break;
+    case EventKind::kNotice:
+      if (d == Daemon::kBounce && ev.text.find("sender non-delivery notification") !=
+                                      std::string_view::npos) {
+        Inc(kBounceNdn);
+      }
+      break;
+    case EventKind::kDovecotAuthFailure:
+      Inc(kDovecotAuthFailures);
+      break;
+    default:
+      break;
+  }
+}
+
+void PostfixMetrics::OnUnparsed(const SyslogHeader* h, Origin origin, std::string_view line) {
+  (void)origin, (void)line;
+  Inc(kLinesRead);
+  if (h == nullptr) return;
+  Inc(kUnparsed, "program", h->program);
+  if (Starts(h->program, "postfix")) {
+    std::string labels = "service=\"";
+    AppendLabelValue(h->daemon, &labels);
+    labels.append("\",level=\"\"");
+    ++series_[{kUnsupported, std::move(labels)}];
+  }
+}
+
+uint64_t PostfixMetrics::Value(std::string_view family, std::string_view labels) const {
+  for (int f = 0; f < kFamilyCount; ++f) {
+    if (family != kFamilies[f].name) continue;
+    auto it = series_.find({f, std::string(labels)});
+    return it == series_.end() ? 0 : it->second;
+  }
+  return 0;
+}
+
+// State: one "family count labels-length:labels\n" record per series.
+std::string PostfixMetrics::SaveState() const {
+  std::string out;
+  for (const auto& [key, count] : series_) {
+    out.append(std::to_string(key.first)).push_back(' ');
+    out.append(std::to_string(count)).push_back(' ');
+    out.append(std::to_string(key.second.size())).push_back(':');
+    out.append(key.second).push_back('\n');
+  }
+  return out;
+}
+
+bool PostfixMetrics::LoadState(std::string_view s) {
+  std::map<std::pair<int, std::string>, uint64_t> loaded;
+  while (!s.empty()) {
+    int family = 0;
+    uint64_t count = 0;
+    size_t len = 0;
+    const char* p = s.data();
+    const char* end = s.data() + s.size();
+    auto r = std::from_chars(p, end, family);
+    if (r.ec != std::errc() || r.ptr == end || *r.ptr != ' ' || family < 0 || family >= kFamilyCount)
+      return false;
+    r = std::from_chars(r.ptr + 1, end, count);
+    if (r.ec != std::errc() || r.ptr == end || *r.ptr != ' ') return false;
+    r = std::from_chars(r.ptr + 1, end, len);
+    if (r.ec != std::errc() || r.ptr == end || *r.ptr != ':') return false;
+    const size_t at = static_cast<size_t>(r.ptr + 1 - p);
+    if (len >= s.size() - at || s[at + len] != '\n') return false;
+    loaded[{family, std::string(s.substr(at, len))}] = count;
+    s.remove_prefix(at + len + 1);
+  }
+  series_ = std::move(loaded);
+  return true;
+}
+
+void PostfixMetrics::WriteMetrics(std::string* out) const {
+  auto it = series_.begin();
+  for (int f = 0; f < kFamilyCount; ++f) {
+    out->append("# HELP ").append(kFamilies[f].name).append(" ").append(kFamilies[f].help);
+    out->append("\n# TYPE ").append(kFamilies[f].name).append(" counter\n");
+    bool any = false;
+    for (; it != series_.end() && it->first.first == f; ++it) {
+      any = true;
+      out->append(kFamilies[f].name);
+      if (!it->first.second.empty()) out->append("{").append(it->first.second).append("}");
+      out->append(" ").append(std::to_string(it->second)).push_back('\n');
+    }
+    // An unlabelled family with no series yet is exposed as 0.
+    if (!any && f != kSmtpProcessed && f != kSmtpDeferredByDsn && f != kSmtpBouncedByDsn &&
+        f != kSmtpdLost && f != kSmtpdProcessed && f != kSmtpdRejected && f != kUnsupported &&
+        f != kUnparsed && f != kDeliveries) {
+      out->append(kFamilies[f].name).append(" 0\n");
+    }
+  }
+}
+
+}  // namespace maillens
