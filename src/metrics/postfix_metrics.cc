@@ -18,7 +18,8 @@ enum F {
   kSmtpDeferredByDsn, kSmtpBouncedByDsn, kSmtpdConnects, kSmtpdDisconnects, kSmtpdLost,
   kSmtpdProcessed, kSmtpdRejected, kSmtpdSaslFailures, kBounceNdn, kVirtualDelivered,
   kPostscreenConnects, kUnsupported, kLinesRead, kUnparsed, kDeliveries, kSaslFailures,
-  kDovecotAuthFailures, kFamilyCount,
+  kDovecotAuthFailures, kPsConnectsRejected, kPsPasses, kPsMessagesRejected, kPsTestsFailed, kPsHangups,
+  kPsAccessList, kFamilyCount,
 };
 
 // Families in exposition order; all are counters.
@@ -45,6 +46,12 @@ constexpr Family kFamilies[kFamilyCount] = {
     {"maillens_deliveries_total", "Delivery attempts by status (all delivery agents)."},
     {"maillens_sasl_auth_failures_total", "Postfix SASL authentication failures (all smtpd services)."},
     {"maillens_dovecot_auth_failures_total", "Dovecot authentication failures."},
+    {"postfix_postscreen_connects_rejected_total", "Total number of postscreen connections rejected, by reason."},
+    {"postfix_postscreen_passes_total", "Total number of postscreen passes, by type (new/old)."},
+    {"postfix_postscreen_messages_rejected_total", "Total number of postscreen rejects, by SMTP code."},
+    {"postfix_postscreen_tests_failed_total", "Total number of failed postscreen tests, by test."},
+    {"postfix_postscreen_hangups_total", "Total number of postscreen hangups."},
+    {"postfix_postscreen_access_list_matches_total", "Postscreen access list matches, by action (allow/deny)."},
 };
 
 // True if `s` starts with `p`.
@@ -116,7 +123,13 @@ void PostfixMetrics::OnEvent(const Event& ev, const Message* m) {
     case EventKind::kReject:
       if (d == Daemon::kSmtpd && ev.action == Action::kReject) {
         Inc(kSmtpdRejected, "code", ev.reason.substr(0, 3));
+      } else if (d == Daemon::kPostscreen && ev.action == Action::kReject) {
+        if (ev.stage == "CONNECT") Inc(kPsConnectsRejected, "reason", ev.reason);
+        else Inc(kPsMessagesRejected, "code", ev.reason.substr(0, 3));
       }
+      break;
+    case EventKind::kPostscreenVerdict:
+      CountPostscreenVerdict(ev.text);
       break;
     case EventKind::kSaslFailure:
       Inc(kSaslFailures);
@@ -146,6 +159,19 @@ void PostfixMetrics::OnUnparsed(const SyslogHeader* h, Origin origin, std::strin
     AppendLabelValue(h->daemon, &labels);
     labels.append("\",level=\"\"");
     ++series_[{kUnsupported, std::move(labels)}];
+  }
+}
+
+void PostfixMetrics::CountPostscreenVerdict(std::string_view v) {
+  if (v == "PASS NEW") Inc(kPsPasses, "type", "new");
+  else if (v == "PASS OLD") Inc(kPsPasses, "type", "old");
+  else if (v == "HANGUP") Inc(kPsHangups);
+  else if (v == "ALLOWLISTED" || v == "WHITELISTED") Inc(kPsAccessList, "action", "allow");
+  else if (v == "DENYLISTED" || v == "BLACKLISTED") Inc(kPsAccessList, "action", "deny");
+  else if (v == "PREGREET" || v == "BARE NEWLINE" || v == "NON-SMTP COMMAND" || Starts(v, "COMMAND ")) {
+    std::string test(v);  // the exporter's label: spaces and dashes become '_'
+    for (char& c : test) if (c == ' ' || c == '-') c = '_';
+    Inc(kPsTestsFailed, "test", test);
   }
 }
 
@@ -209,7 +235,8 @@ void PostfixMetrics::WriteMetrics(std::string* out) const {
     // An unlabelled family with no series yet is exposed as 0.
     if (!any && f != kSmtpProcessed && f != kSmtpDeferredByDsn && f != kSmtpBouncedByDsn &&
         f != kSmtpdLost && f != kSmtpdProcessed && f != kSmtpdRejected && f != kUnsupported &&
-        f != kUnparsed && f != kDeliveries) {
+        f != kUnparsed && f != kDeliveries && f != kPsConnectsRejected && f != kPsPasses &&
+        f != kPsMessagesRejected && f != kPsTestsFailed && f != kPsAccessList) {
       out->append(kFamilies[f].name).append(" 0\n");
     }
   }

@@ -39,6 +39,8 @@ class PostfixMetrics : public LiveSink {
  private:
   // Adds one to `family` with the label set `name=value` (none if name is empty).
   void Inc(int family, std::string_view name = {}, std::string_view value = {});
+  // Counts a postscreen verdict ("PASS NEW", "HANGUP", "PREGREET", ...).
+  void CountPostscreenVerdict(std::string_view verdict);
   // Series per family index (see kFamilies in the .cc): label text -> count.
   std::map<std::pair<int, std::string>, uint64_t> series_;
 };
