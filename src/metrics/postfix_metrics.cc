@@ -19,7 +19,7 @@ enum F {
   kSmtpdProcessed, kSmtpdRejected, kSmtpdSaslFailures, kBounceNdn, kVirtualDelivered,
   kPostscreenConnects, kUnsupported, kLinesRead, kUnparsed, kDeliveries, kSaslFailures,
   kDovecotAuthFailures, kPsConnectsRejected, kPsPasses, kPsMessagesRejected, kPsTestsFailed, kPsHangups,
-  kPsAccessList, kFamilyCount,
+  kPsAccessList, kSmtpStatusDeferred, kFamilyCount,
 };
 
 // Families in exposition order; all are counters.
@@ -52,6 +52,7 @@ constexpr Family kFamilies[kFamilyCount] = {
     {"postfix_postscreen_tests_failed_total", "Total number of failed postscreen tests, by test."},
     {"postfix_postscreen_hangups_total", "Total number of postscreen hangups."},
     {"postfix_postscreen_access_list_matches_total", "Postscreen access list matches, by action (allow/deny)."},
+    {"postfix_smtp_status_deferred", "Total number of messages deferred."},
 };
 
 // True if `s` starts with `p`.
@@ -99,7 +100,10 @@ void PostfixMetrics::OnEvent(const Event& ev, const Message* m) {
       Inc(kDeliveries, "status", ev.status_word);
       if (d == Daemon::kSmtp) {
         Inc(kSmtpProcessed, "status", ev.status_word);
-        if (ev.status == DeliveryStatus::kDeferred) Inc(kSmtpDeferredByDsn, "dsn", ev.dsn);
+        if (ev.status == DeliveryStatus::kDeferred) {
+          Inc(kSmtpDeferredByDsn, "dsn", ev.dsn);
+          Inc(kSmtpStatusDeferred);
+        }
         if (ev.status == DeliveryStatus::kBounced) Inc(kSmtpBouncedByDsn, "dsn", ev.dsn);
       } else if (d == Daemon::kVirtual && ev.status == DeliveryStatus::kSent) {
         Inc(kVirtualDelivered);
@@ -121,7 +125,9 @@ void PostfixMetrics::OnEvent(const Event& ev, const Message* m) {
       if (d == Daemon::kSmtpd) Inc(kSmtpdProcessed, "sasl_method", ev.sasl_method);
       break;
     case EventKind::kReject:
-      if (d == Daemon::kSmtpd && ev.action == Action::kReject) {
+      // As the exporter: smtpd's NOQUEUE RCPT rejects only.
+      if (d == Daemon::kSmtpd && ev.action == Action::kReject && ev.queue_id == "NOQUEUE" &&
+          ev.stage == "RCPT") {
         Inc(kSmtpdRejected, "code", ev.reason.substr(0, 3));
       } else if (d == Daemon::kPostscreen && ev.action == Action::kReject) {
         if (ev.stage == "CONNECT") Inc(kPsConnectsRejected, "reason", ev.reason);
