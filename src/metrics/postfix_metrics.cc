@@ -230,7 +230,9 @@ void PostfixMetrics::WriteMetrics(std::string* out) const {
   auto it = series_.begin();
   for (int f = 0; f < kFamilyCount; ++f) {
     out->append("# HELP ").append(kFamilies[f].name).append(" ").append(kFamilies[f].help);
-    out->append("\n# TYPE ").append(kFamilies[f].name).append(" counter\n");
+    // postfix_smtp_status_deferred keeps the exporter's name, which lacks
+    // the counter suffix promtool requires: it is exposed untyped.
+    out->append("\n# TYPE ").append(kFamilies[f].name).append(f == kSmtpStatusDeferred ? " untyped\n" : " counter\n");
     bool any = false;
     for (; it != series_.end() && it->first.first == f; ++it) {
       any = true;

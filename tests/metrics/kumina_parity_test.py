@@ -28,7 +28,7 @@ def counters(text):
         if not line or line.startswith("#"):
             continue
         m = re.match(r'([a-zA-Z_:][\w:]*)(\{(.*)\})? (\S+)$', line)
-        if types.get(m.group(1)) != "counter" or not m.group(1).startswith("postfix_"):
+        if types.get(m.group(1)) not in ("counter", "untyped") or not m.group(1).startswith("postfix_"):
             continue
         labels = ",".join(f'{k}="{v}"' for k, v in sorted(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(3) or "")))
         out[f"{m.group(1)}{{{labels}}}"] = float(m.group(4))
