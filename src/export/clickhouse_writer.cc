@@ -47,7 +47,7 @@ std::string Excerpt(const std::string& body) {
 }  // namespace
 
 ClickHouseWriter::ClickHouseWriter(Options options)
-    : options_(std::move(options)), json_(JsonRowFormatter::Style{true, true}) {}
+    : JsonRowWriter(JsonRowFormatter::Style{true, true}), options_(std::move(options)) {}
 
 ClickHouseWriter::~ClickHouseWriter() = default;
 

@@ -27,7 +27,7 @@ class Client;
 
 namespace maillens::exporter {
 
-class ClickHouseWriter : public RowWriter {
+class ClickHouseWriter : public JsonRowWriter {
  public:
   struct Options {
     std::string url = "http://127.0.0.1:8123";  // scheme://host[:port]
@@ -46,12 +46,6 @@ class ClickHouseWriter : public RowWriter {
 
   bool Wants(RecordKind kind) const override { return wanted_[static_cast<size_t>(kind)]; }
   void BeginRow(RecordKind kind) override;
-  void Null() override { json_.Null(); }
-  void Text(std::string_view v) override { json_.Text(v); }
-  void Int(int64_t v) override { json_.Int(v); }
-  void Real(std::string_view text, double value) override { json_.Real(text, value); }
-  void Bool(bool v) override { json_.Bool(v); }
-  void Time(const Timestamp& t) override { json_.Time(t); }
   void EndRow() override;
   Status Finish() override;
 
@@ -70,7 +64,6 @@ class ClickHouseWriter : public RowWriter {
   ByteBuffer batch_[4];
   uint64_t batch_rows_[4] = {0, 0, 0, 0};
   RecordKind cur_ = RecordKind::kMessages;
-  JsonRowFormatter json_;
   Status status_;
 };
 

@@ -56,6 +56,22 @@ class JsonRowFormatter {
   ByteBuffer* out_ = nullptr;
 };
 
+// A RowWriter whose values go through a JsonRowFormatter: the value
+// forwarding the JSON-lines and ClickHouse writers share.
+class JsonRowWriter : public RowWriter {
+ public:
+  void Null() override { json_.Null(); }
+  void Text(std::string_view v) override { json_.Text(v); }
+  void Int(int64_t v) override { json_.Int(v); }
+  void Real(std::string_view text, double value) override { json_.Real(text, value); }
+  void Bool(bool v) override { json_.Bool(v); }
+  void Time(const Timestamp& t) override { json_.Time(t); }
+
+ protected:
+  explicit JsonRowWriter(JsonRowFormatter::Style style) : json_(style) {}
+  JsonRowFormatter json_;
+};
+
 // Appends v in decimal.
 void AppendInt(ByteBuffer* out, int64_t v);
 // Appends v as the shortest decimal that reads back as v; `if_not_finite`

@@ -48,18 +48,12 @@ class CsvWriter : public RowWriter {
   std::string cell_;  // the cell, quoted and neutralised
 };
 
-class JsonlWriter : public RowWriter {
+class JsonlWriter : public JsonRowWriter {
  public:
-  JsonlWriter(RecordKind kind, OutputFile* out) : kind_(kind), out_(out), json_({}) {}
+  JsonlWriter(RecordKind kind, OutputFile* out) : JsonRowWriter({}), kind_(kind), out_(out) {}
 
   bool Wants(RecordKind kind) const override { return kind == kind_; }
   void BeginRow(RecordKind kind) override { json_.Begin(kind, &out_->buffer()); }
-  void Null() override { json_.Null(); }
-  void Text(std::string_view v) override { json_.Text(v); }
-  void Int(int64_t v) override { json_.Int(v); }
-  void Real(std::string_view text, double value) override { json_.Real(text, value); }
-  void Bool(bool v) override { json_.Bool(v); }
-  void Time(const Timestamp& t) override { json_.Time(t); }
   void EndRow() override {
     json_.End();
     CountRow(kind_);
@@ -70,7 +64,6 @@ class JsonlWriter : public RowWriter {
  private:
   RecordKind kind_;
   OutputFile* out_;
-  JsonRowFormatter json_;
 };
 
 }  // namespace maillens::exporter

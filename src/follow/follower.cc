@@ -29,7 +29,6 @@ struct Follower::File {
   bool have_first = false;
   bool suspect = false;  // a read saw another first line: truncated under us
   // A saved position to resume from (LoadState), used by the first Poll().
-  bool restore = false;
   uint64_t saved_dev = 0, saved_ino = 0, saved_offset = 0, saved_hash = 0;
   bool saved_have_first = false;
 
@@ -383,7 +382,6 @@ size_t Follower::Poll(const LineFn& fn, size_t max_bytes) {
       f->first_hash = f->saved_hash;
       f->have_first = f->saved_have_first;
       if (!same) CatchUp(f, fn, &lines);
-      f->restore = false;
       files_.push_back(std::move(r));
     }
     // Without a saved state this is the start (--from-end applies); with
@@ -440,7 +438,6 @@ bool Follower::LoadState(std::string_view state) {
       return false;
     file->path = Unescape(f[1]);
     file->saved_have_first = f[6] == "1";
-    file->restore = true;
     files.push_back(std::move(file));
   }
   files_ = std::move(files);

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "postfix/event.h"
+#include "util/text_escape.h"
 
 namespace maillens {
 namespace {
@@ -60,23 +61,23 @@ bool Starts(std::string_view s, std::string_view p) { return s.substr(0, p.size(
 
 }  // namespace
 
-void AppendLabelValue(std::string_view v, std::string* out) {
-  for (char c : v) {
-    if (c == '\\') out->append("\\\\");
-    else if (c == '"') out->append("\\\"");
-    else if (c == '\n') out->append("\\n");
-    else out->push_back(c);
+void PostfixMetrics::Inc(int family, std::string_view name, std::string_view value) {
+  // The key is built in a reused member: no allocation per event once the
+  // series exists.
+  key_.first = family;
+  key_.second.clear();
+  if (!name.empty()) {
+    key_.second.append(name).append("=\"");
+    AppendPrometheusLabelValue(&key_.second, value);
+    key_.second.push_back('"');
   }
+  Bump();
 }
 
-void PostfixMetrics::Inc(int family, std::string_view name, std::string_view value) {
-  std::string labels;
-  if (!name.empty()) {
-    labels.append(name).append("=\"");
-    AppendLabelValue(value, &labels);
-    labels.push_back('"');
-  }
-  ++series_[{family, std::move(labels)}];
+void PostfixMetrics::Bump() {
+  auto it = series_.find(key_);
+  if (it == series_.end()) series_.emplace(key_, 1);
+  else ++it->second;
 }
 
 void PostfixMetrics::OnEvent(const Event& ev, const Message* m) {
@@ -161,10 +162,11 @@ void PostfixMetrics::OnUnparsed(const SyslogHeader* h, Origin origin, std::strin
   if (h == nullptr) return;
   Inc(kUnparsed, "program", h->program);
   if (Starts(h->program, "postfix")) {
-    std::string labels = "service=\"";
-    AppendLabelValue(h->daemon, &labels);
-    labels.append("\",level=\"\"");
-    ++series_[{kUnsupported, std::move(labels)}];
+    key_.first = kUnsupported;
+    key_.second.assign("service=\"");
+    AppendPrometheusLabelValue(&key_.second, h->daemon);
+    key_.second.append("\",level=\"\"");
+    Bump();
   }
 }
 

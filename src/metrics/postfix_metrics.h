@@ -21,9 +21,6 @@
 
 namespace maillens {
 
-// Appends `v` escaped for a label value (backslash, double quote, newline).
-void AppendLabelValue(std::string_view v, std::string* out);
-
 class PostfixMetrics : public LiveSink {
  public:
   std::string_view Name() const override { return "metrics"; }
@@ -39,10 +36,13 @@ class PostfixMetrics : public LiveSink {
  private:
   // Adds one to `family` with the label set `name=value` (none if name is empty).
   void Inc(int family, std::string_view name = {}, std::string_view value = {});
+  // Adds one to the series named by key_.
+  void Bump();
   // Counts a postscreen verdict ("PASS NEW", "HANGUP", "PREGREET", ...).
   void CountPostscreenVerdict(std::string_view verdict);
   // Series per family index (see kFamilies in the .cc): label text -> count.
   std::map<std::pair<int, std::string>, uint64_t> series_;
+  std::pair<int, std::string> key_;  // Inc()'s scratch key, reused
 };
 
 }  // namespace maillens

@@ -11,6 +11,7 @@
 
 #include "queue/postqueue.h"
 #include "serve/checkpoint.h"
+#include "util/duration.h"
 #include "util/json_writer.h"
 #include "util/text_escape.h"
 
@@ -279,13 +280,10 @@ int Server::Run(const volatile std::sig_atomic_t* stop) {
       char* end = nullptr;
       long long v = std::strtoll(s.c_str(), &end, 10);
       int64_t dur = 0;
-      if (!s.empty() && end && *end == '\0') {
-        since = v;
-      } else if (!s.empty() && (s.back() == 's' || s.back() == 'm' || s.back() == 'h' || s.back() == 'd') &&
-                 std::strtoll(s.c_str(), &end, 10) > 0 && end == s.c_str() + s.size() - 1) {
-        long long n = std::strtoll(s.c_str(), nullptr, 10);
-        dur = n * (s.back() == 's' ? 1 : s.back() == 'm' ? 60 : s.back() == 'h' ? 3600 : 86400);
-        since = now - dur;
+      if (!s.empty() && *end == '\0') {
+        since = v;  // epoch seconds
+      } else if (ParseDuration(s, &dur) && dur > 0) {
+        since = now - dur;  // "15m": that long ago
       } else {
         res.status = 400;
         res.set_content("since: epoch seconds or a duration such as 15m\n", "text/plain");

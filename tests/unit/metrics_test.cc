@@ -8,6 +8,7 @@
 
 #include "pipeline/pipeline.h"
 #include "util/reporter.h"
+#include "util/text_escape.h"
 
 namespace maillens {
 namespace {
@@ -74,7 +75,7 @@ TEST(PostfixMetrics, SaveLoadRoundTripIsExact) {
 
 TEST(PostfixMetrics, LabelValuesAreEscaped) {
   std::string out;
-  AppendLabelValue("a\\b\"c\nd", &out);
+  AppendPrometheusLabelValue(&out, "a\\b\"c\nd");
   EXPECT_EQ(out, "a\\\\b\\\"c\\nd");
   PostfixMetrics m;
   Feed({"Feb 11 16:49:27 mx postfix/a\"b\\c[9]: garbage nobody parses"}, &m);
