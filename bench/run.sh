@@ -191,7 +191,7 @@ bench() {
 export_bench() {
   local size=$1 file bytes k
   file=$(dataset "$size")
-  bytes=$(stat -c %s "$file")
+  bytes=$(stat -L -c %s "$file")
   cat "$file" > /dev/null
   echo "maillens export benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "log: $file ($bytes bytes, $(wc -l < "$file") lines); runs per command: $RUNS (median shown)"
