@@ -202,12 +202,12 @@ export_bench() {
   row "maillens report FILE" "$T_US" "$RSS_KB" "$bytes"
   for k in deliveries messages rejects connections; do
     measure "$MAILLENS" export --records "$k" --format jsonl "$file"
-    row "maillens export --records $k (jsonl)" "$T_US" "$RSS_KB" "$bytes"
+    row "export --records $k --format jsonl" "$T_US" "$RSS_KB" "$bytes"
   done
   measure "$MAILLENS" export --records deliveries --format csv "$file"
-  row "maillens export --records deliveries (csv)" "$T_US" "$RSS_KB" "$bytes"
+  row "export --records deliveries --format csv" "$T_US" "$RSS_KB" "$bytes"
   measure "$MAILLENS" export --format sqlite -o "$TMP/export.db" "$file"
-  row "maillens export --format sqlite (all four)" "$T_US" "$RSS_KB" "$bytes"
+  row "export --format sqlite -o FILE (all four)" "$T_US" "$RSS_KB" "$bytes"
   rm -f "$TMP/export.db"
 }
 
