@@ -14,6 +14,7 @@
 #include "cli/check_command.h"
 #include "cli/export_command.h"
 #include "cli/input_runner.h"
+#include "cli/metrics_command.h"
 #include "cli/qshape_command.h"
 #include "cli/report_command.h"
 #include "cli/serve_command.h"
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   maillens::cli::AddAbuseCommands(&app, &exit_code);
   maillens::cli::AddTraceCommand(&app, &exit_code);
   maillens::cli::AddExportCommand(&app, &exit_code);
+  maillens::cli::AddMetricsCommand(&app, &exit_code);
   try {
     app.parse(static_cast<int>(ptrs.size()), ptrs.data());
   } catch (const CLI::ParseError& e) {

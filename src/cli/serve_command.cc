@@ -24,6 +24,7 @@
 #include "cli/input_runner.h"
 #include "guard/actions.h"
 #include "guard/detector.h"
+#include "metrics/postfix_metrics.h"
 #include "serve/server.h"
 #include "util/duration.h"
 #include "util/text_escape.h"
@@ -175,6 +176,8 @@ int RunServe(ServeArgs a) {
     std::string err;
     return alert::CountQueues(pq, &err);
   });
+  PostfixMetrics metrics;  // postfix_exporter-compatible families and ours (doc/metrics.md)
+  server.AddSink(&metrics);
   if (!alerts.rules().empty()) server.AddSink(&alerts);
   if (detector) {
     server.SetGuard(detector.get());

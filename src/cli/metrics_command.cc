@@ -1,0 +1,35 @@
+// metrics_command.cc - `maillens metrics`: the counters `serve` exposes, for a finished log.
+#include "cli/metrics_command.h"
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/input_runner.h"
+#include "io/input_set.h"
+#include "metrics/postfix_metrics.h"
+
+namespace maillens::cli {
+
+void AddMetricsCommand(CLI::App* app, int* exit_code) {
+  auto files = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = app->add_subcommand(
+      "metrics", "Print the Prometheus metrics `serve` would expose after reading LOGFILES (text format)");
+  cmd->add_option("LOGFILES", *files, "Log files (any compression; - or none for stdin)");
+  cmd->callback([files, exit_code] {
+    std::vector<std::string> inputs = files->empty() ? std::vector<std::string>{"-"} : *files;
+    PipelineOptions po;
+    po.year.reference_epoch = NewestMtime(inputs);
+    StderrReporter reporter;
+    Pipeline pipeline(po, &reporter);
+    PostfixMetrics metrics;
+    pipeline.AddSink(&metrics);
+    *exit_code = RunInputs(*files, po.year.reference_epoch, &pipeline, &reporter);
+    std::string out;
+    metrics.WriteMetrics(&out);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+  });
+}
+
+}  // namespace maillens::cli
