@@ -191,7 +191,7 @@ bench() {
 export_bench() {
   local size=$1 file bytes k
   file=$(dataset "$size")
-  bytes=$(stat -c %s "$file")
+  bytes=$(stat -L -c %s "$file")
   cat "$file" > /dev/null
   echo "maillens export benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "log: $file ($bytes bytes, $(wc -l < "$file") lines); runs per command: $RUNS (median shown)"
@@ -202,12 +202,12 @@ export_bench() {
   row "maillens report FILE" "$T_US" "$RSS_KB" "$bytes"
   for k in deliveries messages rejects connections; do
     measure "$MAILLENS" export --records "$k" --format jsonl "$file"
-    row "maillens export --records $k (jsonl)" "$T_US" "$RSS_KB" "$bytes"
+    row "export --records $k --format jsonl" "$T_US" "$RSS_KB" "$bytes"
   done
   measure "$MAILLENS" export --records deliveries --format csv "$file"
-  row "maillens export --records deliveries (csv)" "$T_US" "$RSS_KB" "$bytes"
+  row "export --records deliveries --format csv" "$T_US" "$RSS_KB" "$bytes"
   measure "$MAILLENS" export --format sqlite -o "$TMP/export.db" "$file"
-  row "maillens export --format sqlite (all four)" "$T_US" "$RSS_KB" "$bytes"
+  row "export --format sqlite -o FILE (all four)" "$T_US" "$RSS_KB" "$bytes"
   rm -f "$TMP/export.db"
 }
 

@@ -85,6 +85,9 @@ int RunExport(const ExportArgs& a) {
   po.year.fixed_year = a.year;
   std::vector<std::string> inputs = a.files.empty() ? std::vector<std::string>{"-"} : a.files;
   po.year.reference_epoch = NewestMtime(inputs);
+  // Messages and deliveries read the assembled message; rejects and
+  // connections do not, and skip the assembler's work.
+  po.assemble = writer->Wants(RecordKind::kMessages) || writer->Wants(RecordKind::kDeliveries);
   StderrReporter reporter;
   Pipeline pipeline(po, &reporter);
   exporter::RowWriter* w = writer.get();

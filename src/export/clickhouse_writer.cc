@@ -98,6 +98,8 @@ Status ClickHouseWriter::Open(const std::vector<RecordKind>& kinds) {
   for (RecordKind k : kinds) {
     if (!Query(CreateTableSql(options_.database, k))) return status_;
     wanted_[static_cast<size_t>(k)] = true;
+    // Room for a batch and the row that crosses the limit: no regrowth.
+    batch_[static_cast<size_t>(k)] = ByteBuffer(options_.batch_bytes + (1 << 20));
   }
   return status_;
 }

@@ -71,7 +71,7 @@ void Pipeline::Deliver(Record* r) {
       for (EventSink* s : sinks_) s->OnUnparsed(&r->header, r->origin, r->line);
       return;
     case Record::Type::kEvent: {
-      const Message* m = assembler_.Feed(r->event);
+      const Message* m = options_.assemble ? assembler_.Feed(r->event) : nullptr;
       for (EventSink* s : sinks_) s->OnEvent(r->event, m);
       return;
     }

@@ -57,6 +57,10 @@ struct PipelineOptions {
   // skipped before assembly, as pflogsumm's -d does.
   bool filter_days = false;
   int64_t first_day = 0, last_day = 0;
+  // false: no message assembly; sinks get every event with m == nullptr.
+  // For consumers that need no Message (export of rejects or connections):
+  // the assembler's per-event lookup is a large part of a line's cost.
+  bool assemble = true;
 };
 
 struct PipelineStats {

@@ -57,7 +57,8 @@ TEST(ExportTime, TimestampOfHeader) {
 
 TEST(ExportValues, PlainDecimal) {
   for (const char* ok : {"0", "12", "0.5", "1.25", "3413"}) EXPECT_TRUE(IsPlainDecimal(ok)) << ok;
-  for (const char* bad : {"", ".5", "5.", "1e5", "-1", "1.2.3", "0x1", " 1", "1 "}) EXPECT_FALSE(IsPlainDecimal(bad)) << bad;
+  for (const char* bad : {"", ".5", "5.", "1e5", "-1", "1.2.3", "0x1", " 1", "1 "})
+    EXPECT_FALSE(IsPlainDecimal(bad)) << bad;
 }
 
 TEST(ExportValues, ByteBufferGrows) {
@@ -111,7 +112,8 @@ std::string ReferenceJson(std::string_view s) {
 }
 
 TEST(ExportValues, JsonStringAllPaths) {
-  const std::string specials[] = {"\"", "\\", "\n", "\x01", "\x7f", "\xff", "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80",
+  const std::string specials[] = {"\"", "\\", "\n", "\x01", "\x7f", "\xff", "\xc3\xa9", "\xe4\xb8\xad",
+                                  "\xf0\x9f\x98\x80",
                                   "\xed\xa0\x80" /* surrogate */, "\xc0\xaf" /* overlong */};
   for (const std::string& sp : specials) {
     for (size_t pos = 0; pos < 40; ++pos) {
