@@ -17,13 +17,20 @@ void AddMetricsCommand(CLI::App* app, int* exit_code) {
   CLI::App* cmd = app->add_subcommand(
       "metrics", "Print the Prometheus metrics `serve` would expose after reading LOGFILES (text format)");
   cmd->add_option("LOGFILES", *files, "Log files (any compression; - or none for stdin)");
-  cmd->callback([files, exit_code] {
+  auto options = std::make_shared<MetricsOptions>();
+  cmd->add_option("--top-domains", options->top_domains,
+                  "Destination domains with series of their own in maillens_deliveries_by_domain_total")
+      ->capture_default_str();
+  cmd->add_option("--domain-min-deliveries", options->domain_min_deliveries,
+                  "Deliveries a domain needs before it gets its own series")
+      ->capture_default_str();
+  cmd->callback([files, options, exit_code] {
     std::vector<std::string> inputs = files->empty() ? std::vector<std::string>{"-"} : *files;
     PipelineOptions po;
     po.year.reference_epoch = NewestMtime(inputs);
     StderrReporter reporter;
     Pipeline pipeline(po, &reporter);
-    PostfixMetrics metrics;
+    PostfixMetrics metrics(*options);
     pipeline.AddSink(&metrics);
     *exit_code = RunInputs(*files, po.year.reference_epoch, &pipeline, &reporter);
     std::string out;

@@ -8,6 +8,7 @@
 //   [[alert]] and [alert_action.NAME]   alert rules (doc/alerts.md)
 //   [guard]   filter, mode, maxretry, findtime, bantime, ignoreip, action
 //             (doc/guard.md; bans are kept in the checkpoint)
+//   [metrics] top_domains, domain_min_deliveries, max_rbl_names (doc/metrics.md)
 #include "cli/serve_command.h"
 
 #include <csignal>
@@ -176,7 +177,20 @@ int RunServe(ServeArgs a) {
     std::string err;
     return alert::CountQueues(pq, &err);
   });
-  PostfixMetrics metrics;  // postfix_exporter-compatible families and ours (doc/metrics.md)
+  // postfix_exporter-compatible families and ours (doc/metrics.md).
+  MetricsOptions mo;
+  if (const toml::table* m = config["metrics"].as_table()) {
+    for (const auto& [k, v] : *m) {
+      std::string_view key = k.str();
+      const int64_t n = v.value_or(int64_t{-1});
+      if (!v.is_integer() || n < 0) return Usage(a.config + ": [metrics]." + std::string(key) + " must be a count");
+      if (key == "top_domains") mo.top_domains = static_cast<size_t>(n);
+      else if (key == "domain_min_deliveries") mo.domain_min_deliveries = static_cast<uint64_t>(n);
+      else if (key == "max_rbl_names") mo.max_rbl_names = static_cast<size_t>(n);
+      else return Usage(a.config + ": [metrics]: unknown key '" + std::string(key) + "'");
+    }
+  }
+  PostfixMetrics metrics(mo);
   server.AddSink(&metrics);
   if (!alerts.rules().empty()) server.AddSink(&alerts);
   if (detector) {

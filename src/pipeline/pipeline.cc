@@ -47,7 +47,7 @@ void Pipeline::Parse(std::string_view line, Record* r) {
   if (r->origin == Origin::kForeign) {
     ++stats_.foreign;
     Count(&stats_.foreign_by_program, r->header.program);
-    r->type = Record::Type::kSkip;
+    r->type = Record::Type::kForeign;
     return;
   }
   ++stats_.mail_lines;
@@ -63,6 +63,9 @@ void Pipeline::Parse(std::string_view line, Record* r) {
 void Pipeline::Deliver(Record* r) {
   switch (r->type) {
     case Record::Type::kSkip:
+      return;
+    case Record::Type::kForeign:
+      for (EventSink* s : sinks_) s->OnForeign(r->header, r->line);
       return;
     case Record::Type::kNoHeader:
       for (EventSink* s : sinks_) s->OnUnparsed(nullptr, Origin::kForeign, r->line);

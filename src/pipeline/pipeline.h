@@ -47,6 +47,8 @@ class EventSink {
   virtual void OnUnparsed(const SyslogHeader* h, Origin origin, std::string_view line) {
     (void)h, (void)origin, (void)line;
   }
+  // A line of another program (not Postfix or Dovecot), e.g. opendkim.
+  virtual void OnForeign(const SyslogHeader& h, std::string_view line) { (void)h, (void)line; }
 };
 
 struct PipelineOptions {
@@ -95,7 +97,7 @@ class Pipeline {
 
   // What the parsing stage made of one line.
   struct Record {
-    enum class Type : uint8_t { kSkip, kNoHeader, kUnparsed, kEvent };
+    enum class Type : uint8_t { kSkip, kNoHeader, kForeign, kUnparsed, kEvent };
     Type type = Type::kSkip;
     Origin origin = Origin::kForeign;
     std::string_view line;

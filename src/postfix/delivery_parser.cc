@@ -111,7 +111,7 @@ bool ParseDelivery(std::string_view m, Event* ev) {
     } else if (Consume(&kv, "delays=")) {
       for (int i = 0; i < 4; ++i) {
         std::string_view part = fields::TakeUntil(&kv, '/');
-        ev->delays[i] = static_cast<float>(fields::ParseDelay(part));
+        ev->delays[i] = fields::ParseDelay(part);
       }
       ev->has_delays = true;
     } else if (Consume(&kv, "dsn=")) {

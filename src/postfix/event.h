@@ -98,7 +98,7 @@ struct Event {
   std::string_view status_word;  // as written: "sent", "deferred", ...
   std::string_view delay;        // as written, e.g. "1.2"
   double delay_s = 0;
-  float delays[4] = {0, 0, 0, 0};  // a/b/c/d
+  double delays[4] = {0, 0, 0, 0};  // a/b/c/d
   bool has_delays = false;
   std::string_view dsn;
   std::string_view status_text;  // inside "status=S (...)"

@@ -103,16 +103,22 @@ inline bool ParseUint(std::string_view s, int64_t* out) {
 }
 
 // Parses Postfix's delay numbers ("0.51", "12", "1.2e-05" never occurs but
-// is tolerated as 0): digits with an optional fraction.
+// is tolerated as 0): digits with an optional fraction. The result is the
+// correctly rounded double of the decimal (digits / 10^fraction digits), so
+// sums match a strtod-based reader's.
 inline double ParseDelay(std::string_view s) {
-  double v = 0;
+  static constexpr double kPow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13,
+                                      1e14, 1e15, 1e16, 1e17, 1e18};
+  uint64_t m = 0;
+  int digits = 0, fraction = 0;
   size_t i = 0;
-  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) v = v * 10 + (s[i] - '0');
+  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i)
+    if (digits < 18) m = m * 10 + static_cast<uint64_t>(s[i] - '0'), digits += m != 0;
   if (i < s.size() && s[i] == '.') {
-    double scale = 0.1;
-    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, scale *= 0.1) v += (s[i] - '0') * scale;
+    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9' && digits < 18; ++i, ++fraction, ++digits)
+      m = m * 10 + static_cast<uint64_t>(s[i] - '0');
   }
-  return v;
+  return static_cast<double>(m) / kPow10[fraction];
 }
 
 // Character classes of queue IDs, one table lookup per character.

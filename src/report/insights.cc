@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "postfix/classify.h"
 #include "report/pflogsumm_rules.h"
 
 namespace maillens {
@@ -18,17 +19,6 @@ typename Map::mapped_type& Child(Map* m, std::string_view key) {
   return (*m)[std::string(key)];
 }
 
-bool Contains(std::string_view s, std::string_view p) { return s.find(p) != std::string_view::npos; }
-
-bool ContainsNoCase(std::string_view s, std::string_view lower) {
-  for (size_t i = 0; i + lower.size() <= s.size(); ++i) {
-    size_t k = 0;
-    while (k < lower.size() && static_cast<char>(std::tolower(static_cast<unsigned char>(s[i + k]))) == lower[k]) ++k;
-    if (k == lower.size()) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::string_view Insights::Domain(std::string_view to) {
@@ -37,46 +27,6 @@ std::string_view Insights::Domain(std::string_view to) {
   domain_.clear();
   pfl::AppendLower(&domain_, d);
   return domain_;
-}
-
-void Insights::Classify(const Event& ev, std::string* out) {
-  if (ev.action == Action::kMilterReject || ev.action == Action::kMilterHold || ev.action == Action::kMilterDiscard) {
-    out->append("milter");
-    return;
-  }
-  if (ev.kind == EventKind::kCleanupAction) {
-    out->append(ev.stage == "END-OF-MESSAGE" ? "milter" : "header-body");
-    return;
-  }
-  if (ev.daemon == Daemon::kPostscreen) {
-    out->append("postscreen");
-    return;
-  }
-  std::string_view r = ev.reason;
-  size_t b = r.find("blocked using ");
-  if (b != std::string_view::npos) {
-    std::string_view list = r.substr(b + 14);
-    size_t e = list.find_first_of(" ;,");
-    out->append("rbl:").append(list.substr(0, e));
-  } else if (Contains(r, "Client host rejected")) {
-    out->append("client");
-  } else if (Contains(r, "Helo command rejected")) {
-    out->append("helo");
-  } else if (Contains(r, "Relay access denied")) {
-    out->append("relay");
-  } else if (ContainsNoCase(r, "policy")) {
-    out->append("policy");
-  } else if (Contains(r, "Sender address rejected")) {
-    out->append("sender");
-  } else if (Contains(r, "Recipient address rejected") || Contains(r, "User unknown")) {
-    out->append("recipient");
-  } else if (Contains(r, "Message size exceeds") || Contains(r, "message size")) {
-    out->append("size");
-  } else if (Contains(r, "Data command rejected")) {
-    out->append("data");
-  } else {
-    out->append("other");
-  }
 }
 
 void Insights::OnEvent(const Event& ev, const Message* m) {
@@ -116,8 +66,9 @@ void Insights::OnEvent(const Event& ev, const Message* m) {
       if (ev.kind == EventKind::kCleanupAction && ev.stage != "header" && ev.stage != "body" &&
           ev.stage != "END-OF-MESSAGE")
         return;
-      key_.clear();
-      Classify(ev, &key_);
+      std::string_view list;
+      key_.assign(RejectRestriction(ev, &list));
+      if (!list.empty()) key_.append(":").append(list);
       RejectClass& rc = Child(&rejects_, key_);
       std::string_view r = ev.reason;
       if (warn) {

@@ -41,9 +41,6 @@ class Insights : public EventSink {
   const Counts& sasl_by_address() const { return sasl_ip_; }
   const Counts& sasl_by_user() const { return sasl_user_; }
 
-  // The restriction a reject-family event stands for ("rbl:zen.spamhaus.org", "recipient", ...). Appends.
-  static void Classify(const Event& ev, std::string* out);
-
  private:
   std::string_view Domain(std::string_view to);
 

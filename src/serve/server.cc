@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "queue/postqueue.h"
+#include "metrics/histogram.h"
 #include "serve/checkpoint.h"
 #include "util/duration.h"
 #include "util/json_writer.h"
@@ -26,10 +27,10 @@ constexpr alert::Counter kSummaryCounters[] = {alert::Counter::kSent,     alert:
 
 // "# HELP / # TYPE" and one unlabelled sample.
 void Family(std::string* out, const char* name, const char* type, const char* help, double value) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", value);
-  out->append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" ");
-  out->append(type).append("\n").append(name).append(" ").append(buf).append("\n");
+  AppendMetricHeader(out, name, type, help);
+  out->append(name).push_back(' ');
+  AppendNumber(out, value);
+  out->push_back('\n');
 }
 
 // Compares a presented token with the configured one in constant time.
@@ -132,60 +133,45 @@ std::string Server::QueueMetrics() {
   if (!options_.queue) return {};
   std::lock_guard<std::mutex> lock(queue_mu_);
   int64_t now = static_cast<int64_t>(std::time(nullptr));
-  if (queue_at_ == 0 || now - queue_at_ >= options_.queue_cache) {
-    queue_at_ = now;
-    std::string text, source, error;
-    queue_text_.clear();
-    if (!ReadPostqueueSnapshot(options_.postqueue, &text, &source, &error)) {
-      Family(&queue_text_, "maillens_queue_up", "gauge", "1 if the last postqueue -j snapshot could be read.", 0);
-      return queue_text_;
-    }
-    std::vector<QueuedMessage> msgs;
-    std::vector<PostqueueProblem> problems;
-    ParsePostqueueJson(text, &msgs, &problems);
-    static const char* kQueues[] = {"active", "deferred", "hold", "incoming", "maildrop"};
-    static const double kAge[] = {60, 300, 900, 3600, 14400, 86400, 432000};
-    static const double kSize[] = {1e3, 1e4, 1e5, 1e6, 1e7, 5e7};
-    std::string& o = queue_text_;
-    Family(&o, "maillens_queue_up", "gauge", "1 if the last postqueue -j snapshot could be read.", 1);
-    o += "# HELP maillens_queue_messages Messages in each Postfix queue (postqueue -j).\n"
-         "# TYPE maillens_queue_messages gauge\n";
-    for (const char* q : kQueues) {
-      size_t n = std::count_if(msgs.begin(), msgs.end(), [q](const QueuedMessage& m) { return m.queue_name == q; });
-      o += std::string("maillens_queue_messages{queue=\"") + q + "\"} " + std::to_string(n) + "\n";
-    }
-    auto histogram = [&](const char* name, const char* help, const double* bounds, size_t nb, auto value) {
-      o += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " histogram\n";
-      for (const char* q : kQueues) {
-        std::vector<uint64_t> counts(nb, 0);
-        uint64_t total = 0;
-        double sum = 0;
-        for (const QueuedMessage& m : msgs) {
-          if (m.queue_name != q) continue;
-          double v = value(m);
-          ++total;
-          sum += v;
-          for (size_t i = 0; i < nb; ++i)
-            if (v <= bounds[i]) ++counts[i];
-        }
-        for (size_t i = 0; i < nb; ++i) {
-          char le[32];
-          std::snprintf(le, sizeof le, "%g", bounds[i]);
-          o += std::string(name) + "_bucket{queue=\"" + q + "\",le=\"" + le + "\"} " + std::to_string(counts[i]) + "\n";
-        }
-        o += std::string(name) + "_bucket{queue=\"" + q + "\",le=\"+Inf\"} " + std::to_string(total) + "\n";
-        char s[64];
-        std::snprintf(s, sizeof s, "%.17g", sum);
-        o += std::string(name) + "_sum{queue=\"" + q + "\"} " + s + "\n";
-        o += std::string(name) + "_count{queue=\"" + q + "\"} " + std::to_string(total) + "\n";
-      }
-    };
-    histogram("maillens_queue_message_age_seconds", "Age of queued messages at the snapshot.", kAge, 7,
-              [now](const QueuedMessage& m) { return static_cast<double>(std::max<int64_t>(0, now - m.arrival_time)); });
-    histogram("maillens_queue_message_size_bytes", "Size of queued messages.", kSize, 6,
-              [](const QueuedMessage& m) { return static_cast<double>(m.message_size); });
+  if (queue_at_ != 0 && now - queue_at_ < options_.queue_cache) return queue_text_;
+  queue_at_ = now;
+  // postfix_exporter's queue families (it reads showq; we read postqueue -j).
+  std::string& o = queue_text_;
+  o.clear();
+  std::string path;
+  AppendPrometheusLabelValue(&path, options_.postqueue.empty() ? "postqueue -j" : options_.postqueue);
+  AppendMetricHeader(&o, "postfix_up", "gauge", "1 if the queue (postqueue -j) could be read, by source.");
+  std::string text, source, error;
+  if (!ReadPostqueueSnapshot(options_.postqueue, &text, &source, &error)) {
+    o += "postfix_up{path=\"" + path + "\"} 0\n";
+    return o;
   }
-  return queue_text_;
+  o += "postfix_up{path=\"" + path + "\"} 1\n";
+  std::vector<QueuedMessage> msgs;
+  std::vector<PostqueueProblem> problems;
+  ParsePostqueueJson(text, &msgs, &problems);
+  static constexpr const char* kQueues[] = {"active", "deferred", "hold", "incoming", "maildrop"};
+  static constexpr double kAge[] = {1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+  static constexpr double kSize[] = {1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+  Histogram age[5] = {Histogram(8), Histogram(8), Histogram(8), Histogram(8), Histogram(8)};
+  Histogram size[5] = {Histogram(7), Histogram(7), Histogram(7), Histogram(7), Histogram(7)};
+  for (const QueuedMessage& m : msgs) {
+    for (size_t q = 0; q < 5; ++q) {
+      if (m.queue_name != kQueues[q]) continue;
+      age[q].Observe(kAge, static_cast<double>(std::max<int64_t>(0, now - m.arrival_time)));
+      size[q].Observe(kSize, static_cast<double>(m.message_size));
+    }
+  }
+  AppendMetricHeader(&o, "postfix_showq_queue_depth", "gauge", "Number of messages in Postfix's message queue.");
+  for (size_t q = 0; q < 5; ++q)
+    o += std::string("postfix_showq_queue_depth{queue=\"") + kQueues[q] + "\"} " + std::to_string(age[q].count()) + "\n";
+  AppendMetricHeader(&o, "postfix_showq_message_age_seconds", "histogram", "Age of messages in Postfix's message queue, in seconds.");
+  for (size_t q = 0; q < 5; ++q)
+    AppendHistogram(&o, "postfix_showq_message_age_seconds", std::string("queue=\"") + kQueues[q] + "\"", kAge, age[q]);
+  AppendMetricHeader(&o, "postfix_showq_message_size_bytes", "histogram", "Size of messages in Postfix's message queue, in bytes.");
+  for (size_t q = 0; q < 5; ++q)
+    AppendHistogram(&o, "postfix_showq_message_size_bytes", std::string("queue=\"") + kQueues[q] + "\"", kSize, size[q]);
+  return o;
 }
 
 std::string Server::Metrics() {

@@ -44,6 +44,9 @@ def main():
                                           text=True).stdout)
         for key, want in case["expected_metrics"].items():
             name = key.split(" ")[0].split("{")[0]
+            hist = re.match(r"(\S+) histogram (_count|_sum)$", key)  # "NAME histogram _sum"
+            if hist:
+                name = hist.group(1) + hist.group(2)
             if isinstance(want, list):
                 got = sorted((tuple(sorted(l.items())), v) for n, l, v in series if n == name)
                 want = sorted((tuple(sorted(w["labels"].items())), w["value"]) for w in want)

@@ -18,7 +18,9 @@ import urllib.request
 
 
 def counters(text):
-    """Counter series (name{labels sorted} -> value) of an exposition text."""
+    """Counter and histogram series (name{labels sorted} -> value) of an
+    exposition text. Histogram series are summed over their `stage` label:
+    kumina records all four delay stages under stage=""."""
     types, out = {}, {}
     for line in text.splitlines():
         m = re.match(r"# TYPE (\S+) (\S+)", line)
@@ -28,10 +30,17 @@ def counters(text):
         if not line or line.startswith("#"):
             continue
         m = re.match(r'([a-zA-Z_:][\w:]*)(\{(.*)\})? (\S+)$', line)
-        if types.get(m.group(1)) not in ("counter", "untyped") or not m.group(1).startswith("postfix_"):
+        name = m.group(1)
+        family = re.sub(r"_(bucket|sum|count)$", "", name)
+        histogram = types.get(family) == "histogram"
+        if not name.startswith("postfix_") or not (types.get(name) in ("counter", "untyped") or histogram):
             continue
-        labels = ",".join(f'{k}="{v}"' for k, v in sorted(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(3) or "")))
-        out[f"{m.group(1)}{{{labels}}}"] = float(m.group(4))
+        pairs = re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(3) or "")
+        if histogram:
+            pairs = [(k, str(float(v)) if k == "le" else v) for k, v in pairs if k != "stage"]
+        labels = ",".join(f'{k}="{v}"' for k, v in sorted(pairs))
+        key = f"{name}{{{labels}}}"
+        out[key] = out.get(key, 0.0) + float(m.group(4))
     return out
 
 
@@ -42,7 +51,16 @@ def main():
         if line.strip() and not line.startswith("#"):
             series, reason = line.rstrip("\n").split("\t", 1)
             known[series] = reason
+    # A known row ending in "*" stands for every series with that prefix.
+    prefixes = [k[:-1] for k in known if k.endswith("*")]
     ours = counters(subprocess.run([maillens, "metrics", log], check=True, capture_output=True, text=True).stdout)
+    # kumina's unsupported entries have no level label (Hsn723 0.20 added
+    # it): compare with maillens's summed over level.
+    for series, value in list(ours.items()):
+        m = re.match(r'(postfix_unsupported_log_entries_total)\{level="[^"]*",(service="[^"]*")\}$', series)
+        if m:
+            key = f"{m.group(1)}{{{m.group(2)}}}"
+            ours[key] = ours.get(key, 0.0) + value
     with tempfile.TemporaryDirectory() as tmp, socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -83,11 +101,18 @@ def main():
             continue
         t = theirs.get(series, 0.0)
         o = ours.get(series, 0.0)
+        if any(series.startswith(p) for p in prefixes):
+            continue  # checked as a whole below
         if series in known:
             if t == o:
                 failures.append(f"{series}: now equal ({o}); remove it from {known_path}")
         elif series in theirs and t != o:
             failures.append(f"{series}: maillens {o}, exporter {t}")
+    for p in prefixes:
+        mine = {k: v for k, v in ours.items() if k.startswith(p)}
+        kumina = {k: v for k, v in theirs.items() if k.startswith(p)}
+        if mine == kumina:
+            failures.append(f"{p}*: now equal; remove it from {known_path}")
     for f in failures:
         print("FAIL", f)
     print(f"kumina_parity_test: {len(theirs)} exporter counter series, {len(known)} known differences, "

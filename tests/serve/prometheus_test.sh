@@ -73,10 +73,13 @@ for i in $(seq 1 60); do
 done
 [ "$val" = "$lines" ] || fail "PromQL maillens_serve_lines_read_total = '$val', the log has $lines lines ($(tail -3 "$tmp/prometheus.log"))"
 queued=$(wc -l < "$SRC/tests/data/e2e-sample/postqueue.json")
-val=$(query 'sum(maillens_queue_messages)')
-[ "$val" = "$queued" ] || fail "PromQL sum(maillens_queue_messages) = '$val', the snapshot has $queued messages"
-val=$(query 'sum(maillens_queue_message_age_seconds_count)')
+val=$(query 'sum(postfix_showq_queue_depth)')
+[ "$val" = "$queued" ] || fail "PromQL sum(postfix_showq_queue_depth) = '$val', the snapshot has $queued messages"
+val=$(query 'sum(postfix_showq_message_age_seconds_count)')
 [ "$val" = "$queued" ] || fail "PromQL age histogram count = '$val'"
+inserted=$(grep -c 'postfix/qmgr\[[0-9]*\]: [0-9A-Za-z]*: from=<.*, size=[0-9]*, nrcpt=' "$tmp/mail.log")
+val=$(query 'postfix_qmgr_messages_inserted_recipients_count')
+[ "$val" = "$inserted" ] || fail "PromQL qmgr recipients histogram count = '$val', the log has $inserted qmgr inserts"
 val=$(query 'up{job="maillens"}')
 [ "$val" = 1 ] || fail "target not up"
 echo "ok: Prometheus scrapes serve; PromQL answers match the log ($lines lines) and the queue ($queued messages)"

@@ -1,0 +1,75 @@
+// histogram.cc - Histogram state and exposition.
+#include "metrics/histogram.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace maillens {
+
+void AppendNumber(std::string* out, double v) {
+  if (std::isinf(v)) {
+    out->append(v > 0 ? "+Inf" : "-Inf");
+    return;
+  }
+  if (std::isnan(v)) {
+    out->append("NaN");
+    return;
+  }
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, r.ptr);
+}
+
+void Histogram::Save(std::string* out) const {
+  AppendNumber(out, sum_);
+  for (uint64_t c : counts_) out->append(" ").append(std::to_string(c));
+}
+
+bool Histogram::Load(std::string_view text, size_t bounds) {
+  const char* p = text.data();
+  const char* end = p + text.size();
+  double sum = 0;
+  auto r = std::from_chars(p, end, sum);
+  if (r.ec != std::errc()) return false;
+  std::vector<uint64_t> counts(bounds + 1, 0);
+  for (uint64_t& c : counts) {
+    if (r.ptr == end || *r.ptr != ' ') return false;
+    r = std::from_chars(r.ptr + 1, end, c);
+    if (r.ec != std::errc()) return false;
+  }
+  if (r.ptr != end) return false;
+  counts_ = std::move(counts);
+  sum_ = sum;
+  return true;
+}
+
+void AppendMetricHeader(std::string* out, std::string_view name, std::string_view type, std::string_view help) {
+  out->append("# HELP ").append(name).append(" ").append(help);
+  out->append("\n# TYPE ").append(name).append(" ").append(type).push_back('\n');
+}
+
+void AppendHistogram(std::string* out, std::string_view name, std::string_view labels,
+                     std::span<const double> bounds, const Histogram& h) {
+  const std::vector<uint64_t>& counts = h.counts();
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i <= bounds.size() && i < counts.size(); ++i) {
+    cumulative += counts[i];
+    out->append(name).append("_bucket{").append(labels);
+    if (!labels.empty()) out->push_back(',');
+    out->append("le=\"");
+    if (i < bounds.size()) AppendNumber(out, bounds[i]);
+    else out->append("+Inf");
+    out->append("\"} ").append(std::to_string(cumulative)).push_back('\n');
+  }
+  const bool braces = !labels.empty();
+  out->append(name).append("_sum");
+  if (braces) out->append("{").append(labels).append("}");
+  out->push_back(' ');
+  AppendNumber(out, h.sum());
+  out->push_back('\n');
+  out->append(name).append("_count");
+  if (braces) out->append("{").append(labels).append("}");
+  out->append(" ").append(std::to_string(cumulative)).push_back('\n');
+}
+
+}  // namespace maillens
