@@ -16,7 +16,10 @@ void AppendNumber(std::string* out, double v) {
     return;
   }
   char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  // Whole numbers (counts, byte sizes) in full, the rest in shortest form.
+  auto r = v == std::trunc(v) && std::fabs(v) < 9007199254740992.0
+               ? std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(v))
+               : std::to_chars(buf, buf + sizeof buf, v);
   out->append(buf, r.ptr);
 }
 

@@ -5,8 +5,8 @@
 // the sum and the count; Observe() is a short scan of the bounds (at most a
 // dozen), no allocation. AppendHistogram() writes the cumulative
 // `_bucket{...,le="B"}`, `_sum` and `_count` lines of one labelled series;
-// bounds are printed in their shortest round-trip form ("0.001", "1e+06"),
-// as Prometheus's Go client does. Used by PostfixMetrics (delivery delays,
+// numbers are printed exactly: whole numbers in full ("1000000"), others in
+// their shortest round-trip form ("0.001"). Used by PostfixMetrics (delivery delays,
 // qmgr sizes, postscreen ranks) and serve's queue metrics.
 #ifndef MAILLENS_METRICS_HISTOGRAM_H_
 #define MAILLENS_METRICS_HISTOGRAM_H_
@@ -50,7 +50,7 @@ class Histogram {
   double sum_ = 0;
 };
 
-// Appends a number in the shortest form that reads back exactly.
+// Appends a number in a form that reads back exactly (whole numbers in full).
 void AppendNumber(std::string* out, double v);
 
 // Appends the exposition lines of `h` as series `name{labels}`; `labels` is

@@ -40,14 +40,16 @@ def fail(msg):
 tmp = tempfile.mkdtemp(prefix="maillens-reliability-")
 try:
     src = os.path.join(tmp, "source.log")
-    start = (datetime.now() - timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S")
-    subprocess.run([LOGGEN, "--lines", str(LINES), "--days", "1", "--seed", "11", "--start", start, "-o", src],
+    # Two simulated days hold the whole count (one busy day ends near 865k).
+    start = (datetime.now() - timedelta(days=4)).strftime("%Y-%m-%d %H:%M:%S")
+    subprocess.run([LOGGEN, "--lines", str(LINES), "--days", "2", "--seed", "11", "--start", start, "-o", src],
                    check=True)
     with open(src, "rb") as f:
         lines = f.read().split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
-    LINES = len(lines)  # the generator's day may end a little before the count
+    if len(lines) != LINES:
+        fail("the generator wrote %d lines, not %d" % (len(lines), LINES))
 
     logdir = os.path.join(tmp, "log")
     os.mkdir(logdir)
