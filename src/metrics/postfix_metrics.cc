@@ -384,9 +384,12 @@ std::string_view PostfixMetrics::DomainLabel(std::string_view domain) {
   } else {
     Candidate c{1, 0};
     if (domain_sketch_.size() >= 8 * options_.top_domains + 8) {
+      // The least counted; ties go to the smallest name, so the choice does
+      // not depend on the table's history (a restored sketch evicts alike).
       auto min = domain_sketch_.begin();
       for (auto j = domain_sketch_.begin(); j != domain_sketch_.end(); ++j)
-        if (j->second.count < min->second.count) min = j;
+        if (j->second.count < min->second.count || (j->second.count == min->second.count && j->first < min->first))
+          min = j;
       c = Candidate{min->second.count + 1, min->second.count};
       domain_sketch_.erase(min);
     }
@@ -512,6 +515,7 @@ const Histogram* PostfixMetrics::HistogramOf(std::string_view family, std::strin
 //   "FAMILY COUNT LEN:LABELS"          a counter series
 //   "h FAMILY LEN:LABELS SUM C0..CN"   a histogram series
 //   "d LEN:DOMAIN"                     an admitted destination domain
+//   "s LEN:DOMAIN COUNT ERROR"         a candidate domain of the sketch
 //   "r LEN:NAME"                       a DNSBL name with its own series
 std::string PostfixMetrics::SaveState() const {
   std::string out;
@@ -534,6 +538,11 @@ std::string PostfixMetrics::SaveState() const {
     text(d);
     out.push_back('\n');
   }
+  for (const auto& [d, c] : std::map<std::string, Candidate>(domain_sketch_.begin(), domain_sketch_.end())) {
+    out.append("s ");
+    text(d);
+    out.append(" ").append(std::to_string(c.count)).append(" ").append(std::to_string(c.error)).push_back('\n');
+  }
   for (const std::string& r : std::set<std::string>(rbl_names_.begin(), rbl_names_.end())) {
     out.append("r ");
     text(r);
@@ -546,6 +555,7 @@ bool PostfixMetrics::LoadState(std::string_view s) {
   std::map<Key, uint64_t> series;
   std::map<Key, Histogram> histograms;
   absl::flat_hash_set<std::string> domains, rbls;
+  absl::flat_hash_map<std::string, Candidate> sketch;
   // Reads "LEN:TEXT" at *p; false if malformed.
   auto text = [](std::string_view* p, std::string* out) {
     size_t len = 0;
@@ -579,6 +589,13 @@ bool PostfixMetrics::LoadState(std::string_view s) {
       Histogram hist;
       if (!hist.Load(rec, kHistograms[h].bounds.size())) return false;
       histograms[k] = std::move(hist);
+    } else if (fields::Consume(&rec, "s ")) {
+      std::string d;
+      Candidate c{};
+      if (!text(&rec, &d) || !fields::Consume(&rec, " ") || !number(&rec, &c.count) || !fields::Consume(&rec, " ") ||
+          !number(&rec, &c.error) || !rec.empty() || c.error > c.count)
+        return false;
+      sketch[std::move(d)] = c;
     } else if (rec.size() > 2 && (rec[0] == 'd' || rec[0] == 'r') && rec[1] == ' ') {
       const bool domain = rec[0] == 'd';
       rec.remove_prefix(2);
@@ -600,7 +617,7 @@ bool PostfixMetrics::LoadState(std::string_view s) {
   histograms_ = std::move(histograms);
   domains_ = std::move(domains);
   rbl_names_ = std::move(rbls);
-  domain_sketch_.clear();
+  domain_sketch_ = std::move(sketch);
   return true;
 }
 

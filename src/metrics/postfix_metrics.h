@@ -15,8 +15,8 @@
 // series only for the first `top_domains` domains that reach
 // `domain_min_deliveries` deliveries (counted in a Space-Saving sketch);
 // the rest go to domain="other". A series never moves, so every counter is
-// monotonic. SaveState()/LoadState() round-trip the series and the admitted
-// domains exactly (the sketch restarts empty).
+// monotonic. SaveState()/LoadState() round-trip the series, the admitted
+// domains and the sketch exactly: a restart changes no later count.
 // Thread safety: none; serve calls it under its lock.
 #ifndef MAILLENS_METRICS_POSTFIX_METRICS_H_
 #define MAILLENS_METRICS_POSTFIX_METRICS_H_
