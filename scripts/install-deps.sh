@@ -23,7 +23,7 @@ TEST_PKGS=(
   clang libclang-rt-14-dev
   hyperfine time python3
   chromium
-  sqlite3 tmux nftables ipset curl
+  sqlite3 tmux nftables ipset curl systemd-journal-remote
   prometheus prometheus-postfix-exporter fail2ban clickhouse-server clickhouse-client
 )
 # Node.js and npm for the browser test: Debian's packages, unless the machine

@@ -3,7 +3,8 @@
 // SIGTERM/SIGINT.
 //
 // The TOML file (packaging/maillens.toml, doc/serve.md):
-//   [serve]   listen, files, checkpoint, checkpoint_interval, from_start,
+//   [serve]   listen, files, journal, journal_units, journal_directory,
+//             checkpoint, checkpoint_interval, from_start,
 //             token, tls_cert, tls_key, postqueue, queue, summary_retention
 //   [[alert]] and [alert_action.NAME]   alert rules (doc/alerts.md)
 //   [guard]   filter, mode, maxretry, findtime, bantime, ignoreip, action
@@ -85,6 +86,7 @@ int RunServe(ServeArgs a) {
     }
   }
   ServeOptions o;
+  std::vector<std::string> units;
   std::string listen = "127.0.0.1:9154";
   int64_t interval = 5;
   if (const toml::table* s = config["serve"].as_table()) {
@@ -93,6 +95,10 @@ int RunServe(ServeArgs a) {
       bool ok = true;
       if (key == "listen") ok = v.is_string(), listen = v.value_or(listen);
       else if (key == "files") ok = Strings(*s, "files", &o.files);
+      else if (key == "journal") ok = v.is_boolean(), o.journal = v.value_or(false);
+      else if (key == "journal_units") ok = Strings(*s, "journal_units", &units);
+      else if (key == "journal_directory")
+        ok = v.is_string(), o.journal_options.directory = v.value_or(std::string());
       else if (key == "checkpoint") ok = v.is_string(), o.checkpoint = v.value_or(std::string());
       else if (key == "checkpoint_interval")
         ok = v.is_string() ? ParseDuration(v.value_or(std::string()), &interval) : (interval = v.value_or(int64_t{5}), true);
@@ -121,7 +127,13 @@ int RunServe(ServeArgs a) {
   if (a.no_queue) o.queue = false;
   o.checkpoint_interval = std::max<int64_t>(1, interval);
   if (!ParseListen(listen, &o.host, &o.port)) return Usage("bad listen address " + listen);
-  if (o.files.empty()) return Usage("no log files to follow (arguments or [serve] files)");
+  if (a.journal) o.journal = true;
+  if (!a.journal_units.empty()) units = a.journal_units;
+  if (!units.empty()) o.journal_options.units = units;
+  if (!a.journal_directory.empty()) o.journal_options.directory = a.journal_directory;
+  if (o.journal && !a.files.empty()) return Usage("--journal follows the journal: no log files as well");
+  if (o.journal) o.files.clear();
+  if (!o.journal && o.files.empty()) return Usage("no log files to follow (arguments or [serve] files)");
   if (o.tls_cert.empty() != o.tls_key.empty()) return Usage("TLS needs both a certificate and a key");
   o.pipeline.year.fixed_year = a.year;
   o.pipeline.year.reference_epoch = static_cast<int64_t>(std::time(nullptr));
@@ -228,6 +240,12 @@ void AddServeCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--postqueue", args->postqueue, "A saved `postqueue -j` output (default: run postqueue -j)");
   cmd->add_flag("--no-queue", args->no_queue, "Do not read the queue");
   cmd->add_option("--year", args->year, "Year of traditional timestamps (default: the current year)");
+  cmd->add_flag("--journal", args->journal,
+                "Follow the systemd journal (units postfix.service, postfix@-.service, dovecot.service) instead of files");
+  cmd->add_option("--journal-unit", args->journal_units,
+                  "A systemd unit to read from the journal (repeatable; replaces the default units; * for all)");
+  cmd->add_option("--journal-directory", args->journal_directory,
+                  "Read the journal files of this directory (e.g. a container's /var/log/journal)");
   cmd->add_option("files", args->files, "Log files or globs to follow");
   cmd->callback([args, exit_code]() { *exit_code = RunServe(*args); });
 }

@@ -20,6 +20,9 @@ struct ServeArgs {
   bool no_queue = false;
   int year = 0;
   std::vector<std::string> files;
+  bool journal = false;                    // follow the systemd journal instead of files
+  std::vector<std::string> journal_units;  // _SYSTEMD_UNIT matches ("*": all)
+  std::string journal_directory;           // journal files of this directory
 };
 
 // Adds `serve`; its callback stores the exit code in *exit_code.

@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "follow/line_source.h"
 #include "util/reporter.h"
 
 namespace maillens {
@@ -41,9 +42,8 @@ struct FollowOptions {
   size_t read_size = 1 << 20;  // bytes read at a time
 };
 
-class Follower {
+class Follower : public LineSource {
  public:
-  using LineFn = std::function<void(std::string_view line)>;
 
   // `reporter` (not owned, may be null) hears about rotations, truncations,
   // unreadable files and over-long lines.
@@ -53,20 +53,21 @@ class Follower {
   // Reads what is new in every file (at most about `max_bytes` in total, so
   // a caller can interleave other work) and calls `fn` for each complete
   // line. Returns the number of lines handed out.
-  size_t Poll(const LineFn& fn, size_t max_bytes = SIZE_MAX);
+  size_t Poll(const LineFn& fn, size_t max_bytes = SIZE_MAX) override;
 
   // Where every file stands, at line boundaries (text; LoadState's input).
-  std::string SaveState() const;
+  std::string SaveState() const override;
   // Resumes from SaveState()'s output; call before the first Poll(). False
   // if the text is not a saved state (nothing is changed then).
-  bool LoadState(std::string_view state);
+  bool LoadState(std::string_view state) override;
+  std::string_view StateName() const override { return "follow"; }
 
   uint64_t lines() const { return lines_; }
   uint64_t bytes() const { return bytes_; }
   // Rotations seen (rename, truncation), for metrics.
-  uint64_t rotations() const { return rotations_; }
+  uint64_t rotations() const override { return rotations_; }
   // The paths currently followed and their offsets (for /metrics).
-  std::vector<std::pair<std::string, uint64_t>> Positions() const;
+  std::vector<std::pair<std::string, uint64_t>> Positions() const override;
 
   struct File;  // one followed path (follower.cc)
 

@@ -48,8 +48,13 @@ Server::Server(ServeOptions options, Reporter* reporter)
     : options_(std::move(options)),
       reporter_(reporter),
       pipeline_(options_.pipeline, reporter),
-      follower_(options_.files, FollowOptions{options_.from_start}, reporter),
       summary_({}, "summary") {
+  if (options_.journal) {
+    options_.journal_options.from_start = options_.from_start;
+    source_ = std::make_unique<JournalSource>(options_.journal_options);
+  } else {
+    source_ = std::make_unique<Follower>(options_.files, FollowOptions{options_.from_start}, reporter);
+  }
   for (alert::Counter c : kSummaryCounters) summary_.Track(c, alert::KeyDim::kNone, options_.summary_retention);
   pipeline_.AddSink(&summary_);
   sinks_.push_back(&summary_);
@@ -87,8 +92,9 @@ bool Server::LoadCheckpoint() {
     reporter_->Report(Reporter::Severity::kFailed, options_.checkpoint, -1, s.message());
     return false;
   }
-  if (!follower_.LoadState(sec["follow"])) {
-    reporter_->Report(Reporter::Severity::kFailed, options_.checkpoint, -1, "unreadable follow positions");
+  if (!source_->LoadState(sec[std::string(source_->StateName())])) {
+    reporter_->Report(Reporter::Severity::kFailed, options_.checkpoint, -1,
+                      "unreadable " + std::string(source_->StateName()) + " position");
     return false;
   }
   for (LiveSink* sink : sinks_) {
@@ -115,7 +121,7 @@ bool Server::LoadCheckpoint() {
 void Server::SaveCheckpoint() {
   if (options_.checkpoint.empty()) return;
   CheckpointSections sec;
-  sec["follow"] = follower_.SaveState();
+  sec[std::string(source_->StateName())] = source_->SaveState();
   for (LiveSink* sink : sinks_) sec["sink:" + std::string(sink->Name())] = sink->SaveState();
   if (guard_) sec["guard"] = guard_->Save();
   sec["serve"] = std::to_string(lines_) + " " + std::to_string(guard_matches_) + " " + std::to_string(guard_bans_);
@@ -181,17 +187,20 @@ std::string Server::Metrics() {
     Family(&out, "maillens_serve_lines_read_total", "counter", "Lines read from the followed files.",
            static_cast<double>(lines_));
     Family(&out, "maillens_serve_rotations_total", "counter", "Rotations (rename or truncation) seen since start.",
-           static_cast<double>(follower_.rotations()));
+           static_cast<double>(source_->rotations()));
     Family(&out, "maillens_serve_checkpoints_total", "counter", "Checkpoints written since start.",
            static_cast<double>(checkpoints_));
     Family(&out, "maillens_serve_checkpoint_errors_total", "counter", "Checkpoints that could not be written.",
            static_cast<double>(checkpoint_errors_));
     Family(&out, "maillens_serve_start_time_seconds", "gauge", "When serve started (epoch seconds).",
            static_cast<double>(started_));
-    out += "# HELP maillens_serve_file_offset_bytes Offset reached in each followed file.\n"
-           "# TYPE maillens_serve_file_offset_bytes gauge\n";
-    for (const auto& [path, off] : follower_.Positions()) {
-      out += "maillens_serve_file_offset_bytes{path=\"";
+    // Files: the offset reached in each; the journal: entries read since start.
+    const char* name = options_.journal ? "maillens_serve_journal_entries_total" : "maillens_serve_file_offset_bytes";
+    AppendMetricHeader(&out, name, options_.journal ? "counter" : "gauge",
+                       options_.journal ? "Journal entries read since start (all units matched)."
+                                        : "Offset reached in each followed file.");
+    for (const auto& [path, off] : source_->Positions()) {
+      out.append(name).append("{path=\"");
       AppendPrometheusLabelValue(&out, path);
       out += "\"} " + std::to_string(off) + "\n";
     }
@@ -224,7 +233,7 @@ std::string Server::Summary(int64_t since) {
     w.Field(alert::CounterName(c), summary_.Count(c, alert::KeyDim::kNone, "", since, now));
   w.EndObject();
   w.Key("files").BeginArray();
-  for (const auto& [path, off] : follower_.Positions()) w.BeginObject().Field("path", path).Field("offset", off).EndObject();
+  for (const auto& [path, off] : source_->Positions()) w.BeginObject().Field("path", path).Field("offset", off).EndObject();
   w.EndArray().EndObject();
   out += '\n';
   return out;
@@ -232,6 +241,10 @@ std::string Server::Summary(int64_t since) {
 
 int Server::Run(const volatile std::sig_atomic_t* stop) {
   started_ = static_cast<int64_t>(std::time(nullptr));
+  if (Status s = source_->Open(); !s.ok()) {
+    reporter_->Report(Reporter::Severity::kFailed, "journal", -1, s.message());
+    return 2;
+  }
   if (!LoadCheckpoint()) return 2;
 
   std::unique_ptr<httplib::Server> http;
@@ -297,7 +310,7 @@ int Server::Run(const volatile std::sig_atomic_t* stop) {
     size_t n;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      n = follower_.Poll(feed, 4 << 20);
+      n = source_->Poll(feed, 4 << 20);
       // The first positions are saved at once: a kill before the first
       // interval must not lose track of rotations that happen meanwhile.
       if (checkpoints_ == 0 && checkpoint_errors_ == 0) SaveCheckpoint();

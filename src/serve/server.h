@@ -30,6 +30,7 @@
 
 #include "alert/engine.h"
 #include "follow/follower.h"
+#include "follow/journal_source.h"
 #include "guard/detector.h"
 #include "pipeline/live_sink.h"
 #include "pipeline/pipeline.h"
@@ -41,6 +42,8 @@ struct ServeOptions {
   int port = 9154;  // 0: any free port (printed on stderr)
   std::vector<std::string> files;
   bool from_start = false;
+  bool journal = false;  // follow the systemd journal instead of files
+  JournalOptions journal_options;  // its units and directory (from_start is taken from above)
   std::string checkpoint;           // empty: none
   int64_t checkpoint_interval = 5;  // seconds
   std::string token;                // bearer token required by every endpoint but /healthz
@@ -82,7 +85,7 @@ class Server {
   ServeOptions options_;
   Reporter* reporter_;
   Pipeline pipeline_;
-  Follower follower_;
+  std::unique_ptr<LineSource> source_;  // a Follower or a JournalSource
   alert::AlertEngine summary_;  // windowed totals for /api/summary
   std::vector<LiveSink*> sinks_;
   guard::Detector* guard_ = nullptr;

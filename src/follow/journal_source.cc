@@ -1,0 +1,206 @@
+// journal_source.cc - JournalSource over sd-journal (see journal_source.h).
+//
+// State text: "" (nothing read yet: a first start), "head" (everything in
+// the journal is still to be read), "cursor C" (C was handed out: continue
+// after it) or "next C" (C is the first entry not yet handed out).
+#include "follow/journal_source.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+#include <systemd/sd-journal.h>
+
+namespace maillens {
+namespace {
+
+// Appends `n` as `width` decimal digits.
+void AppendDigits(std::string* out, uint64_t n, int width) {
+  char buf[24];
+  for (int i = width - 1; i >= 0; --i, n /= 10) buf[i] = static_cast<char>('0' + n % 10);
+  out->append(buf, static_cast<size_t>(width));
+}
+
+// Appends `s` with the bytes that would end or split a line made spaces.
+void AppendOneLine(std::string* out, std::string_view s) {
+  for (char c : s) out->push_back(c == '\n' || c == '\r' || c == '\0' ? ' ' : c);
+}
+
+constexpr std::string_view kCursor = "cursor ";
+constexpr std::string_view kNext = "next ";
+
+}  // namespace
+
+void FormatJournalLine(const JournalEntry& e, std::string* out) {
+  const time_t secs = static_cast<time_t>(e.realtime_usec / 1000000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  AppendDigits(out, static_cast<uint64_t>(tm.tm_year + 1900), 4);
+  out->push_back('-');
+  AppendDigits(out, static_cast<uint64_t>(tm.tm_mon + 1), 2);
+  out->push_back('-');
+  AppendDigits(out, static_cast<uint64_t>(tm.tm_mday), 2);
+  out->push_back('T');
+  AppendDigits(out, static_cast<uint64_t>(tm.tm_hour), 2);
+  out->push_back(':');
+  AppendDigits(out, static_cast<uint64_t>(tm.tm_min), 2);
+  out->push_back(':');
+  AppendDigits(out, static_cast<uint64_t>(tm.tm_sec), 2);
+  out->push_back('.');
+  AppendDigits(out, e.realtime_usec % 1000000, 6);
+  out->append("+00:00 ");
+  // Host and identifier are single words in a syslog line.
+  auto word = [out](std::string_view s, std::string_view fallback) {
+    if (s.empty()) s = fallback;
+    for (char c : s) out->push_back(c == ' ' || c == '\n' || c == '\r' || c == '\0' ? '_' : c);
+  };
+  word(e.hostname, "localhost");
+  out->push_back(' ');
+  word(e.identifier, "unknown");
+  if (!e.pid.empty()) {
+    out->push_back('[');
+    word(e.pid, "");
+    out->push_back(']');
+  }
+  out->append(": ");
+  AppendOneLine(out, e.message);
+}
+
+JournalSource::JournalSource(JournalOptions options) : options_(std::move(options)) {}
+
+JournalSource::~JournalSource() {
+  if (j_ != nullptr) sd_journal_close(j_);
+}
+
+Status JournalSource::Open() {
+  int r;
+  if (!options_.directory.empty()) {
+    struct stat st;
+    if (stat(options_.directory.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      return Status::NotFound(options_.directory + ": no such journal directory");
+    r = sd_journal_open_directory(&j_, options_.directory.c_str(), 0);
+  } else {
+    r = sd_journal_open(&j_, SD_JOURNAL_LOCAL_ONLY);
+  }
+  if (r < 0) {
+    j_ = nullptr;
+    return Status::IOError(std::string("cannot open the journal: ") + std::strerror(-r));
+  }
+  const bool all = options_.units.size() == 1 && options_.units[0] == "*";
+  for (const std::string& unit : options_.units) {
+    if (all) break;
+    std::string match = "_SYSTEMD_UNIT=" + unit;
+    r = sd_journal_add_match(j_, match.data(), match.size());
+    if (r < 0) return Status::InvalidArgument("bad journal unit " + unit + ": " + std::strerror(-r));
+  }
+  // Watches for new and rotated journal files; sd_journal_process() reads
+  // the events on each Poll.
+  (void)sd_journal_get_fd(j_);
+  return Status::OK();
+}
+
+void JournalSource::Start() {
+  started_ = true;
+  if (options_.from_start) {
+    sd_journal_seek_head(j_);
+    from_head_ = true;
+    return;
+  }
+  sd_journal_seek_tail(j_);
+  // Stand on the newest entry: reading continues after it.
+  if (sd_journal_previous(j_) > 0) at_entry_ = true;
+  else from_head_ = true;  // an empty journal: everything that comes is new
+}
+
+size_t JournalSource::Poll(const LineFn& fn, size_t max_bytes) {
+  if (j_ == nullptr) return 0;
+  if (!started_) Start();
+  (void)sd_journal_process(j_);
+  size_t lines = 0, bytes = 0;
+  std::string host, ident, pid;  // copies: each sd_journal_get_data() may unmap the previous field
+  while (bytes < max_bytes) {
+    if (pending_) {
+      pending_ = false;
+    } else if (sd_journal_next(j_) <= 0) {
+      break;
+    }
+    at_entry_ = true;
+    from_head_ = false;
+    ++entries_;
+    JournalEntry e;
+    if (sd_journal_get_realtime_usec(j_, &e.realtime_usec) < 0) continue;
+    auto field = [this](const char* name, std::string* out) {
+      const void* data = nullptr;
+      size_t len = 0;
+      out->clear();
+      if (sd_journal_get_data(j_, name, &data, &len) < 0) return false;
+      std::string_view v(static_cast<const char*>(data), len);
+      out->assign(v.substr(std::min(v.size(), std::strlen(name) + 1)));
+      return true;
+    };
+    field("_HOSTNAME", &host);
+    field("SYSLOG_IDENTIFIER", &ident);
+    field("SYSLOG_PID", &pid);
+    // MESSAGE last: its view stays valid until the next sd_journal call.
+    const void* data = nullptr;
+    size_t len = 0;
+    if (sd_journal_get_data(j_, "MESSAGE", &data, &len) < 0) continue;
+    std::string_view msg(static_cast<const char*>(data), len);
+    e.hostname = host;
+    e.identifier = ident;
+    e.pid = pid;
+    e.message = msg.substr(8);  // after "MESSAGE="
+    line_.clear();
+    FormatJournalLine(e, &line_);
+    fn(line_);
+    ++lines;
+    bytes += line_.size() + 1;
+  }
+  return lines;
+}
+
+std::string JournalSource::SaveState() const {
+  if (j_ == nullptr) return {};
+  if (at_entry_ || pending_) {
+    char* cursor = nullptr;
+    if (sd_journal_get_cursor(j_, &cursor) >= 0) {
+      std::string out(pending_ ? kNext : kCursor);
+      out += cursor;
+      std::free(cursor);
+      return out;
+    }
+  }
+  return from_head_ ? "head" : loaded_;
+}
+
+bool JournalSource::LoadState(std::string_view state) {
+  if (state.empty()) return true;
+  if (j_ == nullptr) return false;
+  if (state == "head") {
+    sd_journal_seek_head(j_);
+    started_ = from_head_ = true;
+    return true;
+  }
+  loaded_ = std::string(state);
+  const bool next = state.substr(0, kNext.size()) == kNext;
+  if (!next && state.substr(0, kCursor.size()) != kCursor) return false;
+  std::string cursor(state.substr(next ? kNext.size() : kCursor.size()));
+  if (cursor.empty() || sd_journal_seek_cursor(j_, cursor.c_str()) < 0) return false;
+  started_ = true;
+  if (sd_journal_next(j_) > 0) {
+    // The saved entry itself was handed out ("cursor"), unless it is gone
+    // (vacuumed) and this is the nearest one.
+    if (!next && sd_journal_test_cursor(j_, cursor.c_str()) > 0) at_entry_ = true;
+    else pending_ = true;
+  }
+  return true;
+}
+
+std::vector<std::pair<std::string, uint64_t>> JournalSource::Positions() const {
+  return {{options_.directory.empty() ? std::string("journal") : "journal:" + options_.directory, entries_}};
+}
+
+}  // namespace maillens
