@@ -7,7 +7,7 @@
 
 #include <sys/stat.h>
 
-#include <cerrno>
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -152,7 +152,7 @@ size_t JournalSource::Poll(const LineFn& fn, size_t max_bytes) {
     e.hostname = host;
     e.identifier = ident;
     e.pid = pid;
-    e.message = msg.substr(8);  // after "MESSAGE="
+    e.message = msg.substr(std::min<size_t>(msg.size(), 8));  // after "MESSAGE="
     line_.clear();
     FormatJournalLine(e, &line_);
     fn(line_);
