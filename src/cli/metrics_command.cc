@@ -18,16 +18,17 @@ void AddMetricsCommand(CLI::App* app, int* exit_code) {
       "metrics", "Print the Prometheus metrics `serve` would expose after reading LOGFILES (text format)");
   cmd->add_option("LOGFILES", *files, "Log files (any compression; - or none for stdin)");
   auto options = std::make_shared<MetricsOptions>();
+  auto syslog_name = std::make_shared<std::string>();
+  cmd->add_option("--syslog-name", *syslog_name, "Also treat this syslog name as Postfix");
   cmd->add_option("--top-domains", options->top_domains,
                   "Destination domains with series of their own in maillens_deliveries_by_domain_total")
       ->capture_default_str();
   cmd->add_option("--domain-min-deliveries", options->domain_min_deliveries,
                   "Deliveries a domain needs before it gets its own series")
       ->capture_default_str();
-  cmd->callback([files, options, exit_code] {
-    std::vector<std::string> inputs = files->empty() ? std::vector<std::string>{"-"} : *files;
-    PipelineOptions po;
-    po.year.reference_epoch = NewestMtime(inputs);
+  cmd->callback([files, options, syslog_name, exit_code] {
+    // The year does not matter here: no family depends on time.
+    PipelineOptions po = OneShotOptions(*files, *syslog_name, 0);
     StderrReporter reporter;
     Pipeline pipeline(po, &reporter);
     PostfixMetrics metrics(*options);

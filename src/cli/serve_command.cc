@@ -3,7 +3,7 @@
 // SIGTERM/SIGINT.
 //
 // The TOML file (packaging/maillens.toml, doc/serve.md):
-//   [serve]   listen, files, journal, journal_units, journal_directory,
+//   [serve]   listen, files, syslog_name, journal, journal_units, journal_directory,
 //             checkpoint, checkpoint_interval, from_start,
 //             token, tls_cert, tls_key, postqueue, queue, summary_retention
 //   [[alert]] and [alert_action.NAME]   alert rules (doc/alerts.md)
@@ -95,6 +95,8 @@ int RunServe(ServeArgs a) {
       bool ok = true;
       if (key == "listen") ok = v.is_string(), listen = v.value_or(listen);
       else if (key == "files") ok = Strings(*s, "files", &o.files);
+      else if (key == "syslog_name")
+        ok = v.is_string(), o.pipeline.parser.syslog_name = v.value_or(std::string());
       else if (key == "journal") ok = v.is_boolean(), o.journal = v.value_or(false);
       else if (key == "journal_units") ok = Strings(*s, "journal_units", &units);
       else if (key == "journal_directory")
@@ -135,6 +137,7 @@ int RunServe(ServeArgs a) {
   if (o.journal) o.files.clear();
   if (!o.journal && o.files.empty()) return Usage("no log files to follow (arguments or [serve] files)");
   if (o.tls_cert.empty() != o.tls_key.empty()) return Usage("TLS needs both a certificate and a key");
+  if (!a.syslog_name.empty()) o.pipeline.parser.syslog_name = a.syslog_name;
   o.pipeline.year.fixed_year = a.year;
   o.pipeline.year.reference_epoch = static_cast<int64_t>(std::time(nullptr));
 
@@ -240,6 +243,7 @@ void AddServeCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--postqueue", args->postqueue, "A saved `postqueue -j` output (default: run postqueue -j)");
   cmd->add_flag("--no-queue", args->no_queue, "Do not read the queue");
   cmd->add_option("--year", args->year, "Year of traditional timestamps (default: the current year)");
+  cmd->add_option("--syslog-name", args->syslog_name, "Also treat this syslog name as Postfix (multi-instance)");
   cmd->add_flag("--journal", args->journal,
                 "Follow the systemd journal (units postfix.service, postfix@-.service, dovecot.service) instead of files");
   cmd->add_option("--journal-unit", args->journal_units,

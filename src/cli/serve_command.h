@@ -19,6 +19,7 @@ struct ServeArgs {
   std::string postqueue;
   bool no_queue = false;
   int year = 0;
+  std::string syslog_name;  // also Postfix (multi-instance syslog_name)
   std::vector<std::string> files;
   bool journal = false;                    // follow the systemd journal instead of files
   std::vector<std::string> journal_units;  // _SYSTEMD_UNIT matches ("*": all)

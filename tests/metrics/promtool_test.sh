@@ -18,4 +18,10 @@ for log in "$data/realpostfix-sample/maillog"; do
   got=$(awk '$1 == "postfix_smtpd_connects_total" {print $2}' "$tmp/out.prom")
   [ "$got" = "$want" ] || { echo "smtpd_connects $got != $want"; exit 1; }
 done
+# --syslog-name: a multi-instance Postfix logging as "mta" counts only with it.
+printf 'Nov 22 05:38:35 mx mta/smtpd[1]: connect from a.example[192.0.2.1]\n' > "$tmp/mta.log"
+got=$("$maillens" metrics "$tmp/mta.log" | awk '$1 == "postfix_smtpd_connects_total" {print $2}')
+[ "$got" = 0 ] || { echo "mta lines counted without --syslog-name: $got"; exit 1; }
+got=$("$maillens" metrics --syslog-name mta "$tmp/mta.log" | awk '$1 == "postfix_smtpd_connects_total" {print $2}')
+[ "$got" = 1 ] || { echo "--syslog-name mta: smtpd_connects $got != 1"; exit 1; }
 echo "promtool_test: ok"
