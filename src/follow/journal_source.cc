@@ -2,7 +2,10 @@
 //
 // State text: "" (nothing read yet: a first start), "head" (everything in
 // the journal is still to be read), "cursor C" (C was handed out: continue
-// after it) or "next C" (C is the first entry not yet handed out).
+// after it) or "next C" (C is the first entry not yet handed out). It is
+// taken whenever the read position moves (after each Poll that reached an
+// entry), so SaveState() never asks the journal and never falls back to an
+// older position.
 #include "follow/journal_source.h"
 
 #include <sys/stat.h>
@@ -35,6 +38,7 @@ constexpr std::string_view kNext = "next ";
 }  // namespace
 
 void FormatJournalLine(const JournalEntry& e, std::string* out) {
+  out->clear();
   const time_t secs = static_cast<time_t>(e.realtime_usec / 1000000);
   struct tm tm;
   gmtime_r(&secs, &tm);
@@ -52,19 +56,22 @@ void FormatJournalLine(const JournalEntry& e, std::string* out) {
   out->push_back('.');
   AppendDigits(out, e.realtime_usec % 1000000, 6);
   out->append("+00:00 ");
-  // Host and identifier are single words in a syslog line.
-  auto word = [out](std::string_view s, std::string_view fallback) {
+  // Host and identifier are single syslog fields: blanks and control bytes
+  // (and, in the identifier, '[' and ':') would end or shift them.
+  auto token = [out](std::string_view s, std::string_view fallback, bool identifier) {
     if (s.empty()) s = fallback;
-    for (char c : s) out->push_back(c == ' ' || c == '\n' || c == '\r' || c == '\0' ? '_' : c);
+    for (char c : s) {
+      const unsigned char u = static_cast<unsigned char>(c);
+      const bool bad = u <= 0x20 || u == 0x7f || (identifier && (c == '[' || c == ':'));
+      out->push_back(bad ? '_' : c);
+    }
   };
-  word(e.hostname, "localhost");
+  token(e.hostname, "localhost", false);
   out->push_back(' ');
-  word(e.identifier, "unknown");
-  if (!e.pid.empty()) {
-    out->push_back('[');
-    word(e.pid, "");
-    out->push_back(']');
-  }
+  token(e.identifier, "unknown", true);
+  bool pid = !e.pid.empty() && e.pid.size() <= 10;
+  for (char c : e.pid) pid = pid && c >= '0' && c <= '9';
+  if (pid) out->append("[").append(e.pid).append("]");
   out->append(": ");
   AppendOneLine(out, e.message);
 }
@@ -111,8 +118,12 @@ void JournalSource::Start() {
   }
   sd_journal_seek_tail(j_);
   // Stand on the newest entry: reading continues after it.
-  if (sd_journal_previous(j_) > 0) at_entry_ = true;
-  else from_head_ = true;  // an empty journal: everything that comes is new
+  if (sd_journal_previous(j_) > 0) {
+    at_entry_ = true;
+    Remember();
+  } else {
+    from_head_ = true;  // an empty journal: everything that comes is new
+  }
 }
 
 size_t JournalSource::Poll(const LineFn& fn, size_t max_bytes) {
@@ -120,6 +131,7 @@ size_t JournalSource::Poll(const LineFn& fn, size_t max_bytes) {
   if (!started_) Start();
   (void)sd_journal_process(j_);
   size_t lines = 0, bytes = 0;
+  bool moved = false;  // an entry was reached: its cursor is the new position
   std::string host, ident, pid;  // copies: each sd_journal_get_data() may unmap the previous field
   while (bytes < max_bytes) {
     if (pending_) {
@@ -129,6 +141,7 @@ size_t JournalSource::Poll(const LineFn& fn, size_t max_bytes) {
     }
     at_entry_ = true;
     from_head_ = false;
+    moved = true;
     ++entries_;
     JournalEntry e;
     if (sd_journal_get_realtime_usec(j_, &e.realtime_usec) < 0) continue;
@@ -143,7 +156,7 @@ size_t JournalSource::Poll(const LineFn& fn, size_t max_bytes) {
     };
     field("_HOSTNAME", &host);
     field("SYSLOG_IDENTIFIER", &ident);
-    field("SYSLOG_PID", &pid);
+    if (!field("SYSLOG_PID", &pid)) field("_PID", &pid);  // as journalctl and rsyslog do
     // MESSAGE last: its view stays valid until the next sd_journal call.
     const void* data = nullptr;
     size_t len = 0;
@@ -153,27 +166,26 @@ size_t JournalSource::Poll(const LineFn& fn, size_t max_bytes) {
     e.identifier = ident;
     e.pid = pid;
     e.message = msg.substr(std::min<size_t>(msg.size(), 8));  // after "MESSAGE="
-    line_.clear();
     FormatJournalLine(e, &line_);
     fn(line_);
     ++lines;
+    ++lines_;
     bytes += line_.size() + 1;
   }
+  if (moved) Remember();
   return lines;
 }
 
+void JournalSource::Remember() {
+  char* cursor = nullptr;
+  if (sd_journal_get_cursor(j_, &cursor) < 0) return;  // keep the last known position
+  state_.assign(pending_ ? kNext : kCursor).append(cursor);
+  std::free(cursor);
+}
+
 std::string JournalSource::SaveState() const {
-  if (j_ == nullptr) return {};
-  if (at_entry_ || pending_) {
-    char* cursor = nullptr;
-    if (sd_journal_get_cursor(j_, &cursor) >= 0) {
-      std::string out(pending_ ? kNext : kCursor);
-      out += cursor;
-      std::free(cursor);
-      return out;
-    }
-  }
-  return from_head_ ? "head" : loaded_;
+  if (!state_.empty()) return state_;
+  return from_head_ ? "head" : "";
 }
 
 bool JournalSource::LoadState(std::string_view state) {
@@ -182,9 +194,10 @@ bool JournalSource::LoadState(std::string_view state) {
   if (state == "head") {
     sd_journal_seek_head(j_);
     started_ = from_head_ = true;
+    state_.clear();
     return true;
   }
-  loaded_ = std::string(state);
+  state_ = std::string(state);  // until an entry is reached, the position stays the loaded one
   const bool next = state.substr(0, kNext.size()) == kNext;
   if (!next && state.substr(0, kCursor.size()) != kCursor) return false;
   std::string cursor(state.substr(next ? kNext.size() : kCursor.size()));
@@ -195,6 +208,7 @@ bool JournalSource::LoadState(std::string_view state) {
     // (vacuumed) and this is the nearest one.
     if (!next && sd_journal_test_cursor(j_, cursor.c_str()) > 0) at_entry_ = true;
     else pending_ = true;
+    Remember();
   }
   return true;
 }

@@ -4,9 +4,9 @@
 // Each journal entry of the selected units becomes one syslog-style line
 // the parsers already read:
 //   2026-11-22T12:00:00.123456+00:00 HOST IDENTIFIER[PID]: MESSAGE
-// (the entry's realtime stamp in UTC, _HOSTNAME, SYSLOG_IDENTIFIER and
-// SYSLOG_PID as syslog() wrote them, MESSAGE with CR, LF and NUL turned into
-// spaces so that one entry is one line). The position is the journal
+// (the entry's realtime stamp in UTC, _HOSTNAME, SYSLOG_IDENTIFIER, and
+// SYSLOG_PID or else _PID as journalctl shows them; see FormatJournalLine
+// for what is neutralised so that one entry is exactly one line). The position is the journal
 // cursor of the last entry handed out; after a restart reading resumes with
 // the entry after it. Entries vacuumed while maillens was down are lost
 // (the nearest remaining entry is where reading resumes).
@@ -39,7 +39,10 @@ struct JournalEntry {
   std::string_view hostname, identifier, pid, message;
 };
 
-// Appends the syslog-style line of `e` to *out (no newline).
+// Replaces *out with the syslog-style line of `e` (no newline). The host and
+// identifier lose blanks and control bytes (the identifier also '[' and
+// ':'), a PID that is not a number is left out, and CR, LF and NUL in the
+// message become spaces: no entry can make two lines or shift a field.
 void FormatJournalLine(const JournalEntry& e, std::string* out);
 
 class JournalSource : public LineSource {
@@ -53,15 +56,21 @@ class JournalSource : public LineSource {
   // (no such directory, no permission to read the journal).
   Status Open() override;
 
-  size_t Poll(const LineFn& fn, size_t max_bytes) override;
+  size_t Poll(const LineFn& fn, size_t max_bytes = SIZE_MAX) override;
   std::string SaveState() const override;
   bool LoadState(std::string_view state) override;
   std::string_view StateName() const override { return "journal"; }
   std::vector<std::pair<std::string, uint64_t>> Positions() const override;
 
+  // Lines handed out since construction.
+  uint64_t lines() const { return lines_; }
+
  private:
   // Moves to the first entry to read at a first start (head or tail).
   void Start();
+  // Takes the current entry's cursor into state_ (kept as is if the journal
+  // cannot give it).
+  void Remember();
 
   JournalOptions options_;
   sd_journal* j_ = nullptr;
@@ -69,8 +78,8 @@ class JournalSource : public LineSource {
   bool at_entry_ = false;  // the journal stands on an entry already handed out (or the tail anchor)
   bool pending_ = false;   // the journal stands on an entry not yet handed out
   bool from_head_ = false; // nothing handed out yet and everything is new: resume from the head
-  std::string loaded_;     // the state loaded, kept while no entry has been reached since
-  uint64_t entries_ = 0;
+  std::string state_;      // "cursor C" / "next C" of the current position, or the state loaded
+  uint64_t entries_ = 0, lines_ = 0;
   std::string line_;  // reused line buffer
 };
 

@@ -73,7 +73,7 @@ def line_of(usec, ident, pid, message):
     """The line serve makes of an entry (src/follow/journal_source.h)."""
     t = datetime.fromtimestamp(usec // 1000000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
     msg = message.replace("\n", " ").replace("\r", " ")
-    return "%s.%06d+00:00 mx %s%s: %s" % (t, usec % 1000000, ident, "[%s]" % pid if pid else "", msg)
+    return "%s.%06d+00:00 mx %s[%s]: %s" % (t, usec % 1000000, ident, pid or "4242", msg)  # else _PID
 
 
 def series(text):

@@ -14,8 +14,6 @@
 #include <vector>
 
 #include "follow/follower.h"
-#include "follow/journal_source.h"
-#include "syslog/header.h"
 
 namespace maillens {
 namespace {
@@ -167,38 +165,6 @@ TEST_F(FollowTest, OverLongLinesAreSkipped) {
   Append(log_, "short\n" + std::string(100, 'x') + "\nafter\n");
   Follower fo({log_}, o, nullptr);
   EXPECT_EQ(PollAll(&fo), Lines({"short", "after"}));
-}
-
-}  // namespace
-}  // namespace maillens
-
-namespace maillens {
-namespace {
-
-TEST(JournalLine, OneEntryIsOneParsableLine) {
-  JournalEntry e;
-  e.realtime_usec = 1795325915123456ULL;  // 2026-11-22T05:38:35.123456Z
-  e.hostname = "mx";
-  e.identifier = "postfix/smtpd";
-  e.pid = "28046";
-  static constexpr char kMessage[] = "connect from a[192.0.2.1]\nNov 22 mx postfix/smtpd[1]: fake\r\0x";
-  e.message = std::string_view(kMessage, sizeof kMessage - 1);  // with the NUL inside
-  std::string line;
-  FormatJournalLine(e, &line);
-  EXPECT_EQ(line.find('\n'), std::string::npos);
-  EXPECT_EQ(line.find('\r'), std::string::npos);
-  EXPECT_EQ(line.find('\0'), std::string::npos);
-  EXPECT_EQ(line.substr(0, 62),
-            "2026-11-22T05:38:35.123456+00:00 mx postfix/smtpd[28046]: conn");
-  SyslogHeader h;
-  HeaderParser parser({});
-  ASSERT_TRUE(parser.Parse(line, &h));
-  EXPECT_EQ(h.program, "postfix/smtpd");
-  EXPECT_EQ(h.daemon, "smtpd");
-  // Missing fields: no [pid], placeholders for host and identifier.
-  line.clear();
-  FormatJournalLine(JournalEntry{0, "", "", "", "hello"}, &line);
-  EXPECT_EQ(line, "1970-01-01T00:00:00.000000+00:00 localhost unknown: hello");
 }
 
 }  // namespace
