@@ -9,6 +9,7 @@
 #include <absl/hash/hash.h>
 
 #include "abuse/abuse_util.h"
+#include "postfix/fields.h"
 #include "util/json_writer.h"
 #include "util/text_escape.h"
 
@@ -51,8 +52,8 @@ AccountAnomalyDetector::AccountAnomalyDetector(AccountAnomalyOptions options) : 
 void AccountAnomalyDetector::Add(absl::flat_hash_set<uint64_t>* set, std::string_view value, bool lower) {
   if (value.empty() || set->size() >= options_.distinct_cap) return;
   if (lower) {
-    scratch_.assign(value);
-    for (char& c : scratch_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    scratch_.clear();
+    fields::AppendLower(&scratch_, value);
     value = scratch_;
   }
   set->insert(absl::Hash<std::string_view>{}(value));

@@ -42,18 +42,8 @@ void FormatJournalLine(const JournalEntry& e, std::string* out) {
   const time_t secs = static_cast<time_t>(e.realtime_usec / 1000000);
   struct tm tm;
   gmtime_r(&secs, &tm);
-  AppendDigits(out, static_cast<uint64_t>(tm.tm_year + 1900), 4);
-  out->push_back('-');
-  AppendDigits(out, static_cast<uint64_t>(tm.tm_mon + 1), 2);
-  out->push_back('-');
-  AppendDigits(out, static_cast<uint64_t>(tm.tm_mday), 2);
-  out->push_back('T');
-  AppendDigits(out, static_cast<uint64_t>(tm.tm_hour), 2);
-  out->push_back(':');
-  AppendDigits(out, static_cast<uint64_t>(tm.tm_min), 2);
-  out->push_back(':');
-  AppendDigits(out, static_cast<uint64_t>(tm.tm_sec), 2);
-  out->push_back('.');
+  char stamp[32];  // on the stack: no allocation per entry
+  out->append(stamp, std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S.", &tm));
   AppendDigits(out, e.realtime_usec % 1000000, 6);
   out->append("+00:00 ");
   // Host and identifier are single syslog fields: blanks and control bytes
@@ -113,17 +103,13 @@ void JournalSource::Start() {
   started_ = true;
   if (options_.from_start) {
     sd_journal_seek_head(j_);
-    from_head_ = true;
+    state_ = "head";
     return;
   }
   sd_journal_seek_tail(j_);
   // Stand on the newest entry: reading continues after it.
-  if (sd_journal_previous(j_) > 0) {
-    at_entry_ = true;
-    Remember();
-  } else {
-    from_head_ = true;  // an empty journal: everything that comes is new
-  }
+  if (sd_journal_previous(j_) > 0) Remember();
+  else state_ = "head";  // an empty journal: everything that comes is new
 }
 
 size_t JournalSource::Poll(const LineFn& fn, size_t max_bytes) {
@@ -139,8 +125,6 @@ size_t JournalSource::Poll(const LineFn& fn, size_t max_bytes) {
     } else if (sd_journal_next(j_) <= 0) {
       break;
     }
-    at_entry_ = true;
-    from_head_ = false;
     moved = true;
     ++entries_;
     JournalEntry e;
@@ -183,18 +167,15 @@ void JournalSource::Remember() {
   std::free(cursor);
 }
 
-std::string JournalSource::SaveState() const {
-  if (!state_.empty()) return state_;
-  return from_head_ ? "head" : "";
-}
+std::string JournalSource::SaveState() const { return state_; }
 
 bool JournalSource::LoadState(std::string_view state) {
   if (state.empty()) return true;
   if (j_ == nullptr) return false;
   if (state == "head") {
     sd_journal_seek_head(j_);
-    started_ = from_head_ = true;
-    state_.clear();
+    started_ = true;
+    state_ = "head";
     return true;
   }
   state_ = std::string(state);  // until an entry is reached, the position stays the loaded one
@@ -206,8 +187,7 @@ bool JournalSource::LoadState(std::string_view state) {
   if (sd_journal_next(j_) > 0) {
     // The saved entry itself was handed out ("cursor"), unless it is gone
     // (vacuumed) and this is the nearest one.
-    if (!next && sd_journal_test_cursor(j_, cursor.c_str()) > 0) at_entry_ = true;
-    else pending_ = true;
+    pending_ = next || sd_journal_test_cursor(j_, cursor.c_str()) <= 0;
     Remember();
   }
   return true;

@@ -74,11 +74,9 @@ class JournalSource : public LineSource {
 
   JournalOptions options_;
   sd_journal* j_ = nullptr;
-  bool started_ = false;   // Start() or LoadState() has positioned the journal
-  bool at_entry_ = false;  // the journal stands on an entry already handed out (or the tail anchor)
-  bool pending_ = false;   // the journal stands on an entry not yet handed out
-  bool from_head_ = false; // nothing handed out yet and everything is new: resume from the head
-  std::string state_;      // "cursor C" / "next C" of the current position, or the state loaded
+  bool started_ = false;  // Start() or LoadState() has positioned the journal
+  bool pending_ = false;  // the journal stands on an entry not yet handed out
+  std::string state_;     // SaveState(): "", "head", "cursor C" or "next C" (journal_source.cc)
   uint64_t entries_ = 0, lines_ = 0;
   std::string line_;  // reused line buffer
 };

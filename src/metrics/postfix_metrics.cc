@@ -12,6 +12,7 @@
 #include "postfix/classify.h"
 #include "postfix/event.h"
 #include "postfix/fields.h"
+#include "postfix/parser.h"
 #include "util/text_escape.h"
 
 namespace maillens {
@@ -117,15 +118,8 @@ constexpr HistogramFamily kHistograms[kHCount] = {
 constexpr std::string_view kStages[4] = {"before_queue_manager", "queue_manager", "connection_setup",
                                          "transmission"};
 
-// The severity word of a message ("warning: ..."), "" for info.
-std::string_view LevelOf(std::string_view message) {
-  for (std::string_view l : {"warning", "error", "fatal", "panic"}) {
-    if (message.size() > l.size() + 1 && StartsWith(message, l) && message[l.size()] == ':' &&
-        message[l.size() + 1] == ' ')
-      return l;
-  }
-  return {};
-}
+// The exporter's level label: the severity word, "" for info.
+std::string_view Level(Severity s) { return s == Severity::kInfo ? "" : SeverityName(s); }
 
 // True if `s` is one exporter `\w+` word (so not "END-OF-MESSAGE").
 bool IsWord(std::string_view s) {
@@ -137,17 +131,6 @@ bool IsWord(std::string_view s) {
 
 // The absl view of `s` (Debian's abseil has its own string_view type).
 absl::string_view Av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
-std::string_view SeverityName(Severity s) {
-  switch (s) {
-    case Severity::kWarning: return "warning";
-    case Severity::kError: return "error";
-    case Severity::kFatal: return "fatal";
-    case Severity::kPanic: return "panic";
-    case Severity::kInfo: break;
-  }
-  return {};
-}
 
 }  // namespace
 
@@ -200,7 +183,7 @@ void PostfixMetrics::OnEvent(const Event& ev, const Message* m) {
   if (ev.severity != Severity::kInfo && d != Daemon::kDovecot) {
     Begin(kLogMessages);
     Label("service", DaemonName(d));
-    Label("level", SeverityName(ev.severity));
+    Label("level", Level(ev.severity));
     Bump();
   }
   // Whether postfix_exporter counts the line in one of its families; the
@@ -307,7 +290,7 @@ void PostfixMetrics::OnEvent(const Event& ev, const Message* m) {
     if (d == Daemon::kDovecot) service = {};
     else if (d == Daemon::kBounce || d == Daemon::kVirtual) service = "postfix";
     else if (d == Daemon::kOther && ev.header != nullptr) service = ev.header->daemon;
-    CountUnsupported(service, SeverityName(ev.severity));
+    CountUnsupported(service, Level(ev.severity));
   }
 }
 
@@ -325,8 +308,7 @@ bool PostfixMetrics::CountDelivery(const Event& ev) {
     std::string_view to = ev.to;
     size_t at = to.rfind('@');
     domain_.clear();
-    for (char c : at == std::string_view::npos ? std::string_view() : to.substr(at + 1))
-      domain_.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    fields::AppendLower(&domain_, at == std::string_view::npos ? std::string_view() : to.substr(at + 1));
     std::string_view label = domain_.empty() ? std::string_view("(local)") : DomainLabel(domain_);
     Begin(kDeliveriesByDomain);
     Label("domain", label);
@@ -439,7 +421,8 @@ void PostfixMetrics::OnUnparsed(const SyslogHeader* h, Origin origin, std::strin
     return;
   }
   Inc(kUnparsed, "program", h->program);
-  CountUnsupported(origin == Origin::kPostfix ? h->daemon : std::string_view(), LevelOf(h->message));
+  std::string_view message = h->message;
+  CountUnsupported(origin == Origin::kPostfix ? h->daemon : std::string_view(), Level(TakeSeverity(&message)));
 }
 
 void PostfixMetrics::OnForeign(const SyslogHeader& h, std::string_view line) {
@@ -458,7 +441,9 @@ void PostfixMetrics::OnForeign(const SyslogHeader& h, std::string_view line) {
     comma = s.find(", d=");
   }
   if (comma == std::string_view::npos) {
-    CountUnsupported(opendkim ? std::string_view("opendkim") : std::string_view(), opendkim ? LevelOf(h.message) : std::string_view());
+    std::string_view message = h.message;
+    CountUnsupported(opendkim ? std::string_view("opendkim") : std::string_view(),
+                     opendkim ? Level(TakeSeverity(&message)) : std::string_view());
     return;
   }
   Begin(kOpendkimSigned);

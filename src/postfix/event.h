@@ -70,6 +70,7 @@ const char* ActionName(Action a);
 
 // Postfix's msg_* prefix (util/msg_syslog.c): info lines have none.
 enum class Severity : uint8_t { kInfo, kWarning, kError, kFatal, kPanic };
+const char* SeverityName(Severity s);  // "info", "warning", "error", "fatal", "panic"
 
 enum class DeliveryStatus : uint8_t { kNone, kSent, kDeferred, kBounced, kExpired, kSoftBounce, kOther };
 const char* DeliveryStatusName(DeliveryStatus s);

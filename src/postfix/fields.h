@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 namespace maillens::fields {
@@ -20,6 +21,11 @@ inline bool Consume(std::string_view* s, std::string_view prefix) {
 
 inline bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
+}
+
+// Appends `s` with ASCII upper case letters made lower case.
+inline void AppendLower(std::string* out, std::string_view s) {
+  for (char c : s) out->push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
 }
 
 // The text up to (not including) the first `c`; the whole of s if none.

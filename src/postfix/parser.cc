@@ -111,18 +111,6 @@ Origin ClassifyProgram(const SyslogHeader& h, const ParserOptions& options) {
 
 namespace {
 
-// Severity prefix of Postfix's msg_* functions; consumes it.
-Severity TakeSeverity(std::string_view* msg) {
-  if (msg->empty()) return Severity::kInfo;
-  switch ((*msg)[0]) {
-    case 'w': if (Consume(msg, "warning: ")) return Severity::kWarning; break;
-    case 'e': if (Consume(msg, "error: ")) return Severity::kError; break;
-    case 'f': if (Consume(msg, "fatal: ")) return Severity::kFatal; break;
-    case 'p': if (Consume(msg, "panic: ")) return Severity::kPanic; break;
-  }
-  return Severity::kInfo;
-}
-
 // smtpd_sasl_glue.c:351 "%s: SASL %.100s authentication failed: %s[, sasl_username=%.100s]"
 bool ParseSaslFailure(std::string_view msg, Event* ev) {
   size_t i = msg.find(": SASL ");
@@ -158,6 +146,28 @@ bool IgnoreKnown(std::string_view m, std::initializer_list<std::string_view> pre
   return false;
 }
 }  // namespace internal
+
+Severity TakeSeverity(std::string_view* msg) {
+  if (msg->empty()) return Severity::kInfo;
+  switch ((*msg)[0]) {
+    case 'w': if (Consume(msg, "warning: ")) return Severity::kWarning; break;
+    case 'e': if (Consume(msg, "error: ")) return Severity::kError; break;
+    case 'f': if (Consume(msg, "fatal: ")) return Severity::kFatal; break;
+    case 'p': if (Consume(msg, "panic: ")) return Severity::kPanic; break;
+  }
+  return Severity::kInfo;
+}
+
+const char* SeverityName(Severity s) {
+  switch (s) {
+    case Severity::kInfo: return "info";
+    case Severity::kWarning: return "warning";
+    case Severity::kError: return "error";
+    case Severity::kFatal: return "fatal";
+    case Severity::kPanic: return "panic";
+  }
+  return "info";
+}
 
 bool ParseMailLine(const SyslogHeader& h, Origin origin, Event* ev) {
   ev->Reset();

@@ -43,6 +43,10 @@ Origin ClassifyProgram(const SyslogHeader& h, const ParserOptions& options);
 // REQUIRES: ClassifyProgram(h) != kForeign. *ev's views point into h's line.
 bool ParseMailLine(const SyslogHeader& h, Origin origin, Event* ev);
 
+// The msg_* severity prefix of a message ("warning: ", "fatal: ", ...),
+// consumed from *msg; kInfo (nothing consumed) without one.
+Severity TakeSeverity(std::string_view* msg);
+
 // Maps a daemon name ("smtpd", "nqmgr", ...) to its enum.
 Daemon DaemonFromName(std::string_view name);
 

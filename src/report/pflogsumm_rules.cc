@@ -70,10 +70,6 @@ size_t RunToSemiComma(std::string_view r, size_t q) {
 
 }  // namespace
 
-void AppendLower(std::string* out, std::string_view s) {
-  for (char c : s) out->push_back(Lower(c));
-}
-
 void GimmeDomain(std::string_view s, std::string* out) {
   std::string_view domain, ip;
   bool ok = false;

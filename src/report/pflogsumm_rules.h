@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "postfix/fields.h"
+
 namespace maillens::pfl {
 
 // gimme_domain(): "mach.host.dom[1.2.3.4]" -> "host.dom", "unknown[1.2.3.4]"
@@ -54,7 +56,7 @@ void DomainThenUserKey(std::string_view first, std::string* domain, std::string*
 int CompareDomainThenUser(std::string_view first_a, std::string_view qid_a, std::string_view first_b,
                           std::string_view qid_b);
 
-void AppendLower(std::string* out, std::string_view s);
+using fields::AppendLower;  // pflogsumm lower-cases ASCII only
 
 }  // namespace maillens::pfl
 

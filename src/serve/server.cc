@@ -159,23 +159,23 @@ std::string Server::QueueMetrics() {
   static constexpr const char* kQueues[] = {"active", "deferred", "hold", "incoming", "maildrop"};
   static constexpr double kAge[] = {1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
   static constexpr double kSize[] = {1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
-  Histogram age[5] = {Histogram(8), Histogram(8), Histogram(8), Histogram(8), Histogram(8)};
-  Histogram size[5] = {Histogram(7), Histogram(7), Histogram(7), Histogram(7), Histogram(7)};
+  std::vector<Histogram> age(std::size(kQueues), Histogram(std::size(kAge)));
+  std::vector<Histogram> size(std::size(kQueues), Histogram(std::size(kSize)));
   for (const QueuedMessage& m : msgs) {
-    for (size_t q = 0; q < 5; ++q) {
+    for (size_t q = 0; q < std::size(kQueues); ++q) {
       if (m.queue_name != kQueues[q]) continue;
       age[q].Observe(kAge, static_cast<double>(std::max<int64_t>(0, now - m.arrival_time)));
       size[q].Observe(kSize, static_cast<double>(m.message_size));
     }
   }
   AppendMetricHeader(&o, "postfix_showq_queue_depth", "gauge", "Number of messages in Postfix's message queue.");
-  for (size_t q = 0; q < 5; ++q)
+  for (size_t q = 0; q < std::size(kQueues); ++q)
     o += std::string("postfix_showq_queue_depth{queue=\"") + kQueues[q] + "\"} " + std::to_string(age[q].count()) + "\n";
   AppendMetricHeader(&o, "postfix_showq_message_age_seconds", "histogram", "Age of messages in Postfix's message queue, in seconds.");
-  for (size_t q = 0; q < 5; ++q)
+  for (size_t q = 0; q < std::size(kQueues); ++q)
     AppendHistogram(&o, "postfix_showq_message_age_seconds", std::string("queue=\"") + kQueues[q] + "\"", kAge, age[q]);
   AppendMetricHeader(&o, "postfix_showq_message_size_bytes", "histogram", "Size of messages in Postfix's message queue, in bytes.");
-  for (size_t q = 0; q < 5; ++q)
+  for (size_t q = 0; q < std::size(kQueues); ++q)
     AppendHistogram(&o, "postfix_showq_message_size_bytes", std::string("queue=\"") + kQueues[q] + "\"", kSize, size[q]);
   return o;
 }
