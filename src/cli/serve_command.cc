@@ -24,6 +24,7 @@
 #include "alert/rule.h"
 #include "cli/guard_command.h"
 #include "cli/input_runner.h"
+#include "cli/qshape_command.h"
 #include "guard/actions.h"
 #include "guard/detector.h"
 #include "metrics/postfix_metrics.h"
@@ -139,7 +140,10 @@ int RunServe(ServeArgs a) {
   if (o.tls_cert.empty() != o.tls_key.empty()) return Usage("TLS needs both a certificate and a key");
   if (!a.syslog_name.empty()) o.pipeline.parser.syslog_name = a.syslog_name;
   o.pipeline.year.fixed_year = a.year;
-  o.pipeline.year.reference_epoch = static_cast<int64_t>(std::time(nullptr));
+  int64_t wall = static_cast<int64_t>(std::time(nullptr)), now = wall;
+  if (!a.now.empty() && !ParseReferenceTime(a.now, &now)) return Usage("bad --now " + a.now);
+  o.clock_offset = now - wall;
+  o.pipeline.year.reference_epoch = now;
 
   // Alert rules.
   std::vector<alert::Rule> rules;
@@ -243,6 +247,9 @@ void AddServeCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--postqueue", args->postqueue, "A saved `postqueue -j` output (default: run postqueue -j)");
   cmd->add_flag("--no-queue", args->no_queue, "Do not read the queue");
   cmd->add_option("--year", args->year, "Year of traditional timestamps (default: the current year)");
+  cmd->add_option("--now", args->now,
+                  "Start the clock at TIME (epoch or ISO 8601), for replays of old logs and tests; it then advances "
+                  "with the wall clock (windows, /api/summary, alert ticks, ban times)");
   cmd->add_option("--syslog-name", args->syslog_name, "Also treat this syslog name as Postfix (multi-instance)");
   cmd->add_flag("--journal", args->journal,
                 "Follow the systemd journal (units postfix.service, postfix@-.service, dovecot.service) instead of files");

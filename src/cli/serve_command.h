@@ -19,6 +19,7 @@ struct ServeArgs {
   std::string postqueue;
   bool no_queue = false;
   int year = 0;
+  std::string now;  // --now: the clock starts at this time (replays, tests)
   std::string syslog_name;  // also Postfix (multi-instance syslog_name)
   std::vector<std::string> files;
   bool journal = false;                    // follow the systemd journal instead of files

@@ -77,7 +77,7 @@ void Server::OnLine(std::string_view line) {
       ++guard_matches_;
       if (new_ban >= 0) {
         ++guard_bans_;
-        if (ban_hook_) ban_hook_(guard_->bans().bans()[static_cast<size_t>(new_ban)], static_cast<int64_t>(std::time(nullptr)));
+        if (ban_hook_) ban_hook_(guard_->bans().bans()[static_cast<size_t>(new_ban)], Now());
       }
     }
   }
@@ -208,7 +208,7 @@ std::string Server::Metrics() {
       Family(&out, "maillens_guard_matches_total", "counter", "Lines the guard filters matched.",
              static_cast<double>(guard_matches_));
       Family(&out, "maillens_guard_bans_total", "counter", "Bans the guard started.", static_cast<double>(guard_bans_));
-      int64_t now = static_cast<int64_t>(std::time(nullptr));
+      int64_t now = Now();
       size_t active = 0;
       for (const guard::Ban& b : guard_->bans().bans()) active += b.end < 0 || b.end > now;
       Family(&out, "maillens_guard_bans_active", "gauge", "Bans running now.", static_cast<double>(active));
@@ -221,7 +221,7 @@ std::string Server::Metrics() {
 
 std::string Server::Summary(int64_t since) {
   std::lock_guard<std::mutex> lock(mu_);
-  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  int64_t now = Now();
   int64_t oldest = now - options_.summary_retention;
   if (since < oldest) since = oldest;
   std::string out;
@@ -272,7 +272,7 @@ int Server::Run(const volatile std::sig_atomic_t* stop) {
   });
   http->Get("/api/summary", [this, authorized](const httplib::Request& req, httplib::Response& res) {
     if (!authorized(req, res)) return;
-    int64_t now = static_cast<int64_t>(std::time(nullptr));
+    int64_t now = Now();
     int64_t since = now - 3600;
     if (req.has_param("since")) {
       std::string s = req.get_param_value("since");
@@ -315,7 +315,7 @@ int Server::Run(const volatile std::sig_atomic_t* stop) {
       // interval must not lose track of rotations that happen meanwhile.
       if (checkpoints_ == 0 && checkpoint_errors_ == 0) SaveCheckpoint();
     }
-    int64_t now = static_cast<int64_t>(std::time(nullptr));
+    int64_t now = Now();
     if (now != last_tick) {
       std::lock_guard<std::mutex> lock(mu_);
       last_tick = now;
@@ -325,7 +325,7 @@ int Server::Run(const volatile std::sig_atomic_t* stop) {
         guard_->bans().Compact();
       }
     }
-    if (now - last_checkpoint_ >= options_.checkpoint_interval) {
+    if (now - options_.clock_offset - last_checkpoint_ >= options_.checkpoint_interval) {
       std::lock_guard<std::mutex> lock(mu_);
       SaveCheckpoint();
     }

@@ -21,6 +21,7 @@
 #define MAILLENS_SERVE_SERVER_H_
 
 #include <csignal>
+#include <ctime>
 #include <functional>
 #include <cstdint>
 #include <memory>
@@ -52,6 +53,9 @@ struct ServeOptions {
   std::string postqueue;            // a saved snapshot instead of running postqueue -j
   int64_t queue_cache = 15;         // seconds a snapshot is reused
   int64_t summary_retention = 86400;  // how far back /api/summary can look
+  // Seconds added to the wall clock for every "now" that windows, ticks and
+  // bans use (serve --now: replays of old logs and tests pin their clock).
+  int64_t clock_offset = 0;
   PipelineOptions pipeline;
 };
 
@@ -71,6 +75,9 @@ class Server {
   // Follows and serves until *stop is set; returns an exit code
   // (doc/exit-codes.md: 0, or 2 when it cannot listen or read its checkpoint).
   int Run(const volatile std::sig_atomic_t* stop);
+
+  // The clock of windows, ticks and bans: the wall clock plus clock_offset.
+  int64_t Now() const { return static_cast<int64_t>(std::time(nullptr)) + options_.clock_offset; }
 
   // The /metrics text, /api/summary JSON (for tests and the handlers).
   std::string Metrics();

@@ -19,7 +19,9 @@ command -v prometheus >/dev/null || fail "prometheus is not installed"
 
 cp "$SRC/tests/data/realpostfix-sample/maillog" "$tmp/mail.log"
 year=2026
-"$MAILLENS" serve --listen 127.0.0.1:0 --from-start --year $year --token s3cret \
+# The clock is pinned to just after the sample's last line (2026-11-22
+# 05:39:46 local time): /api/summary's window is the last day of that clock.
+"$MAILLENS" serve --listen 127.0.0.1:0 --from-start --year $year --now 2026-11-22T06:00:00 --token s3cret \
   --postqueue "$SRC/tests/data/e2e-sample/postqueue.json" --checkpoint "$tmp/ckpt" "$tmp/mail.log" 2> "$tmp/serve.err" &
 pids+=($!)
 for i in $(seq 1 50); do grep -q 'listening on' "$tmp/serve.err" && break; sleep 0.1; done

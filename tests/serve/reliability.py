@@ -29,7 +29,11 @@ from datetime import datetime, timedelta
 MAILLENS, LOGGEN = sys.argv[1], sys.argv[2]
 LINES = int(sys.argv[3]) if len(sys.argv) > 3 else 1000000
 ROTATE_EVERY = max(1000, LINES // 10)
-YEAR = datetime.now().year
+# The clock is pinned: the log starts on a fixed Monday, serve's and check's
+# "now" is a day after its end (never today's date).
+YEAR = 2026
+START = datetime(2026, 11, 2, 0, 0, 0)
+NOW = (START + timedelta(days=4)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def fail(msg):
@@ -45,9 +49,10 @@ def series(text):
 tmp = tempfile.mkdtemp(prefix="maillens-reliability-")
 try:
     src = os.path.join(tmp, "source.log")
-    # Two simulated days hold the whole count (one busy day ends near 865k).
-    start = (datetime.now() - timedelta(days=4)).strftime("%Y-%m-%d %H:%M:%S")
-    subprocess.run([LOGGEN, "--lines", str(LINES), "--days", "2", "--seed", "11", "--start", start, "-o", src],
+    # Three simulated days from the fixed Monday hold the whole count (the
+    # 1,000,000th line is on Wednesday evening).
+    start = START.strftime("%Y-%m-%d %H:%M:%S")
+    subprocess.run([LOGGEN, "--lines", str(LINES), "--days", "3", "--seed", "11", "--start", start, "-o", src],
                    check=True)
     with open(src, "rb") as f:
         lines = f.read().split(b"\n")
@@ -69,7 +74,7 @@ try:
     class Serve:
         def __init__(self):
             self.err = open(os.path.join(tmp, "serve.err"), "ab")
-            self.p = subprocess.Popen([MAILLENS, "serve", "--config", config, "--year", str(YEAR)],
+            self.p = subprocess.Popen([MAILLENS, "serve", "--config", config, "--year", str(YEAR), "--now", NOW],
                                       stderr=subprocess.PIPE)
             m = None
             seen = b""
@@ -164,7 +169,7 @@ try:
                                     capture_output=True, check=True).stdout)["grand_totals"]
     want = {"sent": rep["delivered"] + rep["forwarded"], "deferred": rep["deferrals"], "bounced": rep["bounced"],
             "rejected": rep["rejected"], "received": rep["received"]}
-    now = datetime.now().strftime("%Y-%m-%dT%H:%M:%S")
+    now = NOW
     chk = json.loads(subprocess.run([MAILLENS, "check", "--format", "json", "--year", str(YEAR), "--window", "8d",
                                      "--now", now, src], capture_output=True).stdout)["counts"]
     want["auth_failures"] = chk["auth_failures"]
