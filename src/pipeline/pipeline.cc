@@ -89,13 +89,21 @@ void Pipeline::ProcessLine(std::string_view line) {
 namespace {
 
 // A batch of parsed lines handed from the parsing thread to the caller.
-// Records' views point into `text`, which holds copies of the lines.
+// Records' views point into `text`, which holds copies of the lines. Both
+// grow on first use (a Record is large: an empty or small input must not
+// pay for four full batches, issue 14 item 7) and are reused after that.
 struct Batch {
   static constexpr size_t kMaxRecords = 4096;
   static constexpr size_t kTextCapacity = 1 << 20;  // > LineReader's max_line
-  std::unique_ptr<char[]> text{new char[kTextCapacity]};
+  std::unique_ptr<char[]> text{new char[kTextCapacity]};  // untouched pages cost nothing
   size_t text_used = 0;
-  std::vector<Pipeline::Record> records{kMaxRecords};
+  // Reserved once, so records never move (event.header points into its
+  // record); constructed one by one as lines arrive.
+  std::vector<Pipeline::Record> records = [] {
+    std::vector<Pipeline::Record> v;
+    v.reserve(kMaxRecords);
+    return v;
+  }();
   size_t count = 0;
   bool last = false;  // no batch follows
 };
@@ -156,6 +164,7 @@ Status Pipeline::ProcessInput(const std::string& path) {
       char* copy = b->text.get() + b->text_used;
       std::memcpy(copy, line.data(), line.size());
       b->text_used += line.size();
+      if (b->count == b->records.size()) b->records.emplace_back();
       Parse(std::string_view(copy, line.size()), &b->records[b->count++]);
     }
   });
