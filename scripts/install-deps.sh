@@ -25,6 +25,7 @@ TEST_PKGS=(
   chromium
   sqlite3 tmux nftables ipset curl systemd-journal-remote
   prometheus prometheus-postfix-exporter fail2ban clickhouse-server clickhouse-client
+  debootstrap lintian
 )
 # Node.js and npm for the browser test: Debian's packages, unless the machine
 # already has a node/npm (another distribution's nodejs bundles npm and

@@ -28,7 +28,7 @@
 int main(int argc, char** argv) {
   std::string_view self = argc > 0 ? argv[0] : "maillens";
   if (size_t sl = self.rfind('/'); sl != std::string_view::npos) self.remove_prefix(sl + 1);
-  if (self == "pflogsumm" || self == "pflogsumm.pl") return maillens::cli::RunPflogsumm(argc - 1, argv + 1);
+  if (self == "pflogsumm" || self == "pflogsumm.pl" || self == "maillens-pflogsumm") return maillens::cli::RunPflogsumm(argc - 1, argv + 1);
   if (argc > 1 && std::strcmp(argv[1], "pflogsumm") == 0) return maillens::cli::RunPflogsumm(argc - 2, argv + 2);
 
   // `report` takes pflogsumm's long options with "_" as well as "-".
