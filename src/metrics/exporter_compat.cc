@@ -282,6 +282,12 @@ double GoParseFloat(string_view v) {
   return d;
 }
 
+// The exporters' service types, in Hsn723's order of matching (kumina
+// knows the first six).
+constexpr int kServiceTypes = 9;
+constexpr string_view kServiceTypeNames[kServiceTypes] = {"cleanup", "lmtp",   "pipe",    "qmgr",      "smtp",
+                                                          "smtpd",   "bounce", "virtual", "postscreen"};
+
 constexpr string_view kStages[4] = {"before_queue_manager", "queue_manager", "connection_setup", "transmission"};
 
 }  // namespace
@@ -294,7 +300,28 @@ bool ParseMetricsCompat(string_view s, MetricsCompat* out) {
   return true;
 }
 
-ExporterCompatMetrics::ExporterCompatMetrics(MetricsCompat mode) : hsn_(mode == MetricsCompat::kHsn723) {}
+bool ApplyServiceLabels(const std::vector<std::string>& specs, ExporterCompatMetrics* m, std::string* error) {
+  std::map<std::string, std::vector<std::string>, std::less<>> by_type;
+  for (const std::string& spec : specs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      *error = "bad service label '" + spec + "' (want TYPE=NAME, e.g. smtp=relay/smtp)";
+      return false;
+    }
+    by_type[spec.substr(0, eq)].push_back(spec.substr(eq + 1));
+  }
+  for (auto& [type, names] : by_type) {
+    if (!m->SetServiceLabels(type, std::move(names))) {
+      *error = "unknown service type '" + type + "' (cleanup, lmtp, pipe, qmgr, smtp, smtpd, bounce, virtual, postscreen)";
+      return false;
+    }
+  }
+  return true;
+}
+
+ExporterCompatMetrics::ExporterCompatMetrics(MetricsCompat mode) : hsn_(mode == MetricsCompat::kHsn723) {
+  for (int t = 0; t < kServiceTypes; ++t) labels_[t] = {std::string(kServiceTypeNames[t])};
+}
 
 void ExporterCompatMetrics::OnEvent(const Event& ev, const Message* m) {
   (void)m;
@@ -427,21 +454,43 @@ void ExporterCompatMetrics::Line(string_view line) {
   Unsupported({}, {});
 }
 
+bool ExporterCompatMetrics::SetServiceLabels(string_view type, std::vector<std::string> labels) {
+  for (int t = 0; t < kServiceTypes; ++t) {
+    if (type != kServiceTypeNames[t]) continue;
+    labels_[t] = std::move(labels);
+    return true;
+  }
+  return false;
+}
+
 void ExporterCompatMetrics::Postfix(string_view sub, string_view level, string_view rem) {
+  // kumina switches on the service name itself; Hsn723 on the first type
+  // whose label list holds it (by default its own name).
+  int type = -1;
+  for (int t = 0; t < kServiceTypes && type < 0; ++t) {
+    if (!hsn_) {
+      if (t < 6 && sub == kServiceTypeNames[t]) type = t;
+      continue;
+    }
+    for (const std::string& l : labels_[t])
+      if (sub == l) type = t;
+  }
+  if (type < 0) return Unsupported(sub, level);
+  const string_view name = type == 6 || type == 7 ? string_view("postfix") : kServiceTypeNames[type];
   string_view relay, d[4];
-  if (sub == "cleanup") {
+  if (type == 0) {
     if (Contains(rem, ": message-id=<")) Inc(kCleanupProcessed);
     else if (Contains(rem, ": reject: ")) Inc(kCleanupRejected);
-    else Unsupported(sub, level);
-  } else if (sub == "lmtp") {
-    if (!MatchRelayDelays(rem, &relay, d)) return Unsupported(sub, level);
+    else Unsupported(name, level);
+  } else if (type == 1) {
+    if (!MatchRelayDelays(rem, &relay, d)) return Unsupported(name, level);
     string_view status;
     if (hsn_ && (!MatchStatus(rem, &status) || status == "deferred")) return;
     Delays(kLmtpDelay, relay, false, d);
-  } else if (sub == "pipe") {
-    if (!MatchRelayDelays(rem, &relay, d)) return Unsupported(sub, level);
+  } else if (type == 2) {
+    if (!MatchRelayDelays(rem, &relay, d)) return Unsupported(name, level);
     Delays(kPipeDelay, relay, true, d);
-  } else if (sub == "qmgr") {
+  } else if (type == 3) {
     string_view size, nrcpt;
     if (MatchQmgrInsert(rem, &size, &nrcpt)) {
       Begin(kQmgrSize);
@@ -459,22 +508,20 @@ void ExporterCompatMetrics::Postfix(string_view sub, string_view level, string_v
                 rem.find(", status=force-expired, returned to sender", rem.find(':')) != npos)) {
       Inc(kQmgrExpired);
     } else {
-      Unsupported(sub, level);
+      Unsupported(name, level);
     }
-  } else if (sub == "smtp") {
+  } else if (type == 4) {
     Smtp(rem, level);
-  } else if (sub == "smtpd") {
+  } else if (type == 5) {
     Smtpd(rem, level);
-  } else if (hsn_ && sub == "bounce") {
+  } else if (type == 6) {
     if (Contains(rem, ": sender non-delivery notification: ")) Inc(kBounceNdn);
-    else Unsupported("postfix", level);
-  } else if (hsn_ && sub == "virtual") {
+    else Unsupported(name, level);
+  } else if (type == 7) {
     if (EndsWith(rem, ", status=sent (delivered to maildir)")) Inc(kVirtual);
-    else Unsupported("postfix", level);
-  } else if (hsn_ && sub == "postscreen") {
-    Postscreen(rem, level);
+    else Unsupported(name, level);
   } else {
-    Unsupported(sub, level);
+    Postscreen(rem, level);
   }
 }
 

@@ -38,6 +38,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "metrics/histogram.h"
 #include "pipeline/live_sink.h"
@@ -48,6 +49,12 @@ enum class MetricsCompat { kNone, kKumina, kHsn723 };
 
 // Parses "kumina", "hsn723" (or "" / "maillens" for kNone); false otherwise.
 bool ParseMetricsCompat(std::string_view s, MetricsCompat* out);
+
+class ExporterCompatMetrics;
+
+// Applies "TYPE=NAME" specs (several NAMEs of one TYPE accumulate) to `m`;
+// false with *error set for a malformed spec or unknown TYPE.
+bool ApplyServiceLabels(const std::vector<std::string>& specs, ExporterCompatMetrics* m, std::string* error);
 
 class ExporterCompatMetrics : public LiveSink {
  public:
@@ -63,6 +70,12 @@ class ExporterCompatMetrics : public LiveSink {
   std::string SaveState() const override;
   bool LoadState(std::string_view state) override;
   void WriteMetrics(std::string* out) const override;
+
+  // Hsn723's --postfix.TYPE_service_label: the syslog service names (as in
+  // postfix/NAME[PID], e.g. "relay/smtp") read as TYPE (cleanup, lmtp, pipe,
+  // qmgr, smtp, smtpd, bounce, virtual, postscreen), replacing the default
+  // {TYPE}. False for an unknown TYPE. kumina has no such option: ignored.
+  bool SetServiceLabels(std::string_view type, std::vector<std::string> labels);
 
   // One raw log line, as the exporter's CollectFromLogLine.
   void Line(std::string_view line);
@@ -83,6 +96,7 @@ class ExporterCompatMetrics : public LiveSink {
   void Delays(int family, std::string_view relay, bool relay_label, const std::string_view d[4]);
 
   bool hsn_;
+  std::vector<std::string> labels_[9];  // per service type
   std::map<Key, uint64_t> counters_;
   std::map<Key, Histogram> histograms_;
   size_t series_ = 0;
