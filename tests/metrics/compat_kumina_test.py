@@ -11,13 +11,18 @@ dropped, since there maillens and kumina differ on purpose in the default
 mode only: in compat mode they are kumina's unsupported entries too, and
 are kept in the second log), the bundled sample (with them), and a crafted
 log of kumina's quirks (reply text holding ", status=deferred", `postfix[1]`,
-empty line, opendkim, a deferred lmtp attempt, pipe relay).
+empty line, opendkim, a deferred lmtp attempt, pipe relay). Last, `serve`
+configured by TOML `metrics_compat = "kumina"` replays the sample and must
+expose the same series as the one-shot.
 """
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kumina_exporter  # noqa: E402
@@ -71,6 +76,40 @@ def compare(maillens, log, what):
     return failures
 
 
+def serve_matches(maillens, log, tmp):
+    """`serve` with TOML metrics_compat = "kumina" exposes the one-shot's series (its own
+    maillens_serve_* families aside; no queue: --no-queue)."""
+    want = kumina_exporter.parse(subprocess.run([maillens, "metrics", "--metrics-compat", "kumina", log], check=True,
+                                                capture_output=True, text=True).stdout)
+    config = os.path.join(tmp, "serve.toml")
+    with open(config, "w") as f:
+        f.write('[serve]\nmetrics_compat = "kumina"\n')
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([maillens, "serve", "--config", config, "--from-start", "--no-queue", "--listen",
+                             f"127.0.0.1:{port}", "--now", "2026-11-23T00:00:00", "--checkpoint",
+                             os.path.join(tmp, "ckpt"), log], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        got = None
+        while time.time() < deadline:
+            try:
+                got = kumina_exporter.parse(urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics",
+                                                                   timeout=2).read().decode())
+                if got == want:
+                    print(f"serve --metrics-compat (TOML): {len(got)} series, equal to the one-shot")
+                    return []
+            except OSError:
+                pass
+            time.sleep(0.3)
+        diff = sorted(k for k in set(want) | set(got or {}) if (got or {}).get(k) != want.get(k))
+        return [f"serve (TOML metrics_compat): differs from the one-shot in {len(diff)} series: {diff[:5]}"]
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
 def main():
     maillens, loggen, sample = sys.argv[1:4]
     failures = []
@@ -89,6 +128,7 @@ def main():
         failures += compare(maillens, single, "loggen (single-part names)")
         failures += compare(maillens, sample, "sample")
         failures += compare(maillens, quirks, "quirks")
+        failures += serve_matches(maillens, sample, tmp)
     for f in failures[:60]:
         print("FAIL", f)
     print(f"compat_kumina_test: {len(failures)} failures")
