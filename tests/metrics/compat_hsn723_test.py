@@ -75,6 +75,11 @@ EXTRA = [  # (lines, series name, labels, value) from Hsn723's rules (exporter/p
     (["Nov 22 10:00:00 mx postfix/virtual[1]: 1A2B3C4D5E: to=<a@example.org>, relay=virtual, delay=0.1, "
       "delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)"],
      "postfix_unsupported_log_entries_total", {"level": "", "service": "postfix"}, 1),
+    (["Nov 22 10:00:00 mx postfix/lmtp[1]: 1A2B3C4D5E: to=<u@example.org>, relay=h[private/dovecot-lmtp], "
+      "delay=1, delays=0.1/0/0.5/0.4, dsn=4.2.0, status=deferred (busy)",
+      "Nov 22 10:00:01 mx postfix/lmtp[1]: 1A2B3C4D5F: to=<u@example.org>, relay=h[private/dovecot-lmtp], "
+      "delay=1, delays=0.1/0/0.5/0.4, dsn=2.0.0, status=sent (250 ok)"],
+     "postfix_lmtp_delivery_delay_seconds_count", {"stage": "transmission"}, 1),
     ([""], "postfix_unsupported_log_entries_total", None, 0),  # Hsn723 skips empty lines
 ]
 

@@ -48,6 +48,19 @@ Nov 22 10:00:16 mx postfix/smtpd[20]: warning: unknown[192.0.2.12]: SASL LOGIN a
 Nov 22 10:00:17 mx postfix/smtpd[20]: lost connection after AUTH from unknown[192.0.2.12]
 Nov 22 10:00:18 mx postfix/smtpd[20]: Anonymous TLS connection established from c.example[192.0.2.11]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)
 Nov 22 10:00:19 mx dovecot: imap-login: Login: user=<u>, method=PLAIN
+Nov 22 10:00:00 mx postfix/smtp[1]: connect to a.example[192.0.2.1]:25: Connection timed out
+Nov 22 10:00:00 mx postfix/smtp[1]: connect to a.example[192.0.2.1]:25:  Connection timed out
+Nov 22 10:00:00 mx postfix/smtp[1]: connect to a.example[192.0.2.1]:25: Connection timed out.
+Nov 22 10:00:00 mx postfix/smtp[1]: connect to a.example:25: Connection timed out
+Nov 22 10:00:00 mx postfix/pipe[2]: Q1: to=<u@x>, relay=dovecot, delay=1, delays=1/2/3/4, dsn=2.0.0, status=sent (x, delays=9/9/9/9, y)
+Nov 22 10:00:00 mx postfix/pipe[2]: Q2: to=<u@x>, relay=dovecot delay=1, delays=1/2/3/4, status=sent
+Nov 22 10:00:00 mx mypostfix/smtpd[3]: connect from a[192.0.2.2]
+Nov 22 10:00:00 mx postfix/submission/smtpd[3]: connect from a[192.0.2.2]
+Nov 22 10:00:00 mx postfix/smtpd[4]: Q3: client=a[192.0.2.2], sasl_method=PLAIN, sasl_username=u
+Nov 22 10:00:00 mx postfix/qmgr[1]: Q: from=<a@b>, size=123456789012345678901234567890, nrcpt=2 (q)
+Nov 22 10:00:00 mx postfix/smtpd[1]: warning: hostname x.example does not resolve to address 192.0.2.3
+Nov 22 10:00:00 mx postfix/smtp[1]: Verified TLS connection established to mx.x[192.0.2.4]:25: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)
+Nov 22 10:00:00 mx postfix/cleanup[5]: Q4: milter-reject: END-OF-MESSAGE from a[192.0.2.2]: 5.7.1 no; from=<a@b> to=<c@d>
 """
 
 
