@@ -585,10 +585,10 @@ void ExporterCompatMetrics::Smtpd(string_view rem, string_view level) {
       if (e == q + 14) continue;
       string_view method = rem.substr(q + 14, e - q - 14);
       if (!hsn_) return Inc(kSmtpdProcessed, "sasl_method", method);
-      std::string no_commas;
+      scratch_.clear();
       for (char c : method)
-        if (c != ',') no_commas.push_back(c);
-      return Inc(kSmtpdProcessed, "sasl_method", no_commas);
+        if (c != ',') scratch_.push_back(c);
+      return Inc(kSmtpdProcessed, "sasl_method", scratch_);
     }
     return Inc(kSmtpdProcessed, "sasl_method", hsn_ ? "NONE" : "");
   }

@@ -101,7 +101,8 @@ class ExporterCompatMetrics : public LiveSink {
   std::map<Key, Histogram> histograms_;
   size_t series_ = 0;
   uint64_t dropped_ = 0;
-  Key key_;  // scratch
+  Key key_;              // scratch
+  std::string scratch_;  // scratch: a label value being rewritten
 };
 
 }  // namespace maillens
