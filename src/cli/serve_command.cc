@@ -3,7 +3,8 @@
 // SIGTERM/SIGINT.
 //
 // The TOML file (packaging/maillens.toml, doc/serve.md):
-//   [serve]   listen, files, syslog_name, journal, journal_units, journal_directory,
+//   [serve]   listen, files, syslog_name, metrics_compat, metrics_service_labels,
+//             journal, journal_units, journal_directory,
 //             checkpoint, checkpoint_interval, from_start,
 //             token, tls_cert, tls_key, postqueue, queue, summary_retention
 //   [[alert]] and [alert_action.NAME]   alert rules (doc/alerts.md)
@@ -27,6 +28,7 @@
 #include "cli/qshape_command.h"
 #include "guard/actions.h"
 #include "guard/detector.h"
+#include "metrics/exporter_compat.h"
 #include "metrics/postfix_metrics.h"
 #include "serve/server.h"
 #include "util/duration.h"
@@ -98,6 +100,10 @@ int RunServe(ServeArgs a) {
       else if (key == "files") ok = Strings(*s, "files", &o.files);
       else if (key == "syslog_name")
         ok = v.is_string(), o.pipeline.parser.syslog_name = v.value_or(std::string());
+      else if (key == "metrics_compat")
+        ok = v.is_string(), a.metrics_compat = a.metrics_compat.empty() ? v.value_or(std::string()) : a.metrics_compat;
+      else if (key == "metrics_service_labels")
+        ok = a.metrics_service_labels.empty() ? Strings(*s, "metrics_service_labels", &a.metrics_service_labels) : true;
       else if (key == "journal") ok = v.is_boolean(), o.journal = v.value_or(false);
       else if (key == "journal_units") ok = Strings(*s, "journal_units", &units);
       else if (key == "journal_directory")
@@ -209,8 +215,13 @@ int RunServe(ServeArgs a) {
       else return Usage(a.config + ": [metrics]: unknown key '" + std::string(key) + "'");
     }
   }
+  MetricsCompat compat = MetricsCompat::kNone;
+  if (!ParseMetricsCompat(a.metrics_compat, &compat))
+    return Usage("metrics_compat must be kumina or hsn723, not '" + a.metrics_compat + "'");
   PostfixMetrics metrics(mo);
-  server.AddSink(&metrics);
+  ExporterCompatMetrics exporter(compat);
+  if (!ApplyServiceLabels(a.metrics_service_labels, &exporter, &error)) return Usage(error);
+  server.AddSink(compat == MetricsCompat::kNone ? static_cast<LiveSink*>(&metrics) : &exporter);
   if (!alerts.rules().empty()) server.AddSink(&alerts);
   if (detector) {
     server.SetGuard(detector.get());
@@ -251,6 +262,12 @@ void AddServeCommand(CLI::App* app, int* exit_code) {
                   "Start the clock at TIME (epoch or ISO 8601), for replays of old logs and tests; it then advances "
                   "with the wall clock (windows, /api/summary, alert ticks, ban times)");
   cmd->add_option("--syslog-name", args->syslog_name, "Also treat this syslog name as Postfix (multi-instance)");
+  cmd->add_option("--metrics-compat", args->metrics_compat,
+                  "Expose exactly one exporter's series instead of maillens' set (doc/metrics.md)")
+      ->check(CLI::IsMember({"kumina", "hsn723"}));
+  cmd->add_option("--metrics-service-label", args->metrics_service_labels,
+                  "With --metrics-compat hsn723: TYPE=NAME reads postfix/NAME as TYPE (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_flag("--journal", args->journal,
                 "Follow the systemd journal (units postfix.service, postfix@-.service, dovecot.service) instead of files");
   cmd->add_option("--journal-unit", args->journal_units,

@@ -21,6 +21,8 @@ struct ServeArgs {
   int year = 0;
   std::string now;  // --now: the clock starts at this time (replays, tests)
   std::string syslog_name;  // also Postfix (multi-instance syslog_name)
+  std::string metrics_compat;                       // "", "kumina", "hsn723" (doc/metrics.md)
+  std::vector<std::string> metrics_service_labels;  // hsn723 TYPE=NAME
   std::vector<std::string> files;
   bool journal = false;                    // follow the systemd journal instead of files
   std::vector<std::string> journal_units;  // _SYSTEMD_UNIT matches ("*": all)

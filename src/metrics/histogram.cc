@@ -1,6 +1,7 @@
 // histogram.cc - Histogram state and exposition.
 #include "metrics/histogram.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -20,6 +21,27 @@ void AppendNumber(std::string* out, double v) {
   auto r = v == std::trunc(v) && std::fabs(v) < 9007199254740992.0
                ? std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(v))
                : std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, r.ptr);
+}
+
+void AppendGoFloat(std::string* out, double v) {
+  if (std::isinf(v) || std::isnan(v)) {
+    AppendNumber(out, v);
+    return;
+  }
+  char buf[40];
+  // Shortest round-trip digits in exponent form, "d.ddde+XX" (two exponent
+  // digits at least, as Go); Go keeps that form when the exponent is < -4
+  // or >= 6 and otherwise writes the same digits in full.
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  const char* e = std::find(buf, r.ptr, 'e');
+  int exp = 0;
+  std::from_chars(e + (e[1] == '+' ? 2 : 1), r.ptr, exp);
+  if (exp < -4 || exp >= 6) {
+    out->append(buf, r.ptr);
+    return;
+  }
+  r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
   out->append(buf, r.ptr);
 }
 
@@ -60,7 +82,7 @@ void AppendHistogram(std::string* out, std::string_view name, std::string_view l
     out->append(name).append("_bucket{").append(labels);
     if (!labels.empty()) out->push_back(',');
     out->append("le=\"");
-    if (i < bounds.size()) AppendNumber(out, bounds[i]);
+    if (i < bounds.size()) AppendGoFloat(out, bounds[i]);
     else out->append("+Inf");
     out->append("\"} ").append(std::to_string(cumulative)).push_back('\n');
   }
@@ -68,7 +90,7 @@ void AppendHistogram(std::string* out, std::string_view name, std::string_view l
   out->append(name).append("_sum");
   if (braces) out->append("{").append(labels).append("}");
   out->push_back(' ');
-  AppendNumber(out, h.sum());
+  AppendGoFloat(out, h.sum());
   out->push_back('\n');
   out->append(name).append("_count");
   if (braces) out->append("{").append(labels).append("}");

@@ -4,10 +4,12 @@
 // Histogram keeps one non-cumulative count per bound plus the +Inf bucket,
 // the sum and the count; Observe() is a short scan of the bounds (at most a
 // dozen), no allocation. AppendHistogram() writes the cumulative
-// `_bucket{...,le="B"}`, `_sum` and `_count` lines of one labelled series;
-// numbers are printed exactly: whole numbers in full ("1000000"), others in
-// their shortest round-trip form ("0.001"). Used by PostfixMetrics (delivery delays,
-// qmgr sizes, postscreen ranks) and serve's queue metrics.
+// `_bucket{...,le="B"}`, `_sum` and `_count` lines of one labelled series.
+// Bucket bounds and sums are printed as every Go exporter prints them
+// (client_golang: strconv.FormatFloat(f, 'g', -1, 64)): le="1e+06", not
+// "1000000". The le value is a label, compared as a string by dashboards
+// and recording rules, so its spelling must be Go's. Used by PostfixMetrics
+// (delivery delays, qmgr sizes, postscreen ranks) and serve's queue metrics.
 #ifndef MAILLENS_METRICS_HISTOGRAM_H_
 #define MAILLENS_METRICS_HISTOGRAM_H_
 
@@ -52,6 +54,12 @@ class Histogram {
 
 // Appends a number in a form that reads back exactly (whole numbers in full).
 void AppendNumber(std::string* out, double v);
+
+// Appends `v` as Go's strconv.FormatFloat(v, 'g', -1, 64): the shortest
+// digits that read back exactly, in exponent form when the decimal
+// exponent is < -4 or >= 6 ("1e+06", "1.5e-05"), else in full ("172800",
+// "0.001"); "+Inf", "-Inf", "NaN" as client_golang writes them.
+void AppendGoFloat(std::string* out, double v);
 
 // Appends the exposition lines of `h` as series `name{labels}`; `labels` is
 // already escaped text such as `stage="queue_manager"` (may be empty).

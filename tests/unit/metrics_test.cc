@@ -126,6 +126,10 @@ TEST(PostfixMetrics, ExporterHistogramsTlsAndTimeouts) {
       << exp;
   EXPECT_NE(exp.find("postfix_qmgr_messages_inserted_size_bytes_bucket{le=\"1000\"} 0\n"), std::string::npos);
   EXPECT_NE(exp.find("postfix_qmgr_messages_inserted_size_bytes_bucket{le=\"10000\"} 1\n"), std::string::npos);
+  // Go's spelling of the bounds (client_golang), not "1000000".
+  EXPECT_NE(exp.find("postfix_qmgr_messages_inserted_size_bytes_bucket{le=\"1e+06\"} 1\n"), std::string::npos);
+  EXPECT_NE(exp.find("postfix_smtp_delivery_delay_seconds_bucket{stage=\"transmission\",le=\"172800\"} 1\n"),
+            std::string::npos);
 }
 
 TEST(PostfixMetrics, DestinationDomainsAreBoundedAndNeverMove) {
@@ -193,6 +197,20 @@ TEST(TlsSession, ParsesEstablishedLinesOnly) {
   EXPECT_FALSE(ParseTlsEstablished("SSL_accept error from c.example[192.0.2.2]: -1", &t));
   EXPECT_FALSE(ParseTlsEstablished("Anonymous TLS connection established from x: TLSv1.3 with cipher Y (a/b bits)", &t));
   EXPECT_FALSE(ParseTlsEstablished("Anonymous TLS connection established from x: TLSv1.3 with cipher Y (256", &t));
+}
+
+// strconv.FormatFloat(f, 'g', -1, 64), as Go exporters print le= and sums.
+TEST(Histogram, GoFloatForm) {
+  const std::pair<double, const char*> kCases[] = {
+      {0, "0"},          {1, "1"},          {0.001, "0.001"},      {0.0001, "0.0001"}, {1e-5, "1e-05"},
+      {100000, "100000"}, {172800, "172800"}, {1e6, "1e+06"},        {1.5e6, "1.5e+06"}, {123456789, "1.23456789e+08"},
+      {1e9, "1e+09"},    {21.5, "21.5"},    {-2.5e-7, "-2.5e-07"}, {1e100, "1e+100"},
+  };
+  for (const auto& [v, want] : kCases) {
+    std::string s;
+    AppendGoFloat(&s, v);
+    EXPECT_EQ(s, want) << v;
+  }
 }
 
 TEST(Histogram, StateRoundTripAndCumulativeExposition) {
