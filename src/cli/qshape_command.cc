@@ -11,67 +11,13 @@
 #include "cli/input_runner.h"
 #include "queue/postqueue.h"
 #include "queue/qshape.h"
+#include "util/duration.h"
 #include "util/text_escape.h"
 
 namespace maillens::cli {
 
-namespace {
-
-// Parses exactly `n` decimal digits at text[*pos] into *v; advances *pos.
-bool Digits(const std::string& text, size_t* pos, int n, int* v) {
-  if (*pos + n > text.size()) return false;
-  *v = 0;
-  for (int i = 0; i < n; ++i) {
-    char c = text[*pos + i];
-    if (c < '0' || c > '9') return false;
-    *v = *v * 10 + (c - '0');
-  }
-  *pos += n;
-  return true;
-}
-
-}  // namespace
-
 bool ParseReferenceTime(const std::string& text, int64_t* epoch) {
-  if (text.empty()) return false;
-  if (text.find_first_not_of("0123456789") == std::string::npos) {
-    if (text.size() > 18) return false;
-    *epoch = std::stoll(text);
-    return true;
-  }
-  size_t p = 0;
-  int y, mo, d, h, mi, s = 0;
-  auto sep = [&](char c) { return p < text.size() && text[p] == c && ++p; };
-  if (!Digits(text, &p, 4, &y) || !sep('-') || !Digits(text, &p, 2, &mo) || !sep('-') || !Digits(text, &p, 2, &d))
-    return false;
-  if (!(sep('T') || sep(' ')) || !Digits(text, &p, 2, &h) || !sep(':') || !Digits(text, &p, 2, &mi)) return false;
-  if (sep(':') && !Digits(text, &p, 2, &s)) return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
-  struct tm tm = {};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  if (p == text.size()) {  // no zone: local time
-    tm.tm_isdst = -1;
-    *epoch = static_cast<int64_t>(std::mktime(&tm));
-    return true;
-  }
-  int64_t base = static_cast<int64_t>(timegm(&tm));
-  if (sep('Z') || sep('z')) {
-    *epoch = base;
-    return p == text.size();
-  }
-  int sign = sep('+') ? 1 : (sep('-') ? -1 : 0);
-  int oh, om = 0;
-  if (sign == 0 || !Digits(text, &p, 2, &oh)) return false;
-  sep(':');
-  if (p < text.size() && !Digits(text, &p, 2, &om)) return false;
-  if (p != text.size() || oh > 23 || om > 59) return false;
-  *epoch = base - sign * (oh * 3600 + om * 60);
-  return true;
+  return ParseTimeSpec(text, static_cast<int64_t>(std::time(nullptr)), epoch);
 }
 
 int RunQshape(const QshapeArgs& a) {

@@ -32,8 +32,9 @@ void AddQshapeCommand(CLI::App* app, int* exit_code);
 // Reads the snapshot, builds the table and prints it. Returns the exit code.
 int RunQshape(const QshapeArgs& args);
 
-// Parses --now: decimal epoch seconds, or YYYY-MM-DD[T ]hh:mm[:ss] with an
-// optional Z or +hh[:]mm / -hh[:]mm (without one: local time). False if neither.
+// Parses a time option (--now, --since, --until): util/duration.h's
+// ParseTimeSpec (doc/time.md), relative forms counted back from the wall
+// clock. False if malformed.
 bool ParseReferenceTime(const std::string& text, int64_t* epoch);
 
 }  // namespace maillens::cli
