@@ -233,8 +233,8 @@ void GroupTotals(std::string* out, const Counts& leaves, int64_t limit) {
 
 // print_nested_hash for two levels: one <tbody> per outer key.
 void Nested2(std::string* out, std::string_view id, std::string_view title, const Counts2& m, int64_t limit,
-             bool quiet, std::string_view leaf) {
-  if (!OpenSection(out, id, title, m.empty(), quiet)) return;
+             bool quiet, std::string_view leaf, bool none_when_empty = true) {
+  if (!OpenSection(out, id, title, none_when_empty && m.empty(), quiet)) return;
   OpenTable(out, {"=count", leaf});
   for (std::string_view k : SortedKeys(m)) {
     const Counts& leaves = At(m, k);
@@ -325,7 +325,8 @@ void TotalsRowPct(std::string* out, std::string_view key, std::string_view label
 void GrandTotalsSection(std::string* out, const Summary& s, const RenderOptions& o) {
   GrandTotals t = s.totals();
   OpenSection(out, "grand-totals", "Grand Totals", false, false);
-  OpenTable(out, {"messages", "=", "=share"});
+  out->append("<div class=\"tw\"><table id=\"totals\"><thead><tr><th>messages</th><th class=\"n\"></th>"
+              "<th class=\"n\">share</th></tr></thead>");
   out->append("<tbody>");
   TotalsRow(out, "received", "received", t.received);
   TotalsRow(out, "delivered", "delivered", t.delivered);
@@ -636,7 +637,7 @@ void InsightSections(std::string* out, const Insights& in) {
   CloseTable(out);
   CloseSection(out);
   Nested2(out, "insights-deferrals", "Deferrals by recipient domain and status", in.deferrals(), -1, false,
-          "status and reason");
+          "status and reason", false);
   OpenSection(out, "insights-rejects", "Rejects by restriction", false, false);
   std::vector<std::pair<std::string_view, RejectClass>> rj(in.rejects().begin(), in.rejects().end());
   std::sort(rj.begin(), rj.end(), [](const auto& a, const auto& b) {
@@ -818,7 +819,7 @@ body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:
 h1{font-size:1.45em;margin:.2em 0;overflow-wrap:anywhere}
 h2{font-size:1.1em;margin:1.6em 0 .4em;padding-bottom:.15em;border-bottom:1px solid #ccc;overflow-wrap:anywhere}
 p.meta{color:#555;margin:.2em 0 1em;overflow-wrap:anywhere}
-nav{font-size:.9em;margin:.5em 0 1em;line-height:1.9}nav a{color:#2457a5;margin-right:.9em;white-space:nowrap}
+nav{display:flex;flex-wrap:wrap;gap:.3em 1em;font-size:.9em;margin:.5em 0 1em}nav a{color:#2457a5;white-space:nowrap}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(8.5em,1fr));gap:.6em;margin:1em 0}
 .card{border:1px solid #ddd;border-radius:.4em;padding:.5em .7em;background:#fafafa;min-width:0}
 .card .v{display:block;font-size:1.35em;font-weight:600;font-variant-numeric:tabular-nums}
