@@ -325,6 +325,7 @@ void TotalsRowPct(std::string* out, std::string_view key, std::string_view label
 void GrandTotalsSection(std::string* out, const Summary& s, const RenderOptions& o) {
   GrandTotals t = s.totals();
   OpenSection(out, "grand-totals", "Grand Totals", false, false);
+  out->append("<div class=\"pair\">");
   out->append("<div class=\"tw\"><table id=\"totals\"><thead><tr><th>messages</th><th class=\"n\"></th>"
               "<th class=\"n\">share</th></tr></thead>");
   out->append("<tbody>");
@@ -364,6 +365,7 @@ void GrandTotalsSection(std::string* out, const Summary& s, const RenderOptions&
     HmsCell(out, st.seconds);
     out->append("</tr></tbody></table></div>");
   }
+  out->append("</div>");
   CloseSection(out);
 }
 
@@ -393,7 +395,7 @@ void TrafficSections(std::string* out, const Summary& s, const RenderOptions& o)
   OpenTable(out, {"hour", kTrafficHeads[0], kTrafficHeads[1], kTrafficHeads[2], kTrafficHeads[3], kTrafficHeads[4]});
   out->append("<tbody>");
   for (int hour = 0; hour < 24; ++hour) {
-    Put(out, "<tr data-hour=\"{}\"><th scope=\"row\">{:02d}:00&#8211;{:02d}:00</th>", hour, hour, hour + 1);
+    Put(out, "<tr data-hour=\"{}\"><th scope=\"row\">{:02d}:00<span class=\"to\">&#8211;{:02d}:00</span></th>", hour, hour, hour + 1);
     for (uint64_t v : s.per_hour()[hour]) {
       // The text report's figure: the total, or with more days the daily average rounded.
       double shown = days ? static_cast<double>(v) / static_cast<double>(days) + 0.5 : static_cast<double>(v);
@@ -481,7 +483,7 @@ void SmtpdSections(std::string* out, const Summary& s, const RenderOptions& o) {
   for (int hour = 0; hour < 24; ++hour) {
     const ConnStats& c = st.per_hour[hour];
     if (c.count == 0) continue;
-    Put(out, "<tr data-hour=\"{}\"><th scope=\"row\">{:02d}:00&#8211;{:02d}:00</th>", hour, hour, hour + 1);
+    Put(out, "<tr data-hour=\"{}\"><th scope=\"row\">{:02d}:00<span class=\"to\">&#8211;{:02d}:00</span></th>", hour, hour, hour + 1);
     if (days > 1) {
       double d = static_cast<double>(days);
       NumCellShown(out, c.count, static_cast<uint64_t>(static_cast<double>(c.count) / d + .5));
@@ -762,12 +764,12 @@ void FailureCharts(std::string* out, const Summary& s) {
   auto by_value = [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; };
   std::sort(v.begin(), v.end(), by_value);
   if (v.size() > 10) v.resize(10);
-  BarChart(out, "deferred-domains", "Recipient domains with deferrals", "s2", v, "data-domain");
+  BarChart(out, "deferred-domains", "Failing destinations: recipient domains by deferrals", "s2", v, "data-domain");
   v.clear();
   for (const auto& [k, reasons] : s.problems().bounced) v.emplace_back(k, Total(reasons));
   std::sort(v.begin(), v.end(), by_value);
   if (v.size() > 10) v.resize(10);
-  BarChart(out, "bounce-relays", "Bounces by relay", "s3", v, "data-relay");
+  BarChart(out, "bounce-relays", "Failing destinations: bounces by relay", "s3", v, "data-relay");
 }
 
 void LatencyChart(std::string* out, const Summary& s) {
@@ -808,7 +810,7 @@ void Overview(std::string* out, const Summary& s) {
       "<div class=\"card{}\" data-key=\"rejected_percent\" data-v=\"{}\"><span class=\"v\">{}%</span>"
       "<span class=\"l\">rejected ({})</span></div>",
       t.rejected ? " bad" : "", t.rejected_pct(), t.rejected_pct(), t.rejected);
-  card("bytes_delivered", "delivered", t.bytes_delivered, true, "");
+  card("bytes_delivered", "bytes delivered", t.bytes_delivered, true, "");
   out->append("</div>\n");
 }
 
@@ -845,7 +847,9 @@ svg{display:block;max-width:100%;height:auto}
 svg text{font-size:10px;fill:#333}
 .s0{fill:#2b7bba}.s1{fill:#3aa655}.s2{fill:#e0a100}.s3{fill:#d9534f}.s4{fill:#7a4fb0}
 .legend span{display:inline-block;margin-right:1em}.legend i{display:inline-block;width:.8em;height:.8em;margin-right:.3em}
-@media (max-width:600px){body{font-size:14px;padding:.6em .7em}th,td{padding:.18em .35em}td.k{min-width:6em}.charts{gap:1em}}
+.pair{display:flex;flex-wrap:wrap;gap:0 2.5em;align-items:flex-start}.pair>.tw{min-width:0}
+@media (max-width:600px){body{font-size:14px;padding:.6em .7em}th,td{padding:.18em .3em}thead th{font-size:.88em}
+td.k{min-width:6em}.charts{gap:1em}.to{display:none}}
 @media print{.tw{overflow:visible}nav{display:none}section{break-inside:avoid-page}}
 )";
 
