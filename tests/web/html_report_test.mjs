@@ -1,7 +1,7 @@
 // html_report_test.mjs MAILLENS SAMPLE_LOG CORPUS_LOG WORKDIR ARTIFACTS - opens
 // maillens's HTML report in headless Debian chromium (playwright-core, no
 // browser download) and checks, on the bundled real-Postfix sample and a
-// corpus log (pixelpark, 8 days, with -e and --insights):
+// corpus log (pixelpark, 3 days, with -e and --insights):
 //  1. it renders offline: every request is intercepted, none may leave
 //     file://; no console error (a CSP violation is one), no page error;
 //  2. every section of the text report of the same log is there, in the same
