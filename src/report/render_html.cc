@@ -782,12 +782,13 @@ void LatencyChart(std::string* out, const Summary& s) {
   for (size_t b = 0; b < kLatencyBuckets; ++b) {
     double bh = static_cast<double>(lat[b]) / static_cast<double>(max) * (h - bottom - 14);
     int x = static_cast<int>(b) * col;
+    const std::string label = HtmlEscape(kLatencyLabels[b]);  // "<1s", ">6h"
     Put(out,
         "<rect class=\"s0 bar\" data-bucket=\"{}\" data-value=\"{}\" x=\"{}\" y=\"{:.1f}\" width=\"{}\" "
         "height=\"{:.1f}\"><title>{}: {}</title></rect><text x=\"{}\" y=\"{}\">{}</text>"
         "<text x=\"{}\" y=\"{:.1f}\">{}</text>",
-        kLatencyLabels[b], lat[b], x + 4, h - bottom - bh, col - 8, bh, kLatencyLabels[b], lat[b], x + 4, h - 6,
-        kLatencyLabels[b], x + 4, h - bottom - bh - 2, lat[b]);
+        kLatencyLabels[b], lat[b], x + 4, h - bottom - bh, col - 8, bh, label, lat[b], x + 4, h - 6, label, x + 4,
+        h - bottom - bh - 2, lat[b]);
   }
   out->append("</svg></figure>");
 }
