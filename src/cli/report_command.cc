@@ -13,6 +13,7 @@
 #include "io/input_set.h"
 #include "report/insights.h"
 #include "report/render.h"
+#include "report/render_html.h"
 #include "report/summary.h"
 
 namespace maillens::cli {
@@ -117,6 +118,8 @@ int RunReport(ReportArgs a, const char* prog) {
     pipeline.AddSink(insights.get());
     ro.insights = insights.get();
   }
+  ReportScope scope;  // the HTML report's title: hosts and time span
+  if (a.format == "html") pipeline.AddSink(&scope);
   FILE* unparsed = nullptr;
   std::unique_ptr<UnparsedWriter> unparsed_sink;
   if (!a.unparsed_file.empty()) {
@@ -135,7 +138,7 @@ int RunReport(ReportArgs a, const char* prog) {
   if (a.format == "json") {
     RenderJson(summary, pipeline.stats(), ro, &out);
   } else if (a.format == "html") {
-    RenderHtml(summary, pipeline.stats(), ro, &out);
+    RenderHtml(summary, pipeline.stats(), ro, &scope, &out);
   } else {
     RenderText(summary, ro, &out);
   }
