@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "report/insights.h"
+#include "report/ordering.h"
 #include "report/pflogsumm_rules.h"
 #include "util/json_writer.h"
 #include "util/text_escape.h"
@@ -117,25 +118,8 @@ bool SectionTitle(std::string* out, std::string_view title, bool empty, bool qui
   return true;
 }
 
-// Rows of a count map: count descending, then key ascending.
-std::vector<std::pair<std::string_view, uint64_t>> ByCount(const Counts& m) {
-  std::vector<std::pair<std::string_view, uint64_t>> v;
-  v.reserve(m.size());
-  for (const auto& [k, n] : m) v.emplace_back(k, n);
-  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-    return a.second != b.second ? a.second > b.second : a.first < b.first;
-  });
-  return v;
-}
-
-template <typename Map>
-std::vector<std::string_view> SortedKeys(const Map& m) {
-  std::vector<std::string_view> v;
-  v.reserve(m.size());
-  for (const auto& kv : m) v.push_back(kv.first);
-  std::sort(v.begin(), v.end());
-  return v;
-}
+using report_order::ByCount;
+using report_order::SortedKeys;
 
 uint64_t Total(const Counts& m) {
   uint64_t t = 0;

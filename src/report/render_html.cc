@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "report/insights.h"
+#include "report/ordering.h"
 #include "report/pflogsumm_rules.h"
 #include "util/text_escape.h"
 
@@ -183,22 +184,8 @@ void OpenTable(std::string* out, std::initializer_list<std::string_view> heads, 
 }
 void CloseTable(std::string* out) { out->append("</table></div>"); }
 
-std::vector<std::pair<std::string_view, uint64_t>> ByCount(const Counts& m) {
-  std::vector<std::pair<std::string_view, uint64_t>> v(m.begin(), m.end());
-  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-    return a.second != b.second ? a.second > b.second : a.first < b.first;
-  });
-  return v;
-}
-
-template <typename Map>
-std::vector<std::string_view> SortedKeys(const Map& m) {
-  std::vector<std::string_view> v;
-  v.reserve(m.size());
-  for (const auto& kv : m) v.push_back(kv.first);
-  std::sort(v.begin(), v.end());
-  return v;
-}
+using report_order::ByCount;
+using report_order::SortedKeys;
 
 template <typename Map>
 const typename Map::mapped_type& At(const Map& m, std::string_view k) {

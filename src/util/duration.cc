@@ -49,7 +49,7 @@ bool Eat(std::string_view t, size_t* p, char c) {
   return false;
 }
 
-int64_t LocalEpoch(int y, int mo, int d, int h, int mi, int s) {
+struct tm Fields(int y, int mo, int d, int h, int mi, int s) {
   struct tm tm = {};
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;
@@ -58,6 +58,11 @@ int64_t LocalEpoch(int y, int mo, int d, int h, int mi, int s) {
   tm.tm_min = mi;
   tm.tm_sec = s;
   tm.tm_isdst = -1;
+  return tm;
+}
+
+int64_t LocalEpoch(int y, int mo, int d, int h, int mi, int s) {
+  struct tm tm = Fields(y, mo, d, h, mi, s);
   return static_cast<int64_t>(std::mktime(&tm));
 }
 
@@ -97,13 +102,7 @@ bool Iso(std::string_view t, int64_t* epoch) {
   }
   if (!ValidClock(mo, d, h, mi, s)) return false;
   if (p == t.size()) return *epoch = LocalEpoch(y, mo, d, h, mi, s), true;
-  struct tm tm = {};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
+  struct tm tm = Fields(y, mo, d, h, mi, s);
   int64_t base = static_cast<int64_t>(timegm(&tm));
   if (Eat(t, &p, 'Z') || Eat(t, &p, 'z')) {
     if (p != t.size()) return false;
