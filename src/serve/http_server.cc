@@ -19,22 +19,26 @@ namespace {
 
 MHD_Result Answer(void* cls, MHD_Connection* connection, const char* url, const char* method, const char*,
                   const char*, size_t* upload_size, void** con_cls) {
-  // A body (none is expected) is read and dropped; the answer is queued once
-  // the request is complete, so a request with a body is still answered.
+  auto* server = static_cast<HttpServer*>(cls);
+  // First call: the header is complete. The answer is queued at once (no
+  // route takes a body; one sent anyway is read and dropped by
+  // libmicrohttpd, or the connection is closed after the answer).
   if (*con_cls == nullptr) {
     static int marker;
     *con_cls = &marker;
-    if (*upload_size == 0) {
-      return static_cast<HttpServer*>(cls)->Dispatch(connection, url, method) ? MHD_YES : MHD_NO;
-    }
-    *upload_size = 0;
-    return MHD_YES;
+    server->OnHeaderDone(connection);
+    return server->Dispatch(connection, url, method) ? MHD_YES : MHD_NO;
   }
-  if (*upload_size != 0) {
-    *upload_size = 0;
-    return MHD_YES;
-  }
-  return static_cast<HttpServer*>(cls)->Dispatch(connection, url, method) ? MHD_YES : MHD_NO;
+  *upload_size = 0;
+  return MHD_YES;
+}
+
+void Completed(void* cls, MHD_Connection* connection, void**, MHD_RequestTerminationCode) {
+  static_cast<HttpServer*>(cls)->OnRequestDone(connection);
+}
+
+void Notify(void* cls, MHD_Connection* connection, void** socket_context, MHD_ConnectionNotificationCode code) {
+  static_cast<HttpServer*>(cls)->OnConnection(connection, socket_context, code == MHD_CONNECTION_NOTIFY_STARTED);
 }
 
 bool ReadFile(const std::string& path, std::string* out) {
@@ -90,7 +94,66 @@ bool HttpRequest::Query(const char* key, std::string* value) const {
   return true;
 }
 
+struct HttpServer::Tracked {
+  int fd;
+  Clock::time_point deadline;  // max(): none
+  bool shut = false;
+};
+
 HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::OnConnection(MHD_Connection* connection, void** socket_context, bool started) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (started) {
+    const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    auto* t = new Tracked{info ? info->connect_fd : -1, Clock::now() + std::chrono::seconds(options_.header_seconds)};
+    tracked_.insert(t);
+    *socket_context = t;
+  } else if (auto* t = static_cast<Tracked*>(*socket_context); t != nullptr) {
+    // Called before libmicrohttpd closes the socket: the watchdog, which
+    // shuts sockets down under mu_, never touches a closed (reused) fd.
+    tracked_.erase(t);
+    delete t;
+    *socket_context = nullptr;
+  }
+}
+
+namespace {
+HttpServer::Tracked* TrackedOf(MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return info ? static_cast<HttpServer::Tracked*>(info->socket_context) : nullptr;
+}
+}  // namespace
+
+void HttpServer::OnHeaderDone(MHD_Connection* connection) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (Tracked* t = TrackedOf(connection)) t->deadline = Clock::time_point::max();
+}
+
+void HttpServer::OnRequestDone(MHD_Connection* connection) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (Tracked* t = TrackedOf(connection)) t->deadline = Clock::now() + std::chrono::seconds(options_.idle_seconds);
+}
+
+uint64_t HttpServer::deadline_closes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return deadline_closes_;
+}
+
+void HttpServer::Watchdog() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(200));
+    Clock::time_point now = Clock::now();
+    for (Tracked* t : tracked_) {
+      if (t->shut || t->fd < 0 || now < t->deadline) continue;
+      // libmicrohttpd sees the end of the stream and closes the connection.
+      shutdown(t->fd, SHUT_RDWR);
+      t->shut = true;
+      ++deadline_closes_;
+    }
+  }
+}
 
 int HttpServer::Dispatch(MHD_Connection* connection, const char* url, const char* method) {
   std::string_view m(method), path(url);
@@ -133,7 +196,9 @@ Status HttpServer::Start() {
   MHD_OptionItem opts[] = {
       {MHD_OPTION_LISTEN_SOCKET, listen_fd_, nullptr},
       {MHD_OPTION_THREAD_POOL_SIZE, static_cast<intptr_t>(options_.threads), nullptr},
-      {MHD_OPTION_CONNECTION_TIMEOUT, static_cast<intptr_t>(options_.timeout_seconds), nullptr},
+      {MHD_OPTION_CONNECTION_TIMEOUT, static_cast<intptr_t>(options_.idle_seconds), nullptr},
+      {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&Notify), this},
+      {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Completed), this},
       {MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<intptr_t>(options_.per_ip_connections), nullptr},
       {MHD_OPTION_CONNECTION_LIMIT, static_cast<intptr_t>(options_.max_connections), nullptr},
       {MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<intptr_t>(options_.header_bytes), nullptr},
@@ -148,10 +213,20 @@ Status HttpServer::Start() {
   if (daemon_ == nullptr) {
     return tls ? Status::InvalidArgument("cannot load the TLS certificate or key") : Status::IOError("cannot listen");
   }
+  stopping_ = false;
+  watchdog_ = std::thread([this]() { Watchdog(); });
   return Status::OK();
 }
 
 void HttpServer::Stop() {
+  if (watchdog_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    watchdog_.join();
+  }
   if (daemon_ != nullptr) {
     MHD_stop_daemon(daemon_);
     daemon_ = nullptr;

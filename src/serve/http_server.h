@@ -4,11 +4,18 @@
 // A few polling threads (epoll) serve every connection; a connection that
 // is waiting for the rest of its request header, or idling between
 // keep-alive requests, costs a socket and a little memory, never a thread.
-// Each connection is closed after `timeout_seconds` without any byte
-// (header in progress or idle keep-alive alike); a client address may hold
-// at most `per_ip_connections` connections at a time, the server at most
-// `max_connections` (connections beyond either are accepted and closed at
-// once); a request header larger than `header_bytes` gets 431.
+// Deadlines (a watchdog thread shuts the socket down when one passes):
+//   - a new connection must have sent a complete request header within
+//     `header_seconds` of being accepted (however it trickles its bytes);
+//   - after a response, a keep-alive connection must have sent its next
+//     complete request header within `idle_seconds`;
+//   - any connection silent for `idle_seconds` (also while a response is
+//     being written to a client that does not read) is closed.
+// A client address may hold at most `per_ip_connections` connections at a
+// time, the server at most `max_connections` (connections beyond either are
+// accepted and closed at once); a request header larger than `header_bytes`
+// gets 431 (414 when the request line alone is that long), a malformed
+// request 400.
 //
 // Routes: Handle(path, handler) maps an exact path (no prefix matching, no
 // normalisation: "/a/../b" is not "/b") to a handler that returns status,
@@ -23,10 +30,16 @@
 #ifndef MAILLENS_SERVE_HTTP_SERVER_H_
 #define MAILLENS_SERVE_HTTP_SERVER_H_
 
+#include <chrono>
+#include <cstdint>
+#include <condition_variable>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -68,7 +81,8 @@ struct HttpServerOptions {
   int port = 0;                      // 0: any free port (see HttpServer::port())
   std::string tls_cert, tls_key;     // PEM files; both set: HTTPS
   unsigned threads = 2;              // polling threads
-  unsigned timeout_seconds = 10;     // inactivity: unfinished header or idle keep-alive
+  unsigned header_seconds = 5;       // accept -> complete first request header
+  unsigned idle_seconds = 15;        // response -> next complete header; any silence
   unsigned per_ip_connections = 64;  // per client address
   unsigned max_connections = 512;    // in all
   size_t header_bytes = 32 * 1024;   // request line + headers
@@ -92,16 +106,35 @@ class HttpServer {
   // Stops the threads and closes every connection (also done by the destructor).
   void Stop();
 
-  // For the libmicrohttpd callback.
+  // Connections closed by a deadline so far.
+  uint64_t deadline_closes() const;
+
+  // For the libmicrohttpd callbacks.
   int Dispatch(MHD_Connection* connection, const char* url, const char* method);
+  struct Tracked;
+  void OnConnection(MHD_Connection* connection, void** socket_context, bool started);
+  // A request's header is complete (deadline off) / its response is done
+  // (deadline: idle_seconds from now).
+  void OnHeaderDone(MHD_Connection* connection);
+  void OnRequestDone(MHD_Connection* connection);
 
  private:
+  using Clock = std::chrono::steady_clock;
+  void Watchdog();
+
   HttpServerOptions options_;
   std::map<std::string, HttpHandler, std::less<>> routes_;
   std::string cert_pem_, key_pem_;
   MHD_Daemon* daemon_ = nullptr;
   int listen_fd_ = -1;  // ours until MHD_start_daemon
   int port_ = 0;
+  // Live connections and their deadlines, for the watchdog.
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::unordered_set<Tracked*> tracked_;
+  uint64_t deadline_closes_ = 0;
+  std::thread watchdog_;
 };
 
 }  // namespace maillens
