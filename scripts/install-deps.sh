@@ -19,7 +19,7 @@ BUILD_PKGS=(
   libmicrohttpd-dev
 )
 TEST_PKGS=(
-  pflogsumm libdate-calc-perl
+  openssl pflogsumm libdate-calc-perl
   gzip bzip2 xz-utils zstd
   clang libclang-rt-14-dev
   hyperfine time python3
