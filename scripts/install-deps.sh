@@ -16,9 +16,10 @@ BUILD_PKGS=(
   zlib1g-dev libisal-dev libzstd-dev liblzma-dev libbz2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libre2-dev libsqlite3-dev libtomlplusplus-dev libcpp-httplib-dev libsystemd-dev
+  libmicrohttpd-dev
 )
 TEST_PKGS=(
-  pflogsumm libdate-calc-perl
+  openssl pflogsumm libdate-calc-perl
   gzip bzip2 xz-utils zstd
   clang libclang-rt-14-dev
   hyperfine time python3

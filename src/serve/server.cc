@@ -1,8 +1,6 @@
 // server.cc - Server: the follow loop, the checkpoint, the HTTP endpoints.
 #include "serve/server.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -12,6 +10,7 @@
 #include "queue/postqueue.h"
 #include "metrics/histogram.h"
 #include "serve/checkpoint.h"
+#include "serve/http_server.h"
 #include "util/duration.h"
 #include "util/json_writer.h"
 #include "util/text_escape.h"
@@ -239,43 +238,26 @@ std::string Server::Summary(int64_t since) {
   return out;
 }
 
-int Server::Run(const volatile std::sig_atomic_t* stop) {
-  started_ = static_cast<int64_t>(std::time(nullptr));
-  if (Status s = source_->Open(); !s.ok()) {
-    reporter_->Report(Reporter::Severity::kFailed, "journal", -1, s.message());
-    return 2;
-  }
-  if (!LoadCheckpoint()) return 2;
-
-  std::unique_ptr<httplib::Server> http;
-  if (!options_.tls_cert.empty()) {
-    http = std::make_unique<httplib::SSLServer>(options_.tls_cert.c_str(), options_.tls_key.c_str());
-    if (!http->is_valid()) {
-      reporter_->Report(Reporter::Severity::kFailed, options_.tls_cert, -1, "cannot load the TLS certificate or key");
-      return 2;
-    }
-  } else {
-    http = std::make_unique<httplib::Server>();
-  }
-  auto authorized = [this](const httplib::Request& req, httplib::Response& res) {
-    if (options_.token.empty() || TokenMatches(req.get_header_value("Authorization"), options_.token)) return true;
-    res.status = 401;
-    res.set_header("WWW-Authenticate", "Bearer");
-    res.set_content("unauthorized\n", "text/plain");
-    return false;
+void Server::RegisterRoutes(HttpServer* http) {
+  // Every route but /healthz wants the token (when one is configured).
+  auto guarded = [this](HttpHandler h) -> HttpHandler {
+    return [this, h = std::move(h)](const HttpRequest& req) {
+      if (options_.token.empty() || TokenMatches(req.Header("Authorization"), options_.token)) return h(req);
+      HttpResponse r;
+      r.status = 401;
+      r.body = "unauthorized\n";
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return r;
+    };
   };
-  http->Get("/metrics", [this, authorized](const httplib::Request& req, httplib::Response& res) {
-    if (authorized(req, res)) res.set_content(Metrics(), "text/plain; version=0.0.4; charset=utf-8");
-  });
-  http->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
-  http->Get("/api/summary", [this, authorized](const httplib::Request& req, httplib::Response& res) {
-    if (!authorized(req, res)) return;
+  http->Handle("/metrics", guarded([this](const HttpRequest&) {
+    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", Metrics(), {}};
+  }));
+  http->Handle("/healthz", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "ok\n", {}}; });
+  http->Handle("/api/summary", guarded([this](const HttpRequest& req) {
     int64_t now = Now();
     int64_t since = now - 3600;
-    if (req.has_param("since")) {
-      std::string s = req.get_param_value("since");
+    if (std::string s; req.Query("since", &s)) {
       char* end = nullptr;
       long long v = std::strtoll(s.c_str(), &end, 10);
       int64_t dur = 0;
@@ -284,24 +266,36 @@ int Server::Run(const volatile std::sig_atomic_t* stop) {
       } else if (ParseDuration(s, &dur) && dur > 0) {
         since = now - dur;  // "15m": that long ago
       } else {
-        res.status = 400;
-        res.set_content("since: epoch seconds or a duration such as 15m\n", "text/plain");
-        return;
+        return HttpResponse{400, "text/plain", "since: epoch seconds or a duration such as 15m\n", {}};
       }
     }
-    res.set_content(Summary(since), "application/json");
-  });
-  http->set_default_headers({{"X-Content-Type-Options", "nosniff"}, {"Cache-Control", "no-store"}});
-  int port = options_.port;
-  bool bound = port == 0 ? (port = http->bind_to_any_port(options_.host)) > 0 : http->bind_to_port(options_.host, port);
-  if (!bound) {
-    reporter_->Report(Reporter::Severity::kFailed, options_.host + ":" + std::to_string(options_.port), -1,
-                      "cannot listen");
+    return HttpResponse{200, "application/json", Summary(since), {}};
+  }));
+}
+
+int Server::Run(const volatile std::sig_atomic_t* stop) {
+  started_ = static_cast<int64_t>(std::time(nullptr));
+  if (Status s = source_->Open(); !s.ok()) {
+    reporter_->Report(Reporter::Severity::kFailed, "journal", -1, s.message());
+    return 2;
+  }
+  if (!LoadCheckpoint()) return 2;
+
+  HttpServerOptions ho;
+  ho.host = options_.host;
+  ho.port = options_.port;
+  ho.tls_cert = options_.tls_cert;
+  ho.tls_key = options_.tls_key;
+  HttpServer http(ho);
+  RegisterRoutes(&http);
+  if (Status s = http.Start(); !s.ok()) {
+    std::string what = s.code() == Status::Code::kIOError ? options_.host + ":" + std::to_string(options_.port)
+                                                         : options_.tls_cert;
+    reporter_->Report(Reporter::Severity::kFailed, what, -1, s.message());
     return 2;
   }
   std::fprintf(stderr, "maillens serve: listening on %s://%s:%d\n", options_.tls_cert.empty() ? "http" : "https",
-               options_.host.c_str(), port);
-  std::thread http_thread([&http]() { http->listen_after_bind(); });
+               options_.host.c_str(), http.port());
 
   auto feed = [this](std::string_view line) { OnLine(line); };
   int64_t last_tick = 0;
@@ -335,8 +329,7 @@ int Server::Run(const volatile std::sig_atomic_t* stop) {
     std::lock_guard<std::mutex> lock(mu_);
     SaveCheckpoint();
   }
-  http->stop();
-  http_thread.join();
+  http.Stop();
   return 0;
 }
 

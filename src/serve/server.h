@@ -7,7 +7,8 @@
 // expiry); every few seconds, and at shutdown, it writes the checkpoint: the
 // follower's positions and every sink's state, taken between two lines, so a
 // restart (even after kill -9) resumes exactly where the checkpoint was
-// taken and counts nothing twice. Another thread serves HTTP (cpp-httplib):
+// taken and counts nothing twice. HttpServer (libmicrohttpd, event-driven:
+// idle and slow clients hold no thread) serves HTTP:
 //   GET /metrics       Prometheus text: serve's own, every sink's, the queue
 //   GET /healthz       "ok" and what is followed
 //   GET /api/summary   live counts as JSON (?since=EPOCH|ISO 8601|DURATION)
@@ -16,7 +17,8 @@
 // What is not kept across restarts: the assembler's messages in flight (a
 // message whose lines straddle a restart is assembled from the later lines
 // only); per-line counters are exact.
-// Thread safety: Run() on one thread; handlers on the HTTP thread.
+// More routes (e.g. a dashboard) go in RegisterRoutes().
+// Thread safety: Run() on one thread; handlers on HttpServer's threads.
 #ifndef MAILLENS_SERVE_SERVER_H_
 #define MAILLENS_SERVE_SERVER_H_
 
@@ -35,6 +37,7 @@
 #include "guard/detector.h"
 #include "pipeline/live_sink.h"
 #include "pipeline/pipeline.h"
+#include "serve/http_server.h"
 
 namespace maillens {
 
@@ -88,6 +91,8 @@ class Server {
   bool LoadCheckpoint();
   void SaveCheckpoint();
   std::string QueueMetrics();
+  // The HTTP routes: /metrics, /healthz, /api/summary.
+  void RegisterRoutes(HttpServer* http);
 
   ServeOptions options_;
   Reporter* reporter_;
