@@ -258,16 +258,9 @@ void Server::RegisterRoutes(HttpServer* http) {
     int64_t now = Now();
     int64_t since = now - 3600;
     if (std::string s; req.Query("since", &s)) {
-      char* end = nullptr;
-      long long v = std::strtoll(s.c_str(), &end, 10);
-      int64_t dur = 0;
-      if (!s.empty() && *end == '\0') {
-        since = v;  // epoch seconds
-      } else if (ParseDuration(s, &dur) && dur > 0) {
-        since = now - dur;  // "15m": that long ago
-      } else {
-        return HttpResponse{400, "text/plain", "since: epoch seconds or a duration such as 15m\n", {}};
-      }
+      // doc/time.md's grammar, relative forms counted back from serve's clock.
+      if (!ParseTimeSpec(s, now, &since))
+        return HttpResponse{400, "text/plain", "since: a time as in doc/time.md (epoch, ISO 8601, 15m, today, ...)\n", {}};
     }
     return HttpResponse{200, "application/json", Summary(since), {}};
   }));

@@ -48,7 +48,19 @@ import json, sys
 s = json.loads(sys.argv[1])
 assert s["counts"]["rejected"] == int(sys.argv[2]), s
 PY
-echo "ok: /metrics (promtool clean, token enforced), /healthz, /api/summary"
+# since= takes doc/time.md's grammar, relative to serve's pinned clock.
+for since in 1d 2026-11-21 "Nov%2021%2006:00"; do
+  s2=$(curl -s -H 'Authorization: Bearer s3cret' "http://127.0.0.1:$port/api/summary?since=$since")
+  python3 - "$s2" "$rejected" <<'PY' || fail "/api/summary?since=$since: $s2"
+import json, sys
+assert json.loads(sys.argv[1])["counts"]["rejected"] == int(sys.argv[2])
+PY
+done
+s3=$(curl -s -H 'Authorization: Bearer s3cret' "http://127.0.0.1:$port/api/summary?since=2026-11-23")
+python3 -c 'import json,sys; assert json.loads(sys.argv[1])["counts"]["rejected"] == 0' "$s3" || fail "since=2026-11-23: $s3"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer s3cret' "http://127.0.0.1:$port/api/summary?since=tomorrow")
+[ "$code" = 400 ] || fail "since=tomorrow answered $code"
+echo "ok: /metrics (promtool clean, token enforced), /healthz, /api/summary (since= in doc/time.md's grammar)"
 
 # Prometheus scraping serve every second.
 pport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

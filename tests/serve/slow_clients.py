@@ -334,7 +334,7 @@ try:
         ("POST", b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"),
         ("no token", b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"),
         ("wrong token", b"GET /api/summary HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3creT\r\n\r\n"),
-        ("bad since", b"GET /api/summary?since=yesterday HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\n\r\n"),
+        ("bad since", b"GET /api/summary?since=tomorrow HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\n\r\n"),
     ]
     for what, req in cases:
         st = raw(port, req)
