@@ -47,6 +47,11 @@ bool ParseMailLine(const SyslogHeader& h, Origin origin, Event* ev);
 // consumed from *msg; kInfo (nothing consumed) without one.
 Severity TakeSeverity(std::string_view* msg);
 
+// Is `msg` syslog's own repeat notice ("last message repeated N times",
+// rsyslog's "message repeated N times: [ ... ]")? Such a line says nothing
+// new: EventKind::kRepeated, counted by no one.
+bool IsRepeatNotice(std::string_view msg);
+
 // Maps a daemon name ("smtpd", "nqmgr", ...) to its enum.
 Daemon DaemonFromName(std::string_view name);
 
