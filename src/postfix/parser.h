@@ -52,6 +52,14 @@ Severity TakeSeverity(std::string_view* msg);
 // new: EventKind::kRepeated, counted by no one.
 bool IsRepeatNotice(std::string_view msg);
 
+// Is `ev` an event that a parser only partly understood: a delivery line
+// whose status= word Postfix does not write (DeliveryStatus::kOther)? Such
+// a line is still an event (its message and recipient are known) but the
+// unparsed census counts it, and --unparsed FILE lists it.
+inline bool PartlyUnderstood(const Event& ev) {
+  return ev.kind == EventKind::kDelivery && ev.status == DeliveryStatus::kOther;
+}
+
 // Maps a daemon name ("smtpd", "nqmgr", ...) to its enum.
 Daemon DaemonFromName(std::string_view name);
 
