@@ -31,6 +31,12 @@ bool StderrReporter::Finish() {
   return damaged_;
 }
 
+void UnparsedWriter::OnEvent(const Event& ev, const Message*) {
+  if (!PartlyUnderstood(ev) || ev.header == nullptr) return;
+  std::fwrite(ev.header->line.data(), 1, ev.header->line.size(), f_);
+  std::fputc('\n', f_);
+}
+
 void UnparsedWriter::OnUnparsed(const SyslogHeader* h, Origin origin, std::string_view line) {
   (void)h, (void)origin;
   std::fwrite(line.data(), 1, line.size(), f_);

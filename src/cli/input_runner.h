@@ -38,7 +38,9 @@ class StderrReporter : public Reporter {
 class UnparsedWriter : public EventSink {
  public:
   explicit UnparsedWriter(FILE* f) : f_(f) {}
-  void OnEvent(const Event&, const Message*) override {}
+  // Partly understood events (PartlyUnderstood()) are written too, so the
+  // file holds stats().unparsed + stats().no_header lines.
+  void OnEvent(const Event& ev, const Message*) override;
   void OnUnparsed(const SyslogHeader* h, Origin origin, std::string_view line) override;
 
  private:

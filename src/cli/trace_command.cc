@@ -67,8 +67,7 @@ void AddTraceCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--client", args->client, "smtpd client: IP address, CIDR range or hostname glob");
   cmd->add_option("--sasl-user", args->sasl_user, "SASL user name (exact or glob)");
   cmd->add_option("--status", args->status, "A recipient's final outcome")
-      ->check(CLI::IsMember({"sent", "deferred", "bounced", "expired", "deleted", "rejected", "held", "discarded",
-                             "unknown"}));
+      ->check(CLI::IsMember(OutcomeWords()));
   cmd->add_option("--since", args->since, "Messages with events at or after this time (epoch or ISO 8601)");
   cmd->add_option("--until", args->until, "Messages with events before this time (epoch or ISO 8601)");
   cmd->add_option("--host", args->host, "Syslog host name (exact or glob)");

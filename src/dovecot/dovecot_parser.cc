@@ -8,8 +8,12 @@
 //   lmtp / lda:       "lmtp(%u)<pid><session>: msgid=<...>: saved mail to INBOX",
 //                     "lda(%u): sieve: stored mail into mailbox 'INBOX'"
 // kDovecotAuthFailure carries user and client_addr (rip), kDovecotLogin the
-// same for successes, kDovecotDelivery the user.
+// same for successes, kDovecotDelivery the user. Known bookkeeping (logouts,
+// disconnects, lmtp connects, master start/stop) and Dovecot's own
+// diagnostics (Warning:/Error:/Fatal:/Panic:) are kIgnored; any other line is
+// unparsed (false), so the unparsed census shows what no rule understood.
 #include <algorithm>
+#include <iterator>
 
 #include "postfix/fields.h"
 #include "postfix/parser.h"
@@ -40,6 +44,13 @@ void ParenUser(std::string_view subsystem, Event* ev) {
   if (comma != std::string_view::npos) ev->client_addr = inner.substr(comma + 1);
 }
 
+// A Warning:/Error:/Fatal:/Panic: line is understood as a diagnostic.
+bool Diagnostic(bool diagnostic, Event* ev) {
+  if (!diagnostic) return false;
+  ev->kind = EventKind::kIgnored;
+  return true;
+}
+
 }  // namespace
 
 bool ParseDovecot(const SyslogHeader& h, Event* ev) {
@@ -54,9 +65,14 @@ bool ParseDovecot(const SyslogHeader& h, Event* ev) {
     m.remove_prefix(c + 2);
   }
   // Dovecot's own log level prefix.
-  static constexpr std::string_view kLevels[] = {"Info: ", "Warning: ", "Error: ", "Fatal: ", "Panic: ", "Debug: "};
-  for (std::string_view l : kLevels)
-    if (Consume(&m, l)) break;
+  static constexpr std::string_view kLevels[] = {"Info: ", "Debug: ", "Warning: ", "Error: ", "Fatal: ", "Panic: "};
+  bool diagnostic = false;  // Warning and worse
+  for (size_t i = 0; i < std::size(kLevels); ++i) {
+    if (Consume(&m, kLevels[i])) {
+      diagnostic = i >= 2;
+      break;
+    }
+  }
   ev->text = m;
   std::string_view base = subsystem.substr(0, subsystem.find_first_of("(<["));
   bool login = base.size() > 6 && base.substr(base.size() - 6) == "-login";
@@ -71,8 +87,11 @@ bool ParseDovecot(const SyslogHeader& h, Event* ev) {
       ev->kind = EventKind::kDovecotAuthFailure;
       return true;
     }
-    ev->kind = EventKind::kIgnored;  // other disconnects, "Aborted login (no auth attempts)", ...
-    return true;
+    // Other disconnects, "Aborted login (no auth attempts)", ...
+    return IgnoreKnown(m, {"Disconnected", "Aborted login", "Login aborted", "Connection closed",
+                           "Maximum number of connections", "proxy("},
+                       ev) ||
+           Diagnostic(diagnostic, ev);
   }
   if (base == "auth" || base == "auth-worker" || base == "dovecot-auth") {
     // auth(default): ... or passwd-file(u,ip): unknown user
@@ -103,8 +122,7 @@ bool ParseDovecot(const SyslogHeader& h, Event* ev) {
       ev->kind = EventKind::kDovecotAuthFailure;
       return true;
     }
-    ev->kind = EventKind::kIgnored;
-    return true;
+    return Diagnostic(diagnostic, ev);
   }
   if (m.find("saved mail to ") != std::string_view::npos || m.find("stored mail into mailbox") != std::string_view::npos) {
     ParenUser(subsystem, ev);
@@ -112,8 +130,14 @@ bool ParseDovecot(const SyslogHeader& h, Event* ev) {
     return true;
   }
   // Session and process bookkeeping: connects, logouts, master start/stop.
-  ev->kind = EventKind::kIgnored;
-  return true;
+  if (base == "master" || base == "dovecot") {
+    ev->kind = EventKind::kIgnored;
+    return true;
+  }
+  return IgnoreKnown(m, {"Logged out", "Disconnected", "Connection closed", "Connect from", "Disconnect from",
+                         "Server shutting down", "Killed with signal"},
+                     ev) ||
+         Diagnostic(diagnostic, ev);
 }
 
 }  // namespace maillens::internal

@@ -55,13 +55,14 @@ void DeliveryRecords::OnEvent(const Event& ev, const Message* m) {
     for (int k = 0; k < 4; ++k) w.Null();
   }
   w.Text(ev.dsn);
-  w.Text(ev.status_word);
+  w.Text(DeliveryStatusName(ev.status));  // one vocabulary with trace (event.h)
   w.Text(ev.status_text);
   w.IntOrNull(m && m->size >= 0, m ? m->size : 0);
   w.Text(m ? std::string_view(m->client) : std::string_view());
   w.Text(m ? std::string_view(m->sasl_username) : std::string_view());
   w.Text(h.daemon);
   w.Text(ev.child_queue_id);
+  w.Bool(m && m->has_from);
   w.EndRow();
 }
 
@@ -72,6 +73,7 @@ namespace {
 bool IsRejectAction(Action a) {
   switch (a) {
     case Action::kReject: case Action::kMilterReject: case Action::kRejectWarning: case Action::kWarn:
+    case Action::kProxyReject:
     case Action::kHold: case Action::kMilterHold: case Action::kDiscard: case Action::kMilterDiscard:
       return true;
     default:

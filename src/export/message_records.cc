@@ -152,6 +152,7 @@ void MessageRecords::Write(const Released& r) {
   w.Int(m.notices);
   w.Text(r.parent);
   w.Text(x.children);
+  w.Bool(m.has_from);
   w.EndRow();
 }
 

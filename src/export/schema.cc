@@ -33,6 +33,7 @@ constexpr Column kMessageColumns[] = {
     {"notices", kInt, kNotNull, kNoIdx},
     {"parent_queue_id", kText, kNotNull, kIdx},
     {"child_queue_ids", kText, kNotNull, kNoIdx},
+    {"sender_known", kBool, kNotNull, kNoIdx},
 };
 
 constexpr Column kDeliveryColumns[] = {
@@ -57,6 +58,7 @@ constexpr Column kDeliveryColumns[] = {
     {"sasl_user", kText, kNotNull, kNoIdx},
     {"daemon", kText, kNotNull, kNoIdx},
     {"next_queue_id", kText, kNotNull, kIdx},
+    {"sender_known", kBool, kNotNull, kNoIdx},
 };
 
 constexpr Column kRejectColumns[] = {

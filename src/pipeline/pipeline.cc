@@ -58,6 +58,10 @@ void Pipeline::Parse(std::string_view line, Record* r) {
     return;
   }
   r->type = Record::Type::kEvent;
+  if (PartlyUnderstood(r->event)) {  // an event, and in the unparsed census (postfix/parser.h)
+    ++stats_.unparsed;
+    Count(&stats_.unparsed_by_program, r->header.program);
+  }
 }
 
 void Pipeline::Deliver(Record* r) {

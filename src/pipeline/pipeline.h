@@ -70,7 +70,7 @@ struct PipelineStats {
   uint64_t no_header = 0;       // no recognisable timestamp/program
   uint64_t filtered_out = 0;    // outside the date filter
   uint64_t mail_lines = 0;      // Postfix or Dovecot lines in the window
-  uint64_t unparsed = 0;        // mail lines no parser understood
+  uint64_t unparsed = 0;        // mail lines no parser understood (or only partly: PartlyUnderstood())
   uint64_t foreign = 0;         // other programs' lines
   absl::flat_hash_map<std::string, uint64_t> unparsed_by_program;
   absl::flat_hash_map<std::string, uint64_t> foreign_by_program;

@@ -31,6 +31,7 @@ std::string_view Word(std::string_view* s) {
 
 std::string_view RejectRestriction(const Event& ev, std::string_view* list) {
   *list = {};
+  if (ev.action == Action::kProxyReject) return "before-queue-filter";
   if (ev.action == Action::kMilterReject || ev.action == Action::kMilterHold || ev.action == Action::kMilterDiscard)
     return "milter";
   if (ev.kind == EventKind::kCleanupAction) return ev.stage == "END-OF-MESSAGE" ? "milter" : "header-body";

@@ -17,7 +17,8 @@ namespace maillens {
 // The restriction a reject-family event (kReject, kCleanupAction) stands
 // for: "rbl" (with *list set to the DNSBL in "blocked using NAME"),
 // "client", "helo", "relay", "policy", "sender", "recipient", "size",
-// "data", "milter", "header-body", "postscreen" or "other".
+// "data", "milter", "header-body", "postscreen", "before-queue-filter"
+// (smtpd's proxy-reject: the smtpd_proxy_filter refused it) or "other".
 std::string_view RejectRestriction(const Event& ev, std::string_view* list);
 
 // A TLS session line (tls/tls_misc.c: "%s TLS connection established

@@ -4,7 +4,8 @@
 //     "%s: to=<%s>" [", orig_to=<%s>"] ", relay=%s" [", conn_use=%d"] ", delay=%s"
 //     ", delays=%s/%s/%s/%s" [", tls=%s" (since 3.11-20251114)] ", dsn=%s, status=%s (%s)"
 //   status words: sent, deferred, bounced, SOFTBOUNCE (global/sent.c, defer.c, bounce.c),
-//   and expired (qmgr).
+//   expired (qmgr), deliverable/undeliverable (verify.c:130, address probes) and
+//   delivered (trace.c:146). Any other word is kOther ("unknown-status").
 // The text in parentheses may hold "queued as QID" (smtp/lmtp to another
 // MTA or content filter) or "forwarded as QID" (local(8) aliases/.forward).
 // Also the smtp client's "connect to %s[%s]:%d: %m" lines without a queue ID
@@ -25,6 +26,9 @@ DeliveryStatus StatusFromWord(std::string_view w) {
   if (w == "bounced") return DeliveryStatus::kBounced;
   if (w == "expired") return DeliveryStatus::kExpired;
   if (w == "SOFTBOUNCE") return DeliveryStatus::kSoftBounce;
+  if (w == "deliverable") return DeliveryStatus::kDeliverable;  // verify.c (address probes)
+  if (w == "undeliverable") return DeliveryStatus::kUndeliverable;
+  if (w == "delivered") return DeliveryStatus::kDelivered;  // trace.c (sendmail -bv, -v)
   return DeliveryStatus::kOther;
 }
 

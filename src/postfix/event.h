@@ -34,6 +34,10 @@ enum class EventKind : uint8_t {
   kDisconnect,         // "disconnect from name[addr] ehlo=1 ... commands=n/m"
   kClient,             // "QID: client=name[addr][, sasl_method=.., sasl_username=..]"
   kReject,             // "QID|NOQUEUE: ACTION: STAGE from name[addr]: text; from=<> to=<> proto= helo=<>"
+                       // and smtpd's before-queue filter verdict "proxy-reject: STAGE: text; from=<> ..."
+                       // (action kProxyReject, queue_id "NOQUEUE", no client)
+  kProxyAccept,        // "[QID|NOQUEUE: ]proxy-accept: END-OF-MESSAGE: 250 ... queued as QID; from=<> to=<> ..."
+                       // (the before-queue filter took the message; child_queue_id: the queue ID it names)
   kAbnormalEnd,        // "[QID: ]lost connection|timeout|too many errors after CMD from name[addr]"
   kSaslFailure,        // "warning: name[addr]: SASL LOGIN authentication failed: ..."
   kPostscreenVerdict,  // PASS NEW/OLD, DNSBL rank, PREGREET, HANGUP, DISCONNECT, (DENY|BLACK)LISTED, ...
@@ -58,6 +62,7 @@ enum class EventKind : uint8_t {
   // Dovecot
   kDovecotLogin, kDovecotAuthFailure, kDovecotDelivery,
   kIgnored,  // recognised, carries nothing a consumer counts (e.g. smtpd "Anonymous TLS")
+  kRepeated,  // syslog's own "last message repeated N times" / rsyslog "message repeated N times: [...]"
 };
 const char* EventKindName(EventKind k);
 
@@ -65,6 +70,7 @@ const char* EventKindName(EventKind k);
 enum class Action : uint8_t {
   kNone, kReject, kRejectWarning, kMilterReject, kHold, kDiscard, kFilter, kRedirect, kBcc, kWarn,
   kInfo, kPrepend, kReplace, kStrip, kDelay, kPass, kHangup, kMilterHold, kMilterDiscard,
+  kProxyReject,  // smtpd's before-queue content filter (smtpd_proxy_filter) refused the message
 };
 const char* ActionName(Action a);
 
@@ -72,7 +78,15 @@ const char* ActionName(Action a);
 enum class Severity : uint8_t { kInfo, kWarning, kError, kFatal, kPanic };
 const char* SeverityName(Severity s);  // "info", "warning", "error", "fatal", "panic"
 
-enum class DeliveryStatus : uint8_t { kNone, kSent, kDeferred, kBounced, kExpired, kSoftBounce, kOther };
+// The status= word of a delivery line. kDeliverable/kUndeliverable are
+// address verification probes (verify.c), kDelivered a "sendmail -bv"/trace
+// report (trace.c); kOther any word Postfix does not write (its text is in
+// Event::status_word). DeliveryStatusName gives the one name used in trace,
+// export and report: "sent", "deferred", "bounced", "expired", "softbounce",
+// "deliverable", "undeliverable", "delivered", "unknown-status" (kOther).
+enum class DeliveryStatus : uint8_t {
+  kNone, kSent, kDeferred, kBounced, kExpired, kSoftBounce, kDeliverable, kUndeliverable, kDelivered, kOther
+};
 const char* DeliveryStatusName(DeliveryStatus s);
 
 struct Event {
@@ -81,7 +95,8 @@ struct Event {
   Severity severity = Severity::kInfo;
   const SyslogHeader* header = nullptr;
 
-  std::string_view queue_id;  // empty, "NOQUEUE", or a Postfix queue ID
+  std::string_view queue_id;  // empty, "NOQUEUE", or a Postfix queue ID ("NOQUEUE" may be a static
+                              // string, not the line's: a proxy verdict without a prefix)
   // Peer: client (smtpd/postscreen) as "name[addr]" and its parts.
   std::string_view client, client_name, client_addr, client_port;
   // Envelope.

@@ -5,6 +5,9 @@
 //     "terminating on signal %d"
 //   anvil/anvil.c:525,535,954  "statistics: max ... rate|count ... for (%s) at %.15s", "statistics: max cache size"
 //   scache/scache.c:495        "statistics: max simultaneous domains=%d addresses=%d connection=%d"
+//   postfix/postfix.c (compat_level.c): "Postfix is running with backwards-compatible
+//     default settings", "See http://www.postfix.org/COMPATIBILITY_README.html for
+//     details", "To disable backwards compatibility use \"postconf compatibility_level=...\""
 // A delivery line from a daemon we do not know by name (e.g. a custom
 // transport's program) is still a delivery line.
 #include "postfix/fields.h"
@@ -15,6 +18,13 @@ namespace maillens::internal {
 using fields::StartsWith;
 
 bool ParseMisc(std::string_view m, Event* ev) {
+  // postfix(1)'s compatibility notice (global/compat_level.c via postfix.c),
+  // logged as "postfix[PID]:" or "postfix/postfix-script[PID]:".
+  if (IgnoreKnown(m, {"Postfix is running with backwards-compatible default settings",
+                      "See http://www.postfix.org/COMPATIBILITY_README.html",
+                      "To disable backwards compatibility use"},
+                  ev))
+    return true;
   switch (ev->daemon) {
     case Daemon::kMaster:
       ev->kind = EventKind::kMaster;

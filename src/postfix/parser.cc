@@ -134,6 +134,15 @@ bool ParseSaslFailure(std::string_view msg, Event* ev) {
 
 }  // namespace
 
+bool IsRepeatNotice(std::string_view msg) {
+  // syslogd: "last message repeated N times"; rsyslog: "message repeated N times: [ MSG]".
+  Consume(&msg, "last ");
+  if (!Consume(&msg, "message repeated ")) return false;
+  size_t n = 0;
+  while (n < msg.size() && msg[n] >= '0' && msg[n] <= '9') ++n;
+  return n > 0 && StartsWith(msg.substr(n), " time");
+}
+
 namespace internal {
 bool IgnoreKnown(std::string_view m, std::initializer_list<std::string_view> prefixes, Event* ev) {
   for (std::string_view p : prefixes) {
@@ -178,6 +187,11 @@ bool ParseMailLine(const SyslogHeader& h, Origin origin, Event* ev) {
   }
   ev->daemon = DaemonFromName(h.daemon);
   std::string_view msg = h.message;
+  if (IsRepeatNotice(msg)) {
+    ev->kind = EventKind::kRepeated;
+    ev->text = msg;
+    return true;
+  }
   ev->severity = TakeSeverity(&msg);
   if (ev->severity != Severity::kInfo) {
     ev->text = msg;
@@ -263,6 +277,8 @@ const char* EventKindName(EventKind k) {
     case EventKind::kDovecotAuthFailure: return "dovecot_auth_failure";
     case EventKind::kDovecotDelivery: return "dovecot_delivery";
     case EventKind::kIgnored: return "ignored";
+    case EventKind::kRepeated: return "repeated";
+    case EventKind::kProxyAccept: return "proxy_accept";
   }
   return "?";
 }
@@ -288,6 +304,7 @@ const char* ActionName(Action a) {
     case Action::kHangup: return "hangup";
     case Action::kMilterHold: return "milter-hold";
     case Action::kMilterDiscard: return "milter-discard";
+    case Action::kProxyReject: return "proxy-reject";
   }
   return "?";
 }
@@ -300,7 +317,10 @@ const char* DeliveryStatusName(DeliveryStatus s) {
     case DeliveryStatus::kBounced: return "bounced";
     case DeliveryStatus::kExpired: return "expired";
     case DeliveryStatus::kSoftBounce: return "softbounce";
-    case DeliveryStatus::kOther: return "other";
+    case DeliveryStatus::kDeliverable: return "deliverable";
+    case DeliveryStatus::kUndeliverable: return "undeliverable";
+    case DeliveryStatus::kDelivered: return "delivered";
+    case DeliveryStatus::kOther: return "unknown-status";
   }
   return "?";
 }

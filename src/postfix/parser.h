@@ -47,6 +47,19 @@ bool ParseMailLine(const SyslogHeader& h, Origin origin, Event* ev);
 // consumed from *msg; kInfo (nothing consumed) without one.
 Severity TakeSeverity(std::string_view* msg);
 
+// Is `msg` syslog's own repeat notice ("last message repeated N times",
+// rsyslog's "message repeated N times: [ ... ]")? Such a line says nothing
+// new: EventKind::kRepeated, counted by no one.
+bool IsRepeatNotice(std::string_view msg);
+
+// Is `ev` an event that a parser only partly understood: a delivery line
+// whose status= word Postfix does not write (DeliveryStatus::kOther)? Such
+// a line is still an event (its message and recipient are known) but the
+// unparsed census counts it, and --unparsed FILE lists it.
+inline bool PartlyUnderstood(const Event& ev) {
+  return ev.kind == EventKind::kDelivery && ev.status == DeliveryStatus::kOther;
+}
+
 // Maps a daemon name ("smtpd", "nqmgr", ...) to its enum.
 Daemon DaemonFromName(std::string_view name);
 

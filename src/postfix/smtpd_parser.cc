@@ -7,9 +7,15 @@
 //                             (queue ID prefix since 3.10-20250105)
 //   smtpd/smtpd.c:5829        "improper command pipelining after %s from %s: %s"
 //   tls/tls_misc.c:1410       "%s TLS connection %s from %s: ..."
+//   smtpd/smtpd.c (smtpd_proxy_filter verdicts, logged at END-OF-MESSAGE):
+//                             "[%s: ]proxy-accept: %s: %s;" / "[%s: ]proxy-reject: %s: %s;"
+//                             + " from=<%s> to=<%s> proto=%s helo=<%s>" (no client: the
+//                             session's "connect from" / "NOQUEUE: client=" name it)
 //   access-check lines: reject_parser.cc
 // SASL failures ("warning: ...: SASL ... authentication failed") are parsed in
 // parser.cc with the other warnings.
+#include <cctype>
+
 #include "postfix/fields.h"
 #include "postfix/parser.h"
 
@@ -48,6 +54,49 @@ bool ParseAbnormal(std::string_view m, Event* ev) {
   return false;
 }
 
+// "proxy-accept|proxy-reject: STAGE: REPLY; from=<..> to=<..> proto=.. helo=<..>"
+bool ParseProxyVerdict(std::string_view m, Event* ev) {
+  bool accept;
+  if (Consume(&m, "proxy-accept: ")) accept = true;
+  else if (Consume(&m, "proxy-reject: ")) accept = false;
+  else return false;
+  size_t c = m.find(": ");
+  if (c == std::string_view::npos || c > 40) return false;
+  ev->stage = m.substr(0, c);
+  m.remove_prefix(c + 2);
+  size_t tail = m.rfind("; from=<");
+  std::string_view envelope;
+  if (tail != std::string_view::npos) {
+    ev->reason = m.substr(0, tail);
+    envelope = m.substr(tail + 2);
+  } else {
+    ev->reason = m;
+    if (!ev->reason.empty() && ev->reason.back() == ';') ev->reason.remove_suffix(1);
+  }
+  bool found;
+  ev->from = fields::AngleField(envelope, "from=<", &ev->has_from);
+  ev->to = fields::AngleField(envelope, "to=<", &ev->has_to);
+  ev->helo = fields::AngleField(envelope, "helo=<", &found);
+  ev->proto = fields::PlainField(envelope, "proto=", ' ', &found);
+  if (ev->queue_id.empty()) ev->queue_id = "NOQUEUE";  // a static string, not the line's
+  if (accept) {
+    // "250 2.0.0 Ok: queued as QID" (a Postfix after-filter smtpd).
+    size_t q = ev->reason.find("queued as ");
+    if (q != std::string_view::npos) {
+      std::string_view id = ev->reason.substr(q + 10);
+      size_t e = 0;
+      while (e < id.size() && std::isalnum(static_cast<unsigned char>(id[e]))) ++e;
+      id = id.substr(0, e);
+      if (fields::IsQueueId(id)) ev->child_queue_id = id;
+    }
+    ev->kind = EventKind::kProxyAccept;
+  } else {
+    ev->action = Action::kProxyReject;
+    ev->kind = EventKind::kReject;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool ParseSmtpd(std::string_view m, Event* ev) {
@@ -80,6 +129,7 @@ bool ParseSmtpd(std::string_view m, Event* ev) {
     return true;
   }
   if (ParseRejectLine(m, ev)) return true;
+  if (ParseProxyVerdict(m, ev)) return true;
   if (ParseAbnormal(m, ev)) return true;
   // "Anonymous TLS connection established from ...", Postfix 2.x "TLS connection
   // established from ...", "SSL_accept error from ...".
@@ -90,7 +140,7 @@ bool ParseSmtpd(std::string_view m, Event* ev) {
     return true;
   }
   // Known informational lines that carry nothing to count.
-  return IgnoreKnown(m, {"discarding EHLO keywords", "proxy-accept", "proxy-reject", "NOQUEUE: client=", "client="},
+  return IgnoreKnown(m, {"discarding EHLO keywords", "NOQUEUE: client=", "client="},
                      ev);
 }
 

@@ -55,7 +55,8 @@ void Insights::OnEvent(const Event& ev, const Message* m) {
       bool warn = false;
       switch (ev.action) {
         case Action::kReject:
-        case Action::kMilterReject: break;
+        case Action::kMilterReject:
+        case Action::kProxyReject: break;  // class "before-queue-filter"
         case Action::kRejectWarning: warn = true; break;
         case Action::kWarn:
           if (ev.kind != EventKind::kCleanupAction) return;

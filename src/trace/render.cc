@@ -36,7 +36,7 @@ void Timeline(const TraceMessage& m, int depth, std::string* out) {
   std::string pad(depth * 4, ' ');
   *out += pad + "message " + TerminalSafe(m.host) + " " + TerminalSafe(m.queue_id);
   if (!m.message_id.empty()) *out += " " + TerminalSafe(m.message_id);
-  *out += "\n" + pad + "  from <" + TerminalSafe(m.from) + ">";
+  *out += "\n" + pad + (m.has_from ? "  from <" + TerminalSafe(m.from) + ">" : std::string("  from (sender not in log)"));
   if (m.size >= 0) *out += ", size " + std::to_string(m.size);
   if (m.nrcpt >= 0) *out += ", nrcpt " + std::to_string(m.nrcpt);
   if (!m.client.empty()) *out += ", client " + TerminalSafe(m.client);
@@ -67,7 +67,13 @@ void JsonMessage(const TraceMessage& m, std::string* out) {
   JsonWriter w(out, false);
   w.BeginObject();
   w.Field("host", m.host).Field("queue_id", m.queue_id).Field("message_id", m.message_id);
-  w.Field("from", m.from).Field("client", m.client).Field("sasl_username", m.sasl_username);
+  w.Key("from");
+  if (m.has_from) {
+    w.String(m.from);
+  } else {
+    w.Null();
+  }
+  w.Field("client", m.client).Field("sasl_username", m.sasl_username);
   w.Key("size").Int(m.size).Key("nrcpt").Int(m.nrcpt);
   w.Field("first_seen", Time(m.first_seen, true)).Field("last_seen", Time(m.last_seen, true));
   w.Key("matched").Bool(m.matched);

@@ -9,6 +9,9 @@
 
 #include <re2/re2.h>
 
+#include "postfix/fields.h"
+#include "postfix/parser.h"
+
 namespace maillens {
 
 namespace {
@@ -128,7 +131,7 @@ std::vector<RecipientOutcome> Outcomes(const TraceMessage& m) {
         if (!e.to.empty()) find(e.to, e.orig_to).last = &e;
         break;
       case EventKind::kReject:
-        if (e.action == Action::kReject || e.action == Action::kMilterReject) {
+        if (e.action == Action::kReject || e.action == Action::kMilterReject || e.action == Action::kProxyReject) {
           if (!e.to.empty()) {
             find(e.to, "").last = &e;
           } else {
@@ -161,7 +164,7 @@ std::vector<RecipientOutcome> Outcomes(const TraceMessage& m) {
       r.words = "rejected before queueing: " + e.status_text;
       continue;
     }
-    std::string detail = e.relay.empty() ? e.dsn : "relay " + e.relay + ", dsn " + e.dsn;
+    std::string detail = DeliveryDetail(e);
     switch (e.status) {
       case DeliveryStatus::kSent:
         r.word = "sent";
@@ -188,10 +191,25 @@ std::vector<RecipientOutcome> Outcomes(const TraceMessage& m) {
           r.words = "deferred, still queued at the end of the log; last: " + e.status_text;
         }
         break;
-      default:
-        r.word = "other";
-        r.words = "status " + e.status_text;
+      case DeliveryStatus::kExpired:
+        r.word = "expired";
+        r.words = "expired (" + detail + "): " + e.status_text;
         break;
+      case DeliveryStatus::kDeliverable:
+      case DeliveryStatus::kUndeliverable:
+      case DeliveryStatus::kDelivered:
+        r.word = DeliveryStatusName(e.status);
+        r.words = r.word + " (address verification, " + detail + "): " + e.status_text;
+        break;
+      default: {
+        r.word = DeliveryStatusName(DeliveryStatus::kOther);
+        std::string_view t = e.text();
+        size_t at = t.find(", status=");
+        std::string_view w = at == std::string_view::npos ? std::string_view() : t.substr(at + 9);
+        w = w.substr(0, w.find(' '));
+        r.words = "unknown status \"" + std::string(w) + "\" (" + detail + "): " + e.status_text;
+        break;
+      }
     }
   }
   if (out.empty()) {  // nothing per recipient: the message's fate
@@ -213,6 +231,21 @@ std::vector<RecipientOutcome> Outcomes(const TraceMessage& m) {
     out.push_back(std::move(r));
   }
   return out;
+}
+
+const std::vector<std::string>& OutcomeWords() {
+  static const std::vector<std::string> words = {
+      "sent", "bounced", "deferred", "expired", "deleted", "held", "rejected", "discarded",
+      DeliveryStatusName(DeliveryStatus::kDeliverable), DeliveryStatusName(DeliveryStatus::kUndeliverable),
+      DeliveryStatusName(DeliveryStatus::kDelivered), DeliveryStatusName(DeliveryStatus::kOther), "unknown"};
+  return words;
+}
+
+std::string DeliveryDetail(const TraceEvent& e) {
+  std::string d;
+  if (!e.relay.empty()) d = "relay " + e.relay;
+  if (!e.dsn.empty()) d += (d.empty() ? "dsn " : ", dsn ") + e.dsn;
+  return d;
 }
 
 std::string Tracer::Key(std::string_view host, std::string_view qid) {
@@ -248,6 +281,7 @@ void Tracer::Fill(const Event& ev, uint64_t seq, TraceEvent* te) {
   te->helo.assign(ev.helo);
   std::copy(ev.delays, ev.delays + 4, te->delays);
   te->has_delays = ev.has_delays;
+  te->has_from = ev.has_from;
 }
 
 bool Tracer::Candidate(const Event& ev, const Message& m) const {
@@ -305,8 +339,21 @@ void Tracer::OnEvent(const Event& ev, const Message* m) {
       tm->host.assign(h->host);
       tm->queue_id = "NOQUEUE";
       tm->from.assign(ev.from);
+      tm->has_from = ev.has_from;
       tm->client.assign(ev.client);
       tm->first_seen = tm->last_seen = h->epoch;
+      if (ev.action == Action::kProxyReject && session) {
+        // The before-queue filter's verdict names no client: the session's
+        // connect line does; its lines come first.
+        auto s = sessions_.find(Key(h->host, std::to_string(h->pid)));
+        if (s != sessions_.end()) {
+          for (const TraceEvent& e : s->second) {
+            if (tm->client.empty() && e.kind == EventKind::kConnect) tm->client = e.client;
+            tm->events.push_back(e);
+          }
+          if (!tm->events.empty()) tm->first_seen = tm->events.front().epoch;
+        }
+      }
       tm->events.emplace_back();
       Fill(ev, seq_, &tm->events.back());
       if (Matches(*tm)) {
@@ -341,18 +388,60 @@ void Tracer::OnEvent(const Event& ev, const Message* m) {
     named_.insert(std::string(ev.child_queue_id));
 }
 
+void Tracer::OnUnparsed(const SyslogHeader* h, Origin origin, std::string_view line) {
+  (void)origin;
+  ++seq_;
+  if (h == nullptr || unparsed_count_ >= kMaxUnparsed) return;
+  std::string_view msg = h->message;
+  TakeSeverity(&msg);
+  size_t colon = msg.substr(0, 34).find(": ");
+  if (colon == std::string_view::npos) return;
+  std::string_view qid = msg.substr(0, colon);
+  if (!fields::IsQueueId(qid) || (filter_.QidOnly() && qid != filter_.qid)) return;
+  std::vector<TraceEvent>& v = unparsed_[Key(h->host, qid)];
+  v.emplace_back();
+  TraceEvent& te = v.back();
+  te.seq = seq_;
+  te.epoch = h->epoch;
+  te.usec = h->usec;
+  te.kind = EventKind::kUnrecognised;
+  te.line.assign(line);
+  te.program_at = static_cast<uint32_t>(h->program.data() - h->line.data());
+  te.program_len = static_cast<uint32_t>(h->program.size());
+  te.text_at = static_cast<uint32_t>(h->message.data() - h->line.data());
+  ++unparsed_count_;
+}
+
 void Tracer::OnMessageReleased(const Message& m) {
   auto it = live_.find(&m);
   if (it == live_.end()) return;
   std::unique_ptr<TraceMessage> tm = std::move(it->second);
   live_.erase(it);
+  if (!unparsed_.empty()) {
+    auto u = unparsed_.find(Key(m.host, m.queue_id));
+    if (u != unparsed_.end()) {
+      unparsed_count_ -= u->second.size();
+      if (tm != nullptr) {
+        for (TraceEvent& e : u->second) tm->events.push_back(std::move(e));
+        std::stable_sort(tm->events.begin(), tm->events.end(),
+                         [](const TraceEvent& a, const TraceEvent& b) { return a.seq < b.seq; });
+      }
+      unparsed_.erase(u);
+    }
+  }
   if (tm == nullptr) return;
   tm->host = m.host;
   tm->queue_id = m.queue_id;
   tm->message_id = m.message_id;
   tm->from = m.from;
-  for (size_t i = 0; i < tm->events.size() && !m.has_from && tm->from.empty(); ++i)
-    tm->from = tm->events[i].from;  // no qmgr line: a reject's from=
+  tm->has_from = m.has_from;
+  for (size_t i = 0; i < tm->events.size() && !tm->has_from; ++i) {
+    const TraceEvent& e = tm->events[i];
+    if (e.has_from && (e.kind == EventKind::kReject || e.kind == EventKind::kCleanupAction)) {
+      tm->from = e.from;  // no qmgr line: a reject's from=
+      tm->has_from = true;
+    }
+  }
   tm->client = m.client;
   tm->sasl_username = m.sasl_username;
   tm->parent_queue_id = m.parent_queue_id;

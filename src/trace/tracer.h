@@ -100,12 +100,17 @@ struct TraceEvent {
   std::string to, orig_to, from, relay, delay, dsn, status_text, child_queue_id, client, helo;
   float delays[4] = {0, 0, 0, 0};
   bool has_delays = false;
+  bool has_from = false;  // the line has from=<...> (possibly empty)
 };
 
 // A traced message (or a NOQUEUE reject) with its events and links.
 struct TraceMessage {
   std::string host, queue_id;  // queue_id "NOQUEUE" for a pre-queue reject
   std::string message_id, from, client, sasl_username;
+  // Is the sender known? false when no qmgr/pickup from= (nor a reject's
+  // from=) is in the input: `from` is then empty but is NOT the null sender
+  // <>; text shows "(sender not in log)", JSON null.
+  bool has_from = false;
   std::string parent_queue_id;  // orig_id= / orig_queue_id= (requeue, re-injection)
   int64_t size = -1;
   int32_t nrcpt = -1;
@@ -120,15 +125,27 @@ struct TraceMessage {
 struct RecipientOutcome {
   std::string to, orig_to;
   const TraceEvent* last = nullptr;  // last delivery event
-  std::string word;                  // sent, deferred, bounced, expired, removed, ...
+  std::string word;                  // OutcomeWords(): sent, deferred, bounced, expired, ...
   std::string words;                 // a sentence for people
 };
 std::vector<RecipientOutcome> Outcomes(const TraceMessage& m);
+// Every word Outcomes() gives (doc/trace.md), the values `--status` accepts:
+// sent, bounced, deferred, expired, deleted, held, rejected, discarded,
+// deliverable, undeliverable, delivered (address probes and sendmail -bv,
+// named as DeliveryStatusName does), unknown-status (a status= word Postfix
+// does not write), unknown (no delivery seen).
+const std::vector<std::string>& OutcomeWords();
+// "relay R, dsn D" of a delivery (no "dsn" part without a dsn=, as in Postfix
+// before 2.3; only "dsn D" without a relay).
+std::string DeliveryDetail(const TraceEvent& e);
 
 class Tracer : public EventSink, public Assembler::Listener {
  public:
   explicit Tracer(TraceFilter filter) : filter_(std::move(filter)) {}
   void OnEvent(const Event& ev, const Message* m) override;
+  // An unparsed line that starts "QID: " joins that message's events (kind
+  // kUnrecognised), so --format lines is the complete grep of the queue ID.
+  void OnUnparsed(const SyslogHeader* h, Origin origin, std::string_view line) override;
   void OnMessageReleased(const Message& m) override;
   // After the pipeline's Finish(): links hops and returns the roots of the
   // matching trees (a matching message and its hops), oldest first.
@@ -153,6 +170,11 @@ class Tracer : public EventSink, public Assembler::Listener {
   // Queue IDs of candidates live or kept: a requeued copy (orig_id=) of one is kept.
   absl::flat_hash_map<std::string, int> tracked_;
   std::vector<std::unique_ptr<TraceMessage>> done_;
+  // Unparsed lines by host '\0' queue ID, until that message is released
+  // (at most kMaxUnparsed in all; more are not traced).
+  static constexpr size_t kMaxUnparsed = 100000;
+  absl::flat_hash_map<std::string, std::vector<TraceEvent>> unparsed_;
+  size_t unparsed_count_ = 0;
 };
 
 // Output formats (doc/trace.md).

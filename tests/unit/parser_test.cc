@@ -90,6 +90,7 @@ std::string ViewsOutsideLine(const Event& ev, std::string_view line) {
   std::string bad;
   for (const auto& [name, v] : views) {
     if (v.empty()) continue;
+    if (v.data() == ev.queue_id.data() && v == "NOQUEUE") continue;  // event.h: may be a static string
     if (v.data() < line.data() || v.data() + v.size() > line.data() + line.size())
       bad += std::string(name) + "=\"" + std::string(v) + "\" ";
   }
@@ -1614,6 +1615,67 @@ TEST(Parser, CorpusLightmeterCases) {
   }
   EXPECT_EQ(cases, 40);
   EXPECT_GE(checked, 150);
+}
+
+
+// ------------------------------------------- issue 13: before-queue filters, census
+TEST(Parser, ProxyRejectIsAReject) {
+  // pmg-log-tracker/test_input_mixed line 8.
+  PARSE(p, "Dec 18 15:04:15 pmg postfix/smtpd[21842]: proxy-reject: END-OF-MESSAGE: 554 5.7.1 Rejected for policy reasons (381C4E5DFA31DF9E90F); from=<mailtestsender2@localhost.localdomain> to=<pmgtest@localhost.localdomain> proto=ESMTP helo=<localhost.localdomain>");
+  EXPECT_EQ(p.ev.kind, EventKind::kReject);
+  EXPECT_EQ(p.ev.action, Action::kProxyReject);
+  EXPECT_STREQ(ActionName(p.ev.action), "proxy-reject");
+  EXPECT_EQ(p.ev.queue_id, "NOQUEUE");
+  EXPECT_EQ(p.ev.stage, "END-OF-MESSAGE");
+  EXPECT_EQ(p.ev.reason, "554 5.7.1 Rejected for policy reasons (381C4E5DFA31DF9E90F)");
+  EXPECT_EQ(p.ev.from, "mailtestsender2@localhost.localdomain");
+  EXPECT_EQ(p.ev.to, "pmgtest@localhost.localdomain");
+  EXPECT_EQ(p.ev.helo, "localhost.localdomain");
+  EXPECT_EQ(p.ev.proto, "ESMTP");
+  // The issue's minimal line; an envelope with a semicolon in the reply text.
+  PARSE(q, "Nov 20 10:00:00 mx postfix/smtpd[1]: proxy-reject: END-OF-MESSAGE: 554 5.7.1 Rejected; from=<a@b.c> to=<d@e.f> proto=ESMTP helo=<x>");
+  EXPECT_EQ(q.ev.kind, EventKind::kReject);
+  EXPECT_EQ(q.ev.to, "d@e.f");
+  EXPECT_EQ(q.ev.reason, "554 5.7.1 Rejected");
+  // Postfix 3.10+ puts the queue ID first.
+  PARSE(r, "Nov 20 10:00:00 mx postfix/smtpd[1]: 4BDA1C2BF1: proxy-reject: END-OF-MESSAGE: 451 4.3.0 Try again; x; from=<a@b.c> to=<d@e.f> proto=ESMTP helo=<x>");
+  EXPECT_EQ(r.ev.queue_id, "4BDA1C2BF1");
+  EXPECT_EQ(r.ev.reason, "451 4.3.0 Try again; x");
+}
+
+TEST(Parser, ProxyAcceptNamesTheNextQueueId) {
+  PARSE(p, "Nov 20 10:00:00 mx postfix/smtpd[1]: NOQUEUE: proxy-accept: END-OF-MESSAGE: 250 2.0.0 Ok: queued as 4BDA1C2BF1; from=<a@b.c> to=<d@e.f> proto=ESMTP helo=<x>");
+  EXPECT_EQ(p.ev.kind, EventKind::kProxyAccept);
+  EXPECT_EQ(p.ev.child_queue_id, "4BDA1C2BF1");
+  EXPECT_EQ(p.ev.to, "d@e.f");
+  // PMG's filter answers with its own ID, no Postfix queue ID.
+  PARSE(q, "Dec 18 15:06:26 pmg postfix/smtpd[21949]: proxy-accept: END-OF-MESSAGE: 250 2.5.0 OK (381C4E5DFA32622BFC4); from=<mailtestsender2@localhost.localdomain> to=<pmgtest@localhost.localdomain> proto=ESMTP helo=<localhost.localdomain>");
+  EXPECT_EQ(q.ev.kind, EventKind::kProxyAccept);
+  EXPECT_EQ(q.ev.child_queue_id, "");
+}
+
+TEST(Parser, RepeatNoticesAndCompatibilityNotices) {
+  PARSE(a, "Nov 20 10:00:00 mx postfix/smtpd[1]: last message repeated 3 times");
+  EXPECT_EQ(a.ev.kind, EventKind::kRepeated);
+  PARSE(b, "Nov 20 10:00:00 mx postfix/smtp[2]: message repeated 12 times: [ connect to x[192.0.2.1]:25: Connection refused]");
+  EXPECT_EQ(b.ev.kind, EventKind::kRepeated);
+  PARSE(c, "Nov 20 10:00:00 mx postfix[3]: Postfix is running with backwards-compatible default settings");
+  EXPECT_EQ(c.ev.kind, EventKind::kIgnored);
+  PARSE(d, "Nov 20 10:00:00 mx postfix/postfix-script[3]: See http://www.postfix.org/COMPATIBILITY_README.html for details");
+  EXPECT_EQ(d.ev.kind, EventKind::kIgnored);
+  Parsed e("Nov 20 10:00:00 mx postfix/smtpd[1]: message repeated often");
+  EXPECT_NE(e.ev.kind, EventKind::kRepeated);
+}
+
+TEST(Parser, DeliveryStatusVocabulary) {
+  PARSE(a, "Nov 20 10:00:00 mx postfix/smtp[2]: 4BDA1C2BF1: to=<a@example.net>, relay=example.net[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.1.5, status=deliverable (250 2.1.5 Ok)");
+  EXPECT_EQ(a.ev.status, DeliveryStatus::kDeliverable);
+  EXPECT_STREQ(DeliveryStatusName(a.ev.status), "deliverable");
+  PARSE(b, "Nov 20 10:00:00 mx postfix/smtp[2]: 4BDA1C2BF1: to=<a@example.net>, relay=example.net[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=undeliverable (550 5.1.1 no)");
+  EXPECT_EQ(b.ev.status, DeliveryStatus::kUndeliverable);
+  EXPECT_STREQ(DeliveryStatusName(b.ev.status), "undeliverable");
+  EXPECT_STREQ(DeliveryStatusName(DeliveryStatus::kExpired), "expired");
+  EXPECT_STREQ(DeliveryStatusName(DeliveryStatus::kOther), "unknown-status");
 }
 
 }  // namespace
