@@ -144,7 +144,7 @@ TEST(Assembler, DeliveryAfterRemovedFindsItsMessage) {
   EXPECT_EQ(f.assembler.in_flight(), 1u);
   EXPECT_TRUE(f.listener.released.empty());
 
-  f.Feed("Nov 22 05:45:00 mx postfix/smtpd[1]: connect from localhost[127.0.0.1]");
+  f.Feed("Nov 22 05:42:00 mx postfix/smtpd[1]: connect from localhost[127.0.0.1]");
   ASSERT_EQ(f.listener.released.size(), 1u);
   EXPECT_EQ(f.listener.released[0].sent, 2u);
   EXPECT_EQ(f.listener.released[0].size, 1180);
@@ -164,7 +164,7 @@ TEST(Assembler, LateLineExtendsLinger) {
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->size, 10);
   EXPECT_EQ(m->sent, 2u);
-  f.Feed("Nov 22 05:10:00 mx postfix/smtpd[1]: connect from localhost[127.0.0.1]");
+  f.Feed("Nov 22 05:05:00 mx postfix/smtpd[1]: connect from localhost[127.0.0.1]");
   ASSERT_EQ(f.listener.released.size(), 1u);
   EXPECT_EQ(f.listener.released[0].sent, 2u);
 }
@@ -238,8 +238,18 @@ TEST(Assembler, LiveMessageNotResetByRepeatedClient) {
   EXPECT_EQ(f.assembler.in_flight(), 1u);
 }
 
+// Options for tests whose few lines stand for a busy log: every line confirms
+// a clock jump, and one event counts as enough volume.
+Assembler::Options FewLines() {
+  Assembler::Options o;
+  o.clock_confirm = 1;
+  o.idle_events = 1;
+  o.linger_events = 1000000;
+  return o;
+}
+
 TEST(Assembler, IdleMessageReleasedAfterTenDays) {
-  Feeder f;
+  Feeder f(FewLines());
   Message* m = f.Feed("Nov  1 10:00:00 mx postfix/smtpd[1]: ABCDE12345: client=a.example.com[192.0.2.1]");
   ASSERT_NE(m, nullptr);
   f.Feed("Nov  1 10:00:01 mx postfix/qmgr[3]: ABCDE12345: from=<a@example.com>, size=100, nrcpt=1 (queue active)");
@@ -329,20 +339,103 @@ TEST(Assembler, FirstActivationDefinesSize) {
   EXPECT_EQ(m->size, 100);
 }
 
-TEST(Assembler, PreQueueMessageReleasedAfterAnHour) {
+TEST(Assembler, PreQueueMessageParkedNotReleased) {
   // smtpd logs no "removed" when the client leaves after RCPT: a message that
-  // never reached qmgr, and is not on hold, is released after an idle hour.
-  Feeder f;
+  // never reached qmgr, and is not on hold, is parked after idle_events
+  // events: out of the in-flight table, never shown to the Listener.
+  Feeder f(FewLines());
   f.Feed("Nov  1 10:00:00 mx postfix/smtpd[1]: ABCDE12345: client=a.example.com[192.0.2.1]");
   f.Feed("Nov  1 10:00:00 mx postfix/smtpd[2]: NOQUEUE: hold: RCPT from b.example.com[192.0.2.2]: <b@example.com>: Sender address triggers HOLD action; from=<b@example.com> to=<x@example.net> proto=ESMTP helo=<b>");
   f.Feed("Nov  1 10:00:01 mx postfix/smtpd[2]: BCDEF23456: client=b.example.com[192.0.2.2]");
   f.Feed("Nov  1 10:00:02 mx postfix/cleanup[5]: CDEF345678: hold: header Subject: x from c[192.0.2.3]; from=<c@example.com> to=<x@example.net> proto=ESMTP helo=<c>");
-  f.Feed("Nov  1 10:50:00 mx postfix/smtpd[1]: connect from a.example.com[192.0.2.1]");
-  EXPECT_TRUE(f.listener.released.empty());
   f.Feed("Nov  1 12:00:00 mx postfix/smtpd[1]: connect from a.example.com[192.0.2.1]");
-  ASSERT_EQ(f.listener.released.size(), 1u);
-  EXPECT_EQ(f.listener.released[0].queue_id, "ABCDE12345");
+  EXPECT_TRUE(f.listener.released.empty());
+  EXPECT_EQ(f.assembler.parked(), 1u);
   EXPECT_EQ(f.assembler.in_flight(), 2u);  // both held messages stay
+  // A new client= line for the parked queue ID: reused, the old one is done.
+  Message* m = f.Feed("Nov  1 12:00:01 mx postfix/smtpd[1]: ABCDE12345: client=z.example.com[192.0.2.9]");
+  ASSERT_EQ(f.listener.released.size(), 1u);
+  EXPECT_EQ(f.listener.released[0].client, "a.example.com[192.0.2.1]");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->client, "z.example.com[192.0.2.9]");
+  EXPECT_EQ(f.assembler.parked(), 0u);
+}
+
+// Issue 13.1: qmgr's from= more than an hour after client= (pflogsumm keeps
+// sender and size): one message, not two.
+TEST(Assembler, LateQmgrLineMergesIntoItsMessage) {
+  Assembler::Options o;
+  o.idle_events = 4;  // so that this short log parks the message
+  Feeder f(o);
+  f.Feed("Nov  1 00:01:02 mail postfix/smtpd[1]: 163CB3EE5E7F: client=a.example.com[192.0.2.1]");
+  f.Feed("Nov  1 00:01:02 mail postfix/cleanup[2]: 163CB3EE5E7F: message-id=<x@example.com>");
+  for (int i = 0; i < 20; ++i) f.Feed("Nov  1 01:01:03 mail postfix/smtpd[9]: connect from b.example.com[192.0.2.2]");
+  EXPECT_EQ(f.assembler.parked(), 1u);
+  Message* m = f.Feed("Nov  1 01:01:03 mail postfix/qmgr[3]: 163CB3EE5E7F: from=<s@example.com>, size=12321, nrcpt=1 (queue active)");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->origin, Message::Origin::kSmtpd);
+  EXPECT_EQ(m->message_id, "<x@example.com>");
+  EXPECT_EQ(m->queue_active, 1u);
+  EXPECT_EQ(f.assembler.parked(), 0u);
+  f.Feed("Nov  1 01:01:03 mail postfix/smtp[4]: 163CB3EE5E7F: to=<a.foo@example.net>, relay=example.net[198.51.100.1]:25, delay=0.67, delays=0.1/0.37/0.13/0.07, dsn=2.0.0, status=sent (250 ok)");
+  f.assembler.Finish();
+  ASSERT_EQ(f.listener.released.size(), 1u);
+  EXPECT_EQ(f.listener.released[0].from, "s@example.com");
+  EXPECT_EQ(f.listener.released[0].size, 12321);
+  EXPECT_EQ(f.listener.released[0].sent, 1u);
+  EXPECT_EQ(f.listener.released[0].origin, Message::Origin::kSmtpd);
+}
+
+// Issue 13.1: one stray line from another host, hours ahead, neither moves
+// the clock nor releases anything.
+TEST(Assembler, StrayLineAheadReleasesNothing) {
+  Feeder f;
+  f.Feed("Nov 20 10:00:00 mx1 postfix/smtpd[1]: AAAA11111: client=a.example.com[192.0.2.1]");
+  f.Feed("Nov 20 10:00:00 mx1 postfix/smtpd[2]: BBBB22222: client=b.example.com[192.0.2.2]");
+  f.Feed("Nov 20 12:00:00 mx2 postfix/anvil[300]: statistics: max connection rate 1/60s for (smtp:192.0.2.1) at Nov 20 11:59:00");
+  EXPECT_EQ(f.assembler.clock(), Utc(2026, 11, 20, 10, 0, 0));
+  Message* a = f.Feed("Nov 20 10:00:01 mx1 postfix/qmgr[3]: AAAA11111: from=<a@example.com>, size=100, nrcpt=1 (queue active)");
+  Message* b = f.Feed("Nov 20 10:00:01 mx1 postfix/qmgr[3]: BBBB22222: from=<b@example.com>, size=200, nrcpt=1 (queue active)");
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->origin, Message::Origin::kSmtpd);
+  EXPECT_TRUE(f.listener.released.empty());
+  EXPECT_EQ(f.assembler.in_flight(), 2u);
+}
+
+// A real jump (16 lines agreeing) does move the clock, to the earliest of them.
+TEST(Assembler, ClockFollowsConfirmedJump) {
+  Feeder f;
+  f.Feed("Nov 20 10:00:00 mx postfix/smtpd[1]: connect from a.example.com[192.0.2.1]");
+  for (int i = 0; i < 15; ++i) f.Feed("Nov 21 08:00:00 mx postfix/smtpd[1]: connect from a.example.com[192.0.2.1]");
+  EXPECT_EQ(f.assembler.clock(), Utc(2026, 11, 20, 10, 0, 0));
+  f.Feed("Nov 21 08:00:05 mx postfix/smtpd[1]: connect from a.example.com[192.0.2.1]");
+  EXPECT_EQ(f.assembler.clock(), Utc(2026, 11, 21, 8, 0, 0));
+}
+
+// Memory stays bounded on a stream of pre-queue messages that never
+// complete: parked ones beyond max_parked and in-flight ones beyond
+// max_in_flight are released oldest first and counted.
+TEST(Assembler, NeverCompletedMessagesStayUnderTheCaps) {
+  Assembler::Options o;
+  o.idle_events = 100;
+  o.sweep_events = 50;
+  o.max_parked = 1000;
+  o.max_in_flight = 800;
+  Feeder f(o);
+  char line[160];
+  for (int i = 0; i < 20000; ++i) {
+    snprintf(line, sizeof line, "Nov 20 10:%02d:%02d mx postfix/smtpd[1]: %05XABCDE: client=a.example.com[192.0.2.1]",
+             (i / 600) % 60, (i / 10) % 60, i);
+    f.Feed(line);
+    ASSERT_LE(f.assembler.in_flight(), o.max_in_flight);
+    ASSERT_LE(f.assembler.parked(), o.max_parked);
+  }
+  EXPECT_GT(f.assembler.evicted(), 15000u);
+  EXPECT_EQ(f.assembler.evicted(), f.listener.released.size());
+  EXPECT_EQ(f.listener.released[0].queue_id, "00000ABCDE");  // oldest first
+  f.assembler.Finish();
+  EXPECT_EQ(f.listener.released.size(), 20000u);
 }
 
 }  // namespace
