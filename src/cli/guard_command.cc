@@ -17,6 +17,7 @@
 #include "guard/matcher.h"
 #include "io/byte_source.h"
 #include "io/input_set.h"
+#include "pipeline/input_order.h"
 #include "lines/line_reader.h"
 #include "util/json_writer.h"
 #include "util/text_escape.h"

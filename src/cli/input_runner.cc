@@ -2,6 +2,7 @@
 #include "cli/input_runner.h"
 
 #include "io/input_set.h"
+#include "pipeline/input_order.h"
 #include "util/text_escape.h"
 
 namespace maillens::cli {

@@ -1,17 +1,11 @@
-// input_set.cc - OrderInputs, NewestMtime.
+// input_set.cc - SortRotatedInputs, NewestMtime.
 #include "io/input_set.h"
 
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <ctime>
-#include <limits>
 #include <map>
-#include <memory>
-
-#include "io/byte_source.h"
-#include "lines/line_reader.h"
-#include "syslog/header.h"
 
 namespace maillens {
 
@@ -30,23 +24,6 @@ std::string StripCompression(const std::string& p) {
       return p.substr(0, p.size() - ext.size());
   }
   return p;
-}
-
-// First timestamp of a file, or max when it has none (sorted last).
-int64_t FirstTimestamp(const std::string& path, int64_t reference_epoch) {
-  RecordingReporter quiet;  // problems are reported when the file is really read
-  std::unique_ptr<ByteSource> src;
-  if (!OpenByteSource(path, &quiet, &src).ok()) return std::numeric_limits<int64_t>::max();
-  LineReader::Options o;
-  o.buffer_size = 64 << 10;
-  o.max_line = 16 << 10;
-  LineReader reader(src.get(), &quiet, o);
-  HeaderParser parser(YearPolicy{reference_epoch, 0});
-  SyslogHeader h;
-  std::string_view line;
-  for (int i = 0; i < 200 && reader.Next(&line); ++i)
-    if (parser.Parse(line, &h)) return h.epoch;
-  return std::numeric_limits<int64_t>::max();
 }
 
 }  // namespace
@@ -69,7 +46,7 @@ RotationKey RotationKeyOf(const std::string& path) {
   return {p, 0};
 }
 
-std::vector<std::string> OrderInputs(const std::vector<std::string>& paths, int64_t reference_epoch) {
+std::vector<std::string> SortRotatedInputs(const std::vector<std::string>& paths, const FirstStampFn& first_stamp) {
   // Group by base name; each group sorted by rank; groups by first timestamp.
   std::map<std::string, std::vector<std::pair<int64_t, std::string>>> groups;
   std::vector<std::string> stdin_inputs;
@@ -92,7 +69,7 @@ std::vector<std::string> OrderInputs(const std::vector<std::string>& paths, int6
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     Group g{0, base, {}};
     for (auto& m : members) g.files.push_back(m.second);
-    g.first = FirstTimestamp(g.files.front(), reference_epoch);
+    g.first = first_stamp(g.files.front());
     ordered.push_back(std::move(g));
   }
   std::stable_sort(ordered.begin(), ordered.end(), [](const Group& a, const Group& b) {

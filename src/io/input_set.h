@@ -1,22 +1,22 @@
 // input_set.h - the order in which a set of log files is read.
 //
-// OrderInputs() puts a rotated set given in any order oldest first:
+// SortRotatedInputs() puts a rotated set given in any order oldest first:
 //   NAME.N[.ext]        by N descending, then NAME itself (logrotate's default)
 //   NAME-YYYYMMDD[.ext] by date, then NAME itself (logrotate's dateext)
 // where .ext is a compression suffix (.gz .bz2 .xz .zst). Files of different
 // base names, and files that fit neither pattern, are ordered by the first
-// timestamp in them (read from at most the first 64 KiB); "-" (stdin) keeps
-// its place at the end. NewestMtime() gives the reference time for
-// year inference (the newest file's modification time; now for stdin).
+// timestamp of their oldest file, which the caller supplies (io/ knows
+// nothing of lines or syslog stamps: pipeline/input_order.h reads them);
+// "-" (stdin) keeps its place at the end. NewestMtime() gives the reference
+// time for year inference (the newest file's modification time; now for stdin).
 // Thread safety: stateless.
 #ifndef MAILLENS_IO_INPUT_SET_H_
 #define MAILLENS_IO_INPUT_SET_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
-
-#include "util/reporter.h"
 
 namespace maillens {
 
@@ -27,7 +27,11 @@ struct RotationKey {
 // Splits a path into its rotation base name and rank.
 RotationKey RotationKeyOf(const std::string& path);
 
-std::vector<std::string> OrderInputs(const std::vector<std::string>& paths, int64_t reference_epoch);
+// The first timestamp (epoch) of a file; INT64_MAX when it has none (it then
+// sorts last). Called once per base name, on its oldest file.
+using FirstStampFn = std::function<int64_t(const std::string& path)>;
+
+std::vector<std::string> SortRotatedInputs(const std::vector<std::string>& paths, const FirstStampFn& first_stamp);
 
 // Newest mtime among the paths (now if any is "-" or none can be stat'ed).
 int64_t NewestMtime(const std::vector<std::string>& paths);

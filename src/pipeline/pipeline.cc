@@ -14,7 +14,7 @@
 namespace maillens {
 
 Pipeline::Pipeline(PipelineOptions options, Reporter* reporter)
-    : options_(std::move(options)), reporter_(reporter), header_parser_(options_.year) {}
+    : options_(std::move(options)), reporter_(reporter), year_tracker_(options_.year) {}
 
 void Pipeline::Count(absl::flat_hash_map<std::string, uint64_t>* m, std::string_view key) {
   // Debian's abseil is built with its own string_view type: convert for the
@@ -30,11 +30,12 @@ void Pipeline::Count(absl::flat_hash_map<std::string, uint64_t>* m, std::string_
 void Pipeline::Parse(std::string_view line, Record* r) {
   ++stats_.lines;
   r->line = line;
-  if (!header_parser_.Parse(line, &r->header)) {
+  if (!ParseStamp(line, &r->header)) {
     ++stats_.no_header;
     r->type = Record::Type::kNoHeader;
     return;
   }
+  year_tracker_.Resolve(&r->header);
   if (options_.filter_days) {
     int64_t day = r->header.civil_day();
     if (day < options_.first_day || day > options_.last_day) {

@@ -30,7 +30,8 @@
 #include "assemble/assembler.h"
 #include "postfix/event.h"
 #include "postfix/parser.h"
-#include "syslog/header.h"
+#include "syslog/stamp.h"
+#include "syslog/year_tracker.h"
 #include "util/reporter.h"
 #include "util/status.h"
 
@@ -115,7 +116,10 @@ class Pipeline {
 
   PipelineOptions options_;
   Reporter* reporter_;
-  HeaderParser header_parser_;
+  // Years of traditional stamps: sequential, fed in input order. The parsing
+  // thread is one and reads in order today; a parallel parse keeps ParseStamp
+  // in its workers and moves Resolve and the date filter to the ordered stage.
+  YearTracker year_tracker_;
   Assembler assembler_;
   std::vector<EventSink*> sinks_;
   Record record_;  // ProcessLine()'s

@@ -1,5 +1,5 @@
-// header.cc - HeaderParser: timestamps, host, program tag.
-#include "syslog/header.h"
+// stamp.cc - ParseStamp: timestamps, host, program tag, without state.
+#include "syslog/stamp.h"
 
 #include <cstring>
 #include <ctime>
@@ -57,56 +57,6 @@ inline bool Clock(const char* p, int* h, int* m, int* s) {
 
 }  // namespace
 
-int HeaderParser::YearFor(int month, int day) {
-  if (cur_year_ == 0) {
-    if (policy_.fixed_year != 0) {
-      cur_year_ = policy_.fixed_year;
-    } else {
-      time_t ref = static_cast<time_t>(policy_.reference_epoch);
-      struct tm tm;
-      localtime_r(&ref, &tm);
-      int ry = tm.tm_year + 1900, rm = tm.tm_mon + 1, rd = tm.tm_mday;
-      // A date after the reference (allowing a day of clock skew) is last year's.
-      bool later = month > rm || (month == rm && day > rd + 1);
-      cur_year_ = later ? ry - 1 : ry;
-    }
-    cur_month_ = month;
-    return cur_year_;
-  }
-  if (month < cur_month_ - 6) {  // Dec -> Jan: a new year
-    ++cur_year_;
-    cur_month_ = month;
-    return cur_year_;
-  }
-  if (month > cur_month_ + 6) return cur_year_ - 1;  // a stray line from last year
-  cur_month_ = month;
-  return cur_year_;
-}
-
-int64_t HeaderParser::LocalEpoch(int year, int month, int day, int hour, int minute, int second) {
-  int64_t key = ((static_cast<int64_t>(year) * 13 + month) * 32 + day) * 24 + hour;
-  if (key != cache_key_) {
-    struct tm tm = {};
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_isdst = -1;
-    cache_epoch_ = static_cast<int64_t>(mktime(&tm));
-    cache_key_ = key;
-  }
-  return cache_epoch_ + minute * 60 + second;
-}
-
-int64_t HeaderParser::Day(int year, int month, int day) {
-  int32_t key = (year * 13 + month) * 32 + day;
-  if (key != day_key_) {
-    day_key_ = key;
-    day_value_ = DaysFromCivil(year, month, day);
-  }
-  return day_value_;
-}
-
 namespace {
 // Bytes that end a program tag: '[', ':', ' '.
 struct TagEndTable {
@@ -116,7 +66,7 @@ struct TagEndTable {
 inline constexpr TagEndTable kTagEnd;
 }  // namespace
 
-bool HeaderParser::Parse(std::string_view line, SyslogHeader* h) {
+bool ParseStamp(std::string_view line, SyslogHeader* h) {
   const char* p = line.data();
   const char* end = p + line.size();
   if (line.size() < 16) return false;
@@ -167,14 +117,11 @@ bool HeaderParser::Parse(std::string_view line, SyslogHeader* h) {
     h->month = month;
     h->day = day;
     h->format = rfc ? TimeFormat::kRfc3339 : TimeFormat::kIso;
-    if (has_offset) {
-      h->epoch = (DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second) -
-                 static_cast<int64_t>(offset_min) * 60;
-    } else {
-      h->epoch = LocalEpoch(year, month, day, hour, minute, second);
-    }
-    cur_year_ = year;  // keep the tracker in step for mixed formats
-    cur_month_ = month;
+    h->has_offset = has_offset;
+    h->date = DaysFromCivil(year, month, day);
+    h->epoch = has_offset ? (h->date * 86400 + hour * 3600 + minute * 60 + second) -
+                                static_cast<int64_t>(offset_min) * 60
+                          : 0;  // local time: YearTracker::Resolve computes it
   } else {
     // Traditional: "Mmm dd hh:mm:ss " with the day space- or zero-padded, or unpadded.
     int month = MonthFromName(std::string_view(p, 3));
@@ -190,11 +137,12 @@ bool HeaderParser::Parse(std::string_view line, SyslogHeader* h) {
     p += 9;
     h->month = month;
     h->day = day;
-    h->year = YearFor(month, day);
+    h->year = 0;  // YearTracker::Resolve infers it, then date and epoch
     h->format = TimeFormat::kTraditional;
-    h->epoch = LocalEpoch(h->year, month, day, hour, minute, second);
+    h->has_offset = false;
+    h->date = 0;
+    h->epoch = 0;
   }
-  h->date = Day(h->year, h->month, h->day);
   h->hour = hour;
   h->minute = minute;
   h->second = second;
