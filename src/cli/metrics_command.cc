@@ -26,14 +26,18 @@ void AddMetricsCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--domain-min-deliveries", options->domain_min_deliveries,
                   "Deliveries a domain needs before it gets its own series")
       ->capture_default_str();
-  cmd->callback([files, options, syslog_name, exit_code] {
+  auto quiet = std::make_shared<bool>(false);
+  cmd->add_flag("--quiet", *quiet, "No progress line on stderr");
+  cmd->callback([files, options, syslog_name, quiet, exit_code] {
     // The year does not matter here: no family depends on time.
     PipelineOptions po = OneShotOptions(*files, *syslog_name, 0);
     StderrReporter reporter;
     Pipeline pipeline(po, &reporter);
     PostfixMetrics metrics(*options);
     pipeline.AddSink(&metrics);
-    *exit_code = RunInputs(*files, po.year.reference_epoch, &pipeline, &reporter);
+    InputTally tally;
+    *exit_code = RunInputs(*files, po.year.reference_epoch, &pipeline, &reporter, &tally, !*quiet);
+    if (!tally.any_read()) return;
     std::string out;
     metrics.WriteMetrics(&out);
     std::fwrite(out.data(), 1, out.size(), stdout);
