@@ -357,6 +357,8 @@ void Follower::Discover(bool at_start) {
         bool there = stat(p.c_str(), &st) == 0;
         if (there && S_ISDIR(st.st_mode)) {
           reporter_->Report(Reporter::Severity::kFailed, p, -1, "is a directory (follow the log files in it)");
+        } else if (there && !S_ISREG(st.st_mode)) {
+          reporter_->Report(Reporter::Severity::kFailed, p, -1, "not a regular file; not followed");
         } else if (there || errno == EACCES) {
           struct group* g = there ? getgrgid(st.st_gid) : nullptr;
           std::string why = "permission denied; retrying (";
