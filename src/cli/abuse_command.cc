@@ -22,16 +22,21 @@ struct AbuseArgs {
   std::string output;
   int year = 0;
   std::string syslog_name;
+  bool quiet = false;
   AccountAnomalyOptions accounts;
 };
 
 // Reads the inputs through a pipeline with `sink`; returns the exit code.
-int Run(const AbuseArgs& a, EventSink* sink) {
+// *read: whether any input could be read (else nothing is to be printed).
+int Run(const AbuseArgs& a, EventSink* sink, bool* read) {
   PipelineOptions po = OneShotOptions(a.files, a.syslog_name, a.year);
   StderrReporter reporter;
   Pipeline pipeline(po, &reporter);
   pipeline.AddSink(sink);
-  return RunInputs(a.files, po.year.reference_epoch, &pipeline, &reporter);
+  InputTally tally;
+  int rc = RunInputs(a.files, po.year.reference_epoch, &pipeline, &reporter, &tally, !a.quiet);
+  *read = tally.any_read();
+  return rc;
 }
 
 // Writes `out` to -o FILE or stdout; returns false (after a message) on failure.
@@ -54,6 +59,7 @@ CLI::App* AddCommon(CLI::App* app, const char* name, const char* help, AbuseArgs
   cmd->add_option("-o,--output", args->output, "Write to FILE instead of stdout");
   cmd->add_option("--year", args->year, "Year of the first line (traditional timestamps carry none)");
   cmd->add_option("--syslog-name", args->syslog_name, "Also treat this syslog name as Postfix");
+  cmd->add_flag("--quiet", args->quiet, "No progress line on stderr");
   return cmd;
 }
 
@@ -79,7 +85,12 @@ void AddAbuseCommands(CLI::App* app, int* exit_code) {
       ->capture_default_str()->check(CLI::Range(1.0, 1e6));
   cmd->callback([acc, exit_code]() {
     AccountAnomalyDetector d(acc->accounts);
-    int rc = Run(*acc, &d);
+    bool read;
+    int rc = Run(*acc, &d, &read);
+    if (!read) {
+      *exit_code = rc;
+      return;
+    }
     d.Finish();
     std::string out;
     if (acc->format == "json") RenderAccountsJson(d, &out);
@@ -92,7 +103,12 @@ void AddAbuseCommands(CLI::App* app, int* exit_code) {
             "Deferrals and bounces showing big providers or block lists refusing our mail, per provider", rep.get())
       ->callback([rep, exit_code]() {
         ReputationDetector d;
-        int rc = Run(*rep, &d);
+        bool read;
+        int rc = Run(*rep, &d, &read);
+        if (!read) {
+          *exit_code = rc;
+          return;
+        }
         std::string out;
         if (rep->format == "json") RenderReputationJson(d, &out);
         else RenderReputationText(d, &out);

@@ -112,7 +112,11 @@ int RunExport(const ExportArgs& a) {
     connections = std::make_unique<exporter::ConnectionRecords>(w);
     pipeline.AddSink(connections.get());
   }
-  int rc = RunInputs(a.files, po.year.reference_epoch, &pipeline, &reporter);
+  InputTally tally;
+  int rc = RunInputs(a.files, po.year.reference_epoch, &pipeline, &reporter, &tally, !a.quiet);
+  if (!tally.any_read()) {
+    return rc;  // the writer, not finished, leaves no database behind
+  }
   if (messages) messages->Finish();
   if (connections) connections->Finish();
   Status st = writer->Finish();
@@ -142,6 +146,7 @@ void AddExportCommand(CLI::App* app, int* exit_code) {
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--year", args->year, "Year of the first line (traditional timestamps carry none)");
   cmd->add_option("--syslog-name", args->syslog_name, "Also treat this syslog name as Postfix");
+  cmd->add_flag("--quiet", args->quiet, "No progress line on stderr");
   cmd->callback([args, exit_code]() { *exit_code = RunExport(*args); });
 }
 

@@ -15,6 +15,7 @@ struct ExportArgs {
   std::string records;  // messages|deliveries|rejects|connections; empty: deliveries (csv, jsonl) or all
   std::string format = "jsonl";  // csv|jsonl|sqlite|clickhouse
   std::string output;   // FILE ("-" or empty: stdout; required for sqlite)
+  bool quiet = false;   // --quiet: no progress line
   std::string url = "http://127.0.0.1:8123";  // clickhouse
   std::string database = "maillens";          // clickhouse
   std::string user;                           // clickhouse (password: $CLICKHOUSE_PASSWORD)

@@ -115,16 +115,19 @@ int RunGuard(const GuardArgs& a) {
   StderrReporter reporter;
   std::vector<StoredMatch> matches;
   const auto& users = detector.users();
-  uint64_t lines = 0;
+  uint64_t lines = 0, match_count = 0;
   bool failed = false;
+  size_t given = 0, opened = 0;
   for (const std::string& path : OrderInputs(paths, reference)) {
     std::unique_ptr<ByteSource> src;
+    ++given;
     Status st = OpenByteSource(path, &reporter, &src);
     if (!st.ok()) {
-      reporter.Report(Reporter::Severity::kFailed, path, -1, st.message());
+      reporter.Report(Reporter::Severity::kFailed, path, -1, DescribeInputFailure(path, st.message()));
       failed = true;
       continue;
     }
+    ++opened;
     src = ReadAhead(std::move(src));
     LineReader reader(src.get(), &reporter);
     std::string_view line;
@@ -132,11 +135,18 @@ int RunGuard(const GuardArgs& a) {
     int new_ban;
     while (reader.Next(&line)) {
       if (!detector.OnLine(line, &m, &new_ban)) continue;
+      ++match_count;  // --no-matches hides the lines, not their count
       if (!a.no_matches) matches.push_back({m.time, std::string(m.ip), std::string(m.user), std::string(line), m.source});
     }
     lines += reader.lines();
   }
   const bool damaged = reporter.Finish();
+  if (opened == 0) {
+    // Nothing read: no all-zero answer that looks like a quiet log.
+    std::fprintf(stderr, "maillens: no input could be read; nothing to report\n");
+    return kExitInputProblem;
+  }
+  if (opened < given) std::fprintf(stderr, "maillens: read %zu of %zu inputs\n", opened, given);
 
   // Actions: the bans still running at `now`.
   std::vector<std::string> commands;
@@ -156,6 +166,7 @@ int RunGuard(const GuardArgs& a) {
     JsonWriter w(&out);
     w.BeginObject();
     w.Field("lines", lines);
+    w.Field("match_count", match_count);
     w.Key("filter").String(a.filter).Key("mode").String(guard::ModeName(mo.mode));
     w.Key("matches").BeginArray();
     for (const StoredMatch& m : matches) {
@@ -188,7 +199,7 @@ int RunGuard(const GuardArgs& a) {
   } else {
     char buf[128];
     std::snprintf(buf, sizeof buf, "Lines: %llu  Matches: %zu  Bans: %zu\n",
-                  static_cast<unsigned long long>(lines), matches.size(), engine.bans().size());
+                  static_cast<unsigned long long>(lines), static_cast<size_t>(match_count), engine.bans().size());
     out += buf;
     if (!matches.empty()) out += "\nMatches (time ip user source line):\n";
     for (const StoredMatch& m : matches) {

@@ -2,7 +2,8 @@
 // the rotated set, read each through the pipeline, report problems on stderr.
 //
 // Exit codes (doc/exit-codes.md): 0 all input read; 1 some input missing,
-// unreadable or damaged (the rest was still processed); 2 usage error.
+// unreadable or damaged (the rest was still processed; when no input at all
+// could be read, nothing is to be printed); 2 usage error.
 #ifndef MAILLENS_CLI_INPUT_RUNNER_H_
 #define MAILLENS_CLI_INPUT_RUNNER_H_
 
@@ -51,11 +52,42 @@ class UnparsedWriter : public EventSink {
 // --year, and the reference time for year inference (NewestMtime).
 PipelineOptions OneShotOptions(const std::vector<std::string>& files, const std::string& syslog_name, int year);
 
+// What RunInputs managed to open.
+struct InputTally {
+  int given = 0;                      // inputs named (stdin counts as one)
+  int read = 0;                       // inputs opened and read (perhaps damaged)
+  std::vector<std::string> skipped;   // inputs that could not be opened
+  // false: no input could be opened; the caller prints no report (its
+  // all-zero numbers would lie) and returns the exit code.
+  bool any_read() const { return read > 0; }
+};
+
 // Orders `paths` (empty: stdin) as a rotated set and runs them through
 // `pipeline`. `reference_epoch` dates the first lines while ordering
-// (NewestMtime(paths), as given to the pipeline). Returns the exit code.
+// (NewestMtime(paths), as given to the pipeline). An input that cannot be
+// opened is named on stderr with why and what to do (DescribeInputFailure);
+// when some were read and some not, one more line says which were skipped;
+// when none was read, one says nothing will be reported. `progress`: a
+// progress line on stderr when it is a terminal (ProgressAllowed). Returns
+// the exit code; `tally` (optional) receives what was read.
 int RunInputs(const std::vector<std::string>& paths, int64_t reference_epoch, Pipeline* pipeline,
-              StderrReporter* reporter);
+              StderrReporter* reporter, InputTally* tally = nullptr, bool progress = false);
+
+// The text after "PATH: " for an input that could not be opened: the cause
+// (no such file, permission denied, is a directory) and the fix: for
+// permission denied, the group that may read the file (join it) or its
+// owner; for a missing /var/log mail log on a journal-only system (no such
+// file but /run/systemd/journal exists), `serve --journal` or journalctl.
+// `journal_dir` is where systemd-journald's runtime directory is looked for.
+std::string DescribeInputFailure(const std::string& path, std::string_view status_message,
+                                 const char* journal_dir = "/run/systemd/journal");
+
+// Levenshtein distance between a and b (ASCII, case-sensitive).
+size_t EditDistance(std::string_view a, std::string_view b);
+// The candidate closest to `word` by EditDistance, if it is close enough to
+// be a plausible typo (distance at most 2, or at most a third of its
+// length); "" when none is.
+std::string ClosestName(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace maillens::cli
 

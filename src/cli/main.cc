@@ -4,6 +4,8 @@
 // pflogsumm 1.1.5's command line instead (cli/pflogsumm_command.cc).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -20,6 +22,7 @@
 #include "cli/serve_command.h"
 #include "cli/trace_command.h"
 #include "cli/watch_command.h"
+#include "util/text_escape.h"
 
 #ifndef MAILLENS_VERSION
 #define MAILLENS_VERSION "0.1.0"
@@ -41,7 +44,7 @@ int main(int argc, char** argv) {
   std::vector<char*> ptrs;
   for (std::string& a : args) ptrs.push_back(a.data());
 
-  CLI::App app{"maillens - answers from Postfix and Dovecot logs"};
+  CLI::App app{"maillens - answers from Postfix and Dovecot logs", "maillens"};
   app.set_version_flag("--version", MAILLENS_VERSION);
   app.require_subcommand(1);
   int exit_code = maillens::cli::kExitOk;
@@ -55,10 +58,54 @@ int main(int argc, char** argv) {
   maillens::cli::AddTraceCommand(&app, &exit_code);
   maillens::cli::AddExportCommand(&app, &exit_code);
   maillens::cli::AddMetricsCommand(&app, &exit_code);
+  std::vector<std::string> commands;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    commands.push_back(sub->get_name());
+  commands.push_back("pflogsumm");  // dispatched above, before CLI11
+  if (args.size() == 1) {
+    // Bare `maillens`: what there is to run.
+    std::fputs(app.help().c_str(), stderr);
+    return maillens::cli::kExitUsage;
+  }
+  if (args[1].empty() || args[1][0] != '-') {
+    if (std::find(commands.begin(), commands.end(), args[1]) == commands.end()) {
+      std::string near = maillens::cli::ClosestName(args[1], commands);
+      std::string list;
+      for (const std::string& c : commands) list += (list.empty() ? "" : ", ") + c;
+      std::fprintf(stderr, "maillens: unknown command \"%s\"%s\ncommands: %s (maillens --help)\n",
+                   maillens::TerminalSafe(args[1]).c_str(),
+                   near.empty() ? "" : ("; did you mean \"" + near + "\"?").c_str(), list.c_str());
+      return maillens::cli::kExitUsage;
+    }
+  }
   try {
     app.parse(static_cast<int>(ptrs.size()), ptrs.data());
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr && args.size() > 1) {
+      // An unknown option: the closest one this command takes.
+      CLI::App* sub = nullptr;
+      try {
+        sub = app.get_subcommand(args[1]);
+      } catch (const CLI::OptionNotFound&) {
+      }
+      std::vector<std::string> names;
+      if (sub) {
+        for (const CLI::Option* o : sub->get_options()) {
+          for (const std::string& l : o->get_lnames()) names.push_back("--" + l);
+          for (const std::string& s : o->get_snames()) names.push_back("-" + s);
+        }
+      }
+      for (size_t i = 2; i < args.size() && sub; ++i) {
+        std::string word = args[i].substr(0, args[i].find('='));
+        if (word.size() < 2 || word[0] != '-' || std::find(names.begin(), names.end(), word) != names.end())
+          continue;
+        std::string near = maillens::cli::ClosestName(word, names);
+        if (!near.empty())
+          std::fprintf(stderr, "maillens %s: did you mean %s (not %s)?\n", args[1].c_str(), near.c_str(),
+                       maillens::TerminalSafe(word).c_str());
+      }
+    }
     // `check` is a monitoring plugin: its usage errors are UNKNOWN (3).
     if (rc != 0 && args.size() > 1 && args[1] == "check") return 3;
     return rc == 0 ? 0 : maillens::cli::kExitUsage;

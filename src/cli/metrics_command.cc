@@ -36,7 +36,9 @@ void AddMetricsCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--domain-min-deliveries", options->domain_min_deliveries,
                   "Deliveries a domain needs before it gets its own series")
       ->capture_default_str();
-  cmd->callback([files, options, syslog_name, compat, service_labels, exit_code] {
+  auto quiet = std::make_shared<bool>(false);
+  cmd->add_flag("--quiet", *quiet, "No progress line on stderr");
+  cmd->callback([files, options, syslog_name, compat, service_labels, quiet, exit_code] {
     // The year does not matter here: no family depends on time.
     PipelineOptions po = OneShotOptions(*files, *syslog_name, 0);
     StderrReporter reporter;
@@ -53,7 +55,9 @@ void AddMetricsCommand(CLI::App* app, int* exit_code) {
     }
     LiveSink* sink = mode == MetricsCompat::kNone ? static_cast<LiveSink*>(&metrics) : &exporter;
     pipeline.AddSink(sink);
-    *exit_code = RunInputs(*files, po.year.reference_epoch, &pipeline, &reporter);
+    InputTally tally;
+    *exit_code = RunInputs(*files, po.year.reference_epoch, &pipeline, &reporter, &tally, !*quiet);
+    if (!tally.any_read()) return;
     std::string out;
     sink->WriteMetrics(&out);
     std::fwrite(out.data(), 1, out.size(), stdout);

@@ -2,6 +2,7 @@
 // or saved with --input) and prints qshape's table as text or JSON.
 #include "cli/qshape_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <memory>
@@ -36,6 +37,15 @@ int RunQshape(const QshapeArgs& a) {
       std::string name = q;
       while (name.size() > 1 && name.back() == '/') name.pop_back();
       if (size_t sl = name.rfind('/'); sl != std::string::npos) name.erase(0, sl + 1);
+      static const std::vector<std::string> kQueues = {"maildrop", "incoming", "active", "deferred", "hold",
+                                                       "corrupt"};
+      if (std::find(kQueues.begin(), kQueues.end(), name) == kQueues.end()) {
+        std::string near = ClosestName(name, kQueues);
+        std::fprintf(stderr, "maillens qshape: unknown queue \"%s\"%s; queues are maildrop, incoming, active, "
+                     "deferred, hold and corrupt\n", TerminalSafe(name).c_str(),
+                     near.empty() ? "" : ("; did you mean " + near + "?").c_str());
+        return kExitUsage;
+      }
       o.queues.push_back(name);
     }
   }

@@ -131,8 +131,26 @@ int RunReport(ReportArgs a, const char* prog) {
     unparsed_sink = std::make_unique<UnparsedWriter>(unparsed);
     pipeline.AddSink(unparsed_sink.get());
   }
-  int rc = RunInputs(a.files, po.year.reference_epoch, &pipeline, &reporter);
+  InputTally tally;
+  int rc = RunInputs(a.files, po.year.reference_epoch, &pipeline, &reporter, &tally, !a.quiet);
   if (unparsed) std::fclose(unparsed);
+  if (!tally.any_read()) return rc;
+  if (po.filter_days && pipeline.stats().filtered_out > 0 && pipeline.stats().mail_lines == 0 &&
+      pipeline.stats().foreign == 0) {
+    // -d matched nothing: say what the input does cover.
+    auto date = [](int64_t day) {
+      time_t t = static_cast<time_t>(day * 86400 + 43200);
+      struct tm dt;
+      gmtime_r(&t, &dt);
+      char buf[16];
+      std::strftime(buf, sizeof buf, "%Y-%m-%d", &dt);
+      return std::string(buf);
+    };
+    int64_t lo = pipeline.stats().first_day_seen, hi = pipeline.stats().last_day_seen;
+    std::fprintf(stderr, "maillens report: no line of %s in the input; it covers %s%s%s\n",
+                 date(po.first_day).c_str(), date(lo).c_str(), lo == hi ? "" : " to ",
+                 lo == hi ? "" : date(hi).c_str());
+  }
 
   std::string out;
   if (a.format == "json") {
@@ -193,7 +211,7 @@ void AddReportCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("-o,--output", args->output, "Write the report to FILE instead of stdout");
   // pflogsumm's options (its spellings; "_" works for "-" in long names).
   cmd->add_flag("-e", args->message_detail, "Message detail: every message's sender and recipients");
-  cmd->add_flag("-q", args->quiet, "Leave out sections with nothing to show");
+  cmd->add_flag("-q,--quiet", args->quiet, "Leave out sections with nothing to show; no progress line on stderr");
   cmd->add_option("-h", args->top_domains, "Top N in the host/domain summaries (0: none)");
   cmd->add_option("-u", args->top_users, "Top N in the sender/recipient summaries (0: none)");
   cmd->add_option("--detail", args->detail, "Default for every top-N limit not given");

@@ -6,13 +6,14 @@
 //   [serve]   listen, files, syslog_name, metrics_compat, metrics_service_labels,
 //             journal, journal_units, journal_directory,
 //             checkpoint, checkpoint_interval, from_start,
-//             token, tls_cert, tls_key, postqueue, queue, summary_retention
+//             token, tls_cert, tls_key, postqueue, queue, queue_interval, summary_retention
 //   [[alert]] and [alert_action.NAME]   alert rules (doc/alerts.md)
 //   [guard]   filter, mode, maxretry, findtime, bantime, ignoreip, action
 //             (doc/guard.md; bans are kept in the checkpoint)
 //   [metrics] top_domains, domain_min_deliveries, max_rbl_names (doc/metrics.md)
 #include "cli/serve_command.h"
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -71,6 +72,8 @@ bool ParseListen(const std::string& s, std::string* host, int* port) {
   if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
   char* end = nullptr;
   long p = std::strtol(s.c_str() + colon + 1, &end, 10);
+  // ":PORT", postfix_exporter's spelling: every IPv4 address, as there.
+  if (h.empty() && colon == 0) h = "0.0.0.0";
   if (h.empty() || *end != '\0' || p < 0 || p > 65535) return false;
   *host = h;
   *port = static_cast<int>(p);
@@ -117,6 +120,9 @@ int RunServe(ServeArgs a) {
       else if (key == "tls_key") ok = v.is_string(), o.tls_key = v.value_or(std::string());
       else if (key == "postqueue") ok = v.is_string(), o.postqueue = v.value_or(std::string());
       else if (key == "queue") ok = v.is_boolean(), o.queue = v.value_or(true);
+      else if (key == "queue_interval")
+        ok = v.is_string() ? ParseDuration(v.value_or(std::string()), &o.queue_cache)
+                           : (o.queue_cache = v.value_or(int64_t{15}), v.is_integer());
       else if (key == "summary_retention")
         ok = v.is_string() && ParseDuration(v.value_or(std::string()), &o.summary_retention) && o.summary_retention > 0;
       else return Usage(a.config + ": [serve]: unknown key '" + std::string(key) + "'");
@@ -134,6 +140,9 @@ int RunServe(ServeArgs a) {
   if (!a.tls_key.empty()) o.tls_key = a.tls_key;
   if (!a.postqueue.empty()) o.postqueue = a.postqueue;
   if (a.no_queue) o.queue = false;
+  if (!a.queue_interval.empty() && !ParseDuration(a.queue_interval, &o.queue_cache))
+    return Usage("bad --queue-interval " + a.queue_interval);
+  o.queue_cache = std::max<int64_t>(1, o.queue_cache);
   o.checkpoint_interval = std::max<int64_t>(1, interval);
   if (!ParseListen(listen, &o.host, &o.port)) return Usage("bad listen address " + listen);
   if (a.journal) o.journal = true;
@@ -197,11 +206,28 @@ int RunServe(ServeArgs a) {
     std::fprintf(stderr, "maillens serve: alert %s\n", TerminalSafe(alert::AlertLine(n)).c_str());
     runner.Notify(n);
   });
-  std::string pq = o.postqueue;
-  alerts.set_queue_source([pq]() {
-    std::string err;
-    return alert::CountQueues(pq, &err);
-  });
+  // Queue rules: never `postqueue -j` with the queue off, and at most once per
+  // queue_interval otherwise (alert rules are evaluated every second).
+  if (o.queue) {
+    struct QueueCache {
+      std::chrono::steady_clock::time_point at;
+      bool have = false;
+      alert::QueueCounts counts;
+    };
+    auto cache = std::make_shared<QueueCache>();
+    alerts.set_queue_source([pq = o.postqueue, every = std::chrono::seconds(o.queue_cache), cache]() {
+      auto now = std::chrono::steady_clock::now();
+      if (!cache->have || now - cache->at >= every) {
+        std::string err;
+        cache->counts = alert::CountQueues(pq, &err);
+        cache->at = now;
+        cache->have = true;
+      }
+      return cache->counts;
+    });
+  } else if (alerts.needs_queue()) {
+    std::fprintf(stderr, "maillens serve: the queue is off (--no-queue or queue = false): queue.* alert rules see 0\n");
+  }
   // postfix_exporter-compatible families and ours (doc/metrics.md).
   MetricsOptions mo;
   if (const toml::table* m = config["metrics"].as_table()) {
@@ -248,7 +274,9 @@ void AddServeCommand(CLI::App* app, int* exit_code) {
   CLI::App* cmd = app->add_subcommand(
       "serve", "Follow logs live: Prometheus /metrics, /api/summary, alert rules, guard; checkpointed across restarts");
   cmd->add_option("--config", args->config, "TOML configuration ([serve], [[alert]], [alert_action.*], [guard])");
-  cmd->add_option("--listen", args->listen, "HOST:PORT to listen on (default 127.0.0.1:9154; port 0: any)");
+  // --web.listen-address: postfix_exporter's spelling, accepted as is.
+  cmd->add_option("--listen,--web.listen-address", args->listen,
+                  "HOST:PORT to listen on (default 127.0.0.1:9154; port 0: any; :PORT: every address)");
   cmd->add_flag("--from-start", args->from_start, "Read what the files hold already (default: only new lines)");
   cmd->add_flag("--from-end", args->from_end, "Only new lines (the default; overrides the config file)");
   cmd->add_option("--checkpoint", args->checkpoint, "State file: positions and counters, written every few seconds");
@@ -257,6 +285,8 @@ void AddServeCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--tls-key", args->tls_key, "PEM private key for --tls-cert");
   cmd->add_option("--postqueue", args->postqueue, "A saved `postqueue -j` output (default: run postqueue -j)");
   cmd->add_flag("--no-queue", args->no_queue, "Do not read the queue");
+  cmd->add_option("--queue-interval", args->queue_interval,
+                  "Run postqueue -j at most this often, for /metrics and queue alert rules (default 15s)");
   cmd->add_option("--year", args->year, "Year of traditional timestamps (default: the current year)");
   cmd->add_option("--now", args->now,
                   "Start the clock at TIME (epoch or ISO 8601), for replays of old logs and tests; it then advances "

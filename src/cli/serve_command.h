@@ -18,6 +18,7 @@ struct ServeArgs {
   std::string token, tls_cert, tls_key;
   std::string postqueue;
   bool no_queue = false;
+  std::string queue_interval;  // --queue-interval: postqueue -j at most this often
   int year = 0;
   std::string now;  // --now: the clock starts at this time (replays, tests)
   std::string syslog_name;  // also Postfix (multi-instance syslog_name)

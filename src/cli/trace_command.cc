@@ -40,9 +40,16 @@ int RunTrace(const TraceArgs& a) {
   Tracer tracer(std::move(f));
   pipeline.AddSink(&tracer);
   pipeline.assembler().AddListener(&tracer);
-  int rc = RunInputs(a.files, po.year.reference_epoch, &pipeline, &reporter);
+  InputTally tally;
+  int rc = RunInputs(a.files, po.year.reference_epoch, &pipeline, &reporter, &tally, !a.quiet);
+  if (!tally.any_read()) return rc;
   pipeline.Finish();
   std::vector<const TraceMessage*> roots = tracer.Finish();
+  if (roots.empty()) {
+    // grep's convention: no match is exit 1, said on stderr.
+    std::fprintf(stderr, "maillens trace: no message matched\n");
+    return kExitInputProblem;
+  }
   std::string out;
   if (a.format == "json") {
     RenderTraceJson(roots, &out);
@@ -76,6 +83,7 @@ void AddTraceCommand(CLI::App* app, int* exit_code) {
       ->check(CLI::IsMember({"text", "json", "lines"}));
   cmd->add_option("--year", args->year, "Year of the first line (traditional timestamps carry none)");
   cmd->add_option("--syslog-name", args->syslog_name, "Also treat this syslog name as Postfix");
+  cmd->add_flag("--quiet", args->quiet, "No progress line on stderr");
   cmd->callback([args, exit_code]() { *exit_code = RunTrace(*args); });
 }
 

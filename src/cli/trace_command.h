@@ -15,6 +15,7 @@ struct TraceArgs {
   std::vector<std::string> files;
   std::string qid, message_id, from, to, client, sasl_user, status, since, until, host;
   bool regex = false;
+  bool quiet = false;  // --quiet: no progress line
   std::string format = "text";
   int year = 0;
   std::string syslog_name;

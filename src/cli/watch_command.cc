@@ -8,7 +8,9 @@
 // files).
 #include "cli/watch_command.h"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -16,7 +18,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <memory>
 
@@ -112,13 +116,36 @@ int RunWatch(const WatchArgs& a) {
   };
 
   if (a.once) {
+    // One-shot: an input that cannot be read is an error, as for report.
+    std::vector<std::string> skipped;
+    size_t plain = 0;
+    for (const std::string& f : a.files) {
+      if (f.find_first_of("*?[") != std::string::npos) continue;
+      ++plain;
+      int fd = open(f.c_str(), O_RDONLY | O_CLOEXEC);
+      struct stat st;
+      std::string why;
+      if (fd < 0) why = errno == ENOENT ? "no such file" : std::strerror(errno);
+      else if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) why = "is a directory";
+      if (fd >= 0) close(fd);
+      if (why.empty()) continue;
+      std::fprintf(stderr, "maillens: %s: %s\n", TerminalSafe(f).c_str(), DescribeInputFailure(f, why).c_str());
+      skipped.push_back(f);
+    }
+    if (!skipped.empty() && skipped.size() == plain && plain == a.files.size()) {
+      std::fprintf(stderr, "maillens: no input could be read; nothing to report\n");
+      return kExitInputProblem;
+    }
+    if (!skipped.empty())
+      std::fprintf(stderr, "maillens: read %zu of %zu inputs; %zu skipped\n", a.files.size() - skipped.size(),
+                   a.files.size(), skipped.size());
     while (follower.Poll(feed) > 0) {
     }
     refresh_queue();
     fo.queue_size = queue;
     fo.color = false;
     std::fputs(model.RenderFrame(fo).c_str(), stdout);
-    return kExitOk;
+    return skipped.empty() ? kExitOk : kExitInputProblem;
   }
 
   signal(SIGINT, OnSignal);

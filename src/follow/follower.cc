@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <glob.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -351,7 +352,21 @@ void Follower::Discover(bool at_start) {
           f->first_hash = h;
         }
       } else if (!HasGlob(pat) && reporter_) {
-        reporter_->Report(Reporter::Severity::kNotice, p, -1, "not there yet; waiting for it");
+        // There but closed to us is not "not there yet".
+        struct stat st;
+        bool there = stat(p.c_str(), &st) == 0;
+        if (there && S_ISDIR(st.st_mode)) {
+          reporter_->Report(Reporter::Severity::kFailed, p, -1, "is a directory (follow the log files in it)");
+        } else if (there && !S_ISREG(st.st_mode)) {
+          reporter_->Report(Reporter::Severity::kFailed, p, -1, "not a regular file; not followed");
+        } else if (there || errno == EACCES) {
+          struct group* g = there ? getgrgid(st.st_gid) : nullptr;
+          std::string why = "permission denied; retrying (";
+          why += g && (st.st_mode & S_IRGRP) ? "join group " + std::string(g->gr_name) + ", " : "";
+          reporter_->Report(Reporter::Severity::kFailed, p, -1, why + "or run as root)");
+        } else {
+          reporter_->Report(Reporter::Severity::kNotice, p, -1, "not there yet; waiting for it");
+        }
       }
       files_.push_back(std::move(f));
     }

@@ -38,6 +38,8 @@ void Pipeline::Parse(std::string_view line, Record* r) {
   year_tracker_.Resolve(&r->header);
   if (options_.filter_days) {
     int64_t day = r->header.civil_day();
+    if (stats_.first_day_seen < 0 || day < stats_.first_day_seen) stats_.first_day_seen = day;
+    if (day > stats_.last_day_seen) stats_.last_day_seen = day;
     if (day < options_.first_day || day > options_.last_day) {
       ++stats_.filtered_out;
       r->type = Record::Type::kSkip;

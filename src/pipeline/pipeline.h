@@ -70,6 +70,9 @@ struct PipelineStats {
   uint64_t lines = 0;           // every line read
   uint64_t no_header = 0;       // no recognisable timestamp/program
   uint64_t filtered_out = 0;    // outside the date filter
+  // With the date filter: the first and last civil day of all dated lines
+  // (filtered out or not); -1 when none. Tells what the input covers.
+  int64_t first_day_seen = -1, last_day_seen = -1;
   uint64_t mail_lines = 0;      // Postfix or Dovecot lines in the window
   uint64_t unparsed = 0;        // mail lines no parser understood (or only partly: PartlyUnderstood())
   uint64_t foreign = 0;         // other programs' lines
