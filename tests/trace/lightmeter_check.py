@@ -18,9 +18,12 @@ failures = []
 
 
 def trace(files, *args):
-    out = subprocess.run([maillens, "trace", "--year", "2020", "--format", "json", *args,
-                          *[f"{corpus}/{f}" for f in files]], check=True, capture_output=True, text=True).stdout
-    return [json.loads(line) for line in out.splitlines() if line]
+    p = subprocess.run([maillens, "trace", "--year", "2020", "--format", "json", *args,
+                        *[f"{corpus}/{f}" for f in files]], capture_output=True, text=True)
+    # Exit 1 is grep's "no match" (and then nothing on stdout); anything else is a failure.
+    if p.returncode not in (0, 1) or (p.returncode == 1 and p.stdout.strip()):
+        raise SystemExit(f"trace {files} {args}: exit {p.returncode}: {p.stderr}")
+    return [json.loads(line) for line in p.stdout.splitlines() if line]
 
 
 def results(objs):
