@@ -66,7 +66,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (o != Origin::kForeign && ParseMailLine(h, o, &ev)) {
         for (std::string_view v : {ev.queue_id, ev.client, ev.client_addr, ev.from, ev.to, ev.relay, ev.reason,
                                    ev.status_text, ev.child_queue_id, ev.text, ev.user})
-          if (!Inside(v, line)) std::abort();
+          // Views point into the line, except the one static value a parser
+          // gives: "NOQUEUE" for a proxy-reject with no queue ID (as smtpd's
+          // own rejects say it); a literal lives as long as the program.
+          if (!Inside(v, line) && v != "NOQUEUE") std::abort();
       }
     }
   }
