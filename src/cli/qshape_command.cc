@@ -51,7 +51,7 @@ int RunQshape(const QshapeArgs& a) {
   }
   int64_t now = static_cast<int64_t>(std::time(nullptr));
   if (!a.now.empty() && !ParseReferenceTime(a.now, &now)) {
-    std::fprintf(stderr, "maillens qshape: --now takes epoch seconds or YYYY-MM-DDThh:mm[:ss][Z|+hh:mm]\n");
+    std::fprintf(stderr, "maillens qshape: --now takes a time: epoch, YYYY-MM-DD[Thh:mm[:ss][zone]], today, 1h, Nov 22 06:00 (doc/time.md)\n");
     return kExitUsage;
   }
   std::string text, source;

@@ -289,7 +289,7 @@ void AddServeCommand(CLI::App* app, int* exit_code) {
                   "Run postqueue -j at most this often, for /metrics and queue alert rules (default 15s)");
   cmd->add_option("--year", args->year, "Year of traditional timestamps (default: the current year)");
   cmd->add_option("--now", args->now,
-                  "Start the clock at TIME (epoch or ISO 8601), for replays of old logs and tests; it then advances "
+                  "Start the clock at TIME (doc/time.md: epoch, ISO 8601, ...), for replays of old logs and tests; it then advances "
                   "with the wall clock (windows, /api/summary, alert ticks, ban times)");
   cmd->add_option("--syslog-name", args->syslog_name, "Also treat this syslog name as Postfix (multi-instance)");
   cmd->add_option("--metrics-compat", args->metrics_compat,

@@ -31,7 +31,7 @@ int RunTrace(const TraceArgs& a) {
   }
   if ((!a.since.empty() && !ParseReferenceTime(a.since, &f.since)) ||
       (!a.until.empty() && !ParseReferenceTime(a.until, &f.until))) {
-    std::fprintf(stderr, "maillens trace: --since/--until take epoch seconds or YYYY-MM-DD[T ]hh:mm[:ss][zone]\n");
+    std::fprintf(stderr, "maillens trace: --since/--until take a time: epoch, YYYY-MM-DD[Thh:mm[:ss][zone]], today, 1h, Nov 22 06:00 (doc/time.md)\n");
     return kExitUsage;
   }
   PipelineOptions po = OneShotOptions(a.files, a.syslog_name, a.year);
@@ -75,8 +75,8 @@ void AddTraceCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--sasl-user", args->sasl_user, "SASL user name (exact or glob)");
   cmd->add_option("--status", args->status, "A recipient's final outcome")
       ->check(CLI::IsMember(OutcomeWords()));
-  cmd->add_option("--since", args->since, "Messages with events at or after this time (epoch or ISO 8601)");
-  cmd->add_option("--until", args->until, "Messages with events before this time (epoch or ISO 8601)");
+  cmd->add_option("--since", args->since, "Messages with events at or after this time (epoch, ISO 8601, today, 1h, Nov 22 06:00)");
+  cmd->add_option("--until", args->until, "Messages with events before this time (epoch, ISO 8601, today, 1h, Nov 22 06:00)");
   cmd->add_option("--host", args->host, "Syslog host name (exact or glob)");
   cmd->add_flag("--regex", args->regex, "Patterns of --message-id/--from/--to/--sasl-user/--host are RE2 regexes");
   cmd->add_option("--format", args->format, "text (timelines), json (one object per message), lines (the log lines)")

@@ -77,6 +77,9 @@ bool ParsePostsuper(std::string_view msg, Event* ev);
 bool ParseDelivery(std::string_view msg, Event* ev);
 bool ParseRejectLine(std::string_view msg, Event* ev);  // "ACTION: STAGE from x: text; from=<> ..."
 Action ActionFromWord(std::string_view word);            // "reject" -> kReject; kNone if unknown
+// "REPLY; from=<..> to=<..> proto=.. helo=<..>", the tail of reject and
+// proxy-accept/-reject lines: ev->reason = REPLY, and the envelope fields.
+void ParseReplyAndEnvelope(std::string_view m, Event* ev);
 // Informational lines that carry nothing to count: if `m` starts with one of
 // `prefixes`, marks *ev kIgnored (text = m) and returns true.
 bool IgnoreKnown(std::string_view m, std::initializer_list<std::string_view> prefixes, Event* ev);

@@ -44,6 +44,24 @@ Action ActionFromWord(std::string_view w) {
   return Action::kNone;
 }
 
+void ParseReplyAndEnvelope(std::string_view m, Event* ev) {
+  size_t tail = m.rfind("; from=<");
+  for (std::string_view k : {"; to=<", "; proto=", "; helo=<"}) if (tail == std::string_view::npos) tail = m.rfind(k);
+  std::string_view envelope;
+  if (tail != std::string_view::npos) {
+    ev->reason = m.substr(0, tail);
+    envelope = m.substr(tail + 2);
+  } else {
+    ev->reason = m;
+    if (!ev->reason.empty() && ev->reason.back() == ';') ev->reason.remove_suffix(1);
+  }
+  bool found;
+  ev->from = fields::AngleField(envelope, "from=<", &ev->has_from);
+  ev->to = fields::AngleField(envelope, "to=<", &ev->has_to);
+  ev->helo = fields::AngleField(envelope, "helo=<", &found);
+  ev->proto = fields::PlainField(envelope, "proto=", envelope.find(", proto=") != std::string_view::npos ? ',' : ' ', &found);
+}
+
 bool ParseRejectLine(std::string_view msg, Event* ev) {
   std::string_view m = msg;
   size_t colon = m.substr(0, 18).find(": ");  // the longest action word is 14 chars
@@ -64,21 +82,7 @@ bool ParseRejectLine(std::string_view msg, Event* ev) {
     ev->client_addr = ev->client;
   }
   m.remove_prefix(cs + 2);
-  size_t tail = m.rfind("; from=<");
-  for (std::string_view k : {"; to=<", "; proto=", "; helo=<"}) if (tail == std::string_view::npos) tail = m.rfind(k);
-  std::string_view envelope;
-  if (tail != std::string_view::npos) {
-    ev->reason = m.substr(0, tail);
-    envelope = m.substr(tail + 2);
-  } else {
-    ev->reason = m;
-    if (!ev->reason.empty() && ev->reason.back() == ';') ev->reason.remove_suffix(1);
-  }
-  bool found;
-  ev->from = fields::AngleField(envelope, "from=<", &ev->has_from);
-  ev->to = fields::AngleField(envelope, "to=<", &ev->has_to);
-  ev->helo = fields::AngleField(envelope, "helo=<", &found);
-  ev->proto = fields::PlainField(envelope, "proto=", envelope.find(", proto=") != std::string_view::npos ? ',' : ' ', &found);
+  ParseReplyAndEnvelope(m, ev);
   ev->action = a;
   ev->kind = EventKind::kReject;
   return true;

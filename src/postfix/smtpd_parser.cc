@@ -64,20 +64,7 @@ bool ParseProxyVerdict(std::string_view m, Event* ev) {
   if (c == std::string_view::npos || c > 40) return false;
   ev->stage = m.substr(0, c);
   m.remove_prefix(c + 2);
-  size_t tail = m.rfind("; from=<");
-  std::string_view envelope;
-  if (tail != std::string_view::npos) {
-    ev->reason = m.substr(0, tail);
-    envelope = m.substr(tail + 2);
-  } else {
-    ev->reason = m;
-    if (!ev->reason.empty() && ev->reason.back() == ';') ev->reason.remove_suffix(1);
-  }
-  bool found;
-  ev->from = fields::AngleField(envelope, "from=<", &ev->has_from);
-  ev->to = fields::AngleField(envelope, "to=<", &ev->has_to);
-  ev->helo = fields::AngleField(envelope, "helo=<", &found);
-  ev->proto = fields::PlainField(envelope, "proto=", ' ', &found);
+  ParseReplyAndEnvelope(m, ev);
   if (ev->queue_id.empty()) ev->queue_id = "NOQUEUE";  // a static string, not the line's
   if (accept) {
     // "250 2.0.0 Ok: queued as QID" (a Postfix after-filter smtpd).

@@ -439,6 +439,14 @@ int64_t RoundedAvg(int64_t secs, uint64_t count) {
   return static_cast<int64_t>(static_cast<double>(secs) / static_cast<double>(count) + .5);
 }
 
+// connections, time, average and longest of one row of the smtpd tables.
+void ConnCells(std::string* out, const ConnStats& c) {
+  NumCell(out, c.count);
+  HmsCell(out, c.seconds);
+  PlainSecondsCell(out, RoundedAvg(c.seconds, c.count));
+  PlainSecondsCell(out, c.max);
+}
+
 void SmtpdSections(std::string* out, const Summary& s, const RenderOptions& o) {
   const SmtpdStats& st = s.smtpd();
   const size_t days = s.day_count();
@@ -449,10 +457,7 @@ void SmtpdSections(std::string* out, const Summary& s, const RenderOptions& o) {
     for (const auto& [day, c] : st.per_day) {
       std::string date = IsoDate(day);
       Put(out, "<tr data-date=\"{}\"><th scope=\"row\">{}</th>", date, date);
-      NumCell(out, c.count);
-      HmsCell(out, c.seconds);
-      PlainSecondsCell(out, RoundedAvg(c.seconds, c.count));
-      PlainSecondsCell(out, c.max);
+      ConnCells(out, c);
       out->append("</tr>");
     }
     out->append("</tbody>");
@@ -479,10 +484,7 @@ void SmtpdSections(std::string* out, const Summary& s, const RenderOptions& o) {
       AppendHms(out, secs);
       out->append("</td>");
     } else {
-      NumCell(out, c.count);
-      HmsCell(out, c.seconds);
-      PlainSecondsCell(out, RoundedAvg(c.seconds, c.count));
-      PlainSecondsCell(out, c.max);
+      ConnCells(out, c);
     }
     out->append("</tr>");
   }
