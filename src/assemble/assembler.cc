@@ -26,6 +26,7 @@ Message* Assembler::Find(std::string_view host, std::string_view qid, int64_t no
   Message& m = nit->second;
   m.host.assign(host);
   m.queue_id.assign(qid);
+  m.serial = ++serials_;
   m.first_seen = now;
   *created = true;
   return &m;

@@ -69,6 +69,9 @@ struct Message {
 
   std::string host;
   std::string queue_id;
+  // Unique per message within one Assembler (1, 2, ...): a reused queue ID
+  // is a new message with a new serial; a parked message keeps its own.
+  uint64_t serial = 0;
   int64_t first_seen = 0;  // epoch of the first event
   int64_t last_seen = 0;
   // The assembler's clock and event count at the last event (see above).
@@ -167,6 +170,7 @@ class Assembler {
   uint64_t last_sweep_events_ = 0;
   bool unparked_ = false;  // Find() moved a parked message back
   uint64_t released_ = 0;
+  uint64_t serials_ = 0;  // the last Message::serial given
   uint64_t evicted_ = 0;
 };
 

@@ -350,8 +350,8 @@ void MessageDetail(std::string* out, const Summary& s, bool quiet) {
   };
   std::vector<Entry> v;
   v.reserve(d.size());
-  for (const auto& [qid, lines] : d) {
-    std::string_view text = lines.text;
+  for (const MessageDetailEntry& entry : d) {
+    std::string_view text = entry.lines.text;
     std::string_view first = text.substr(0, text.find(MessageLines::kSeparator));
     auto [it, added] = sender_index.try_emplace(absl::string_view(first.data(), first.size()),
                                                 static_cast<uint32_t>(senders.size()));
@@ -359,7 +359,7 @@ void MessageDetail(std::string* out, const Summary& s, bool quiet) {
       senders.emplace_back();
       pfl::DomainThenUserKey(first, &senders.back().domain, &senders.back().user);
     }
-    v.push_back(Entry{it->second, qid, &lines});
+    v.push_back(Entry{it->second, entry.queue_id, &entry.lines});
   }
   std::vector<uint32_t> order(senders.size());
   for (uint32_t k = 0; k < order.size(); ++k) order[k] = k;
@@ -375,7 +375,7 @@ void MessageDetail(std::string* out, const Summary& s, bool quiet) {
                                  : static_cast<uint32_t>(k);
   }
   for (Entry& e : v) e.sender = senders[e.sender].rank;  // from here on: the rank
-  std::sort(v.begin(), v.end(), [](const Entry& x, const Entry& y) {
+  std::stable_sort(v.begin(), v.end(), [](const Entry& x, const Entry& y) {  // a reused ID: in log order
     return x.sender != y.sender ? x.sender < y.sender : x.qid < y.qid;
   });
   size_t total = out->size();
@@ -634,12 +634,15 @@ void RenderJson(const Summary& s, const PipelineStats& stats, const RenderOption
     w.BeginObject().Field("bucket", kLatencyLabels[b]).Field("delivered", s.delivery_latency()[b]).EndObject();
   w.EndArray();
   if (o.message_detail) {
-    std::vector<std::string_view> qids = SortedKeys(s.message_detail());
+    std::vector<const MessageDetailEntry*> entries;
+    for (const MessageDetailEntry& e : s.message_detail()) entries.push_back(&e);
+    std::stable_sort(entries.begin(), entries.end(), [](const MessageDetailEntry* x, const MessageDetailEntry* y) {
+      return x->queue_id < y->queue_id;  // a reused queue ID: in log order
+    });
     w.Key("messages").BeginArray();
-    for (std::string_view qid : qids) {
-      const MessageLines& lines = s.message_detail().find(absl::string_view(qid.data(), qid.size()))->second;
-      w.BeginObject().Field("queue_id", qid).Key("lines").BeginArray();
-      lines.ForEach([&](std::string_view line) { w.String(line); });
+    for (const MessageDetailEntry* e : entries) {
+      w.BeginObject().Field("queue_id", e->queue_id).Key("lines").BeginArray();
+      e->lines.ForEach([&](std::string_view line) { w.String(line); });
       w.EndArray().EndObject();
     }
     w.EndArray();

@@ -566,13 +566,13 @@ void MessageDetail(std::string* out, const Summary& s, bool quiet) {
   };
   std::vector<Entry> v;
   v.reserve(d.size());
-  for (const auto& [qid, lines] : d) {
-    std::string_view text = lines.text;
-    Entry e{{}, {}, qid, &lines};
+  for (const MessageDetailEntry& entry : d) {
+    std::string_view text = entry.lines.text;
+    Entry e{{}, {}, entry.queue_id, &entry.lines};
     pfl::DomainThenUserKey(text.substr(0, text.find(MessageLines::kSeparator)), &e.domain, &e.user);
     v.push_back(std::move(e));
   }
-  std::sort(v.begin(), v.end(), [](const Entry& x, const Entry& y) {
+  std::stable_sort(v.begin(), v.end(), [](const Entry& x, const Entry& y) {  // a reused ID: in log order
     if (int c = x.domain.compare(y.domain)) return c < 0;
     if (int c = x.user.compare(y.user)) return c < 0;
     return x.qid < y.qid;

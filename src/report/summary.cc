@@ -308,7 +308,7 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
       u.bytes += size;
       if (size == 0 && !options_.no_no_msg_size) Child(&no_size_, ev.queue_id) = addr;
       if (options_.message_detail) {
-        MessageLines& lines = Child(&detail_, ev.queue_id);
+        MessageLines& lines = DetailLines(ev, m);
         if (size == 0) lines.Add("(sender not in log)");
         lines.Add(addr);
       }
@@ -595,8 +595,22 @@ void Summary::CountConnection(const Event& ev) {
   smtpd_.seconds += secs;
 }
 
-void Summary::CountDetailSender(const Event& ev) {
-  MessageLines& lines = Child(&detail_, ev.queue_id);
+// A queue ID's entry is its newest message's; a delivery or qmgr line of a
+// later message (new serial: the queue ID was reused) starts a new entry.
+MessageLines& Summary::DetailLines(const Event& ev, const Message* m) {
+  const uint64_t serial = m != nullptr ? m->serial : 0;
+  auto [it, added] = detail_index_.try_emplace(absl::string_view(ev.queue_id.data(), ev.queue_id.size()),
+                                               static_cast<uint32_t>(detail_.size()));
+  if (!added && (serial == 0 || detail_[it->second].serial == serial)) return detail_[it->second].lines;
+  it->second = static_cast<uint32_t>(detail_.size());
+  MessageDetailEntry& e = detail_.emplace_back();
+  e.queue_id.assign(ev.queue_id);
+  e.serial = serial;
+  return e.lines;
+}
+
+void Summary::CountDetailSender(const Event& ev, const Message* m) {
+  MessageLines& lines = DetailLines(ev, m);
   if (lines.sized) return;  // next if($msgSizes{$qid})
   lines.sized = ev.size > 0;
   lines.Add(NormaliseAddress(ev.from.empty() ? std::string_view("from=<>") : ev.from, true));
@@ -658,7 +672,7 @@ void Summary::OnEvent(const Event& ev, const Message* m) {
       if (options_.dedupe_content_filter && !ev.queue_id.empty() && ev.queue_id != "NOQUEUE") NoteReceived(ev);
       return;
     case EventKind::kQueueActive:
-      if (options_.message_detail) CountDetailSender(ev);
+      if (options_.message_detail) CountDetailSender(ev, m);
       if (m != nullptr && m->queue_active == 1 && m->origin != Message::Origin::kUnknown) {
         if (options_.dedupe_content_filter) {  // a re-injection already taken back: not a sender
           auto it = recent_.find(absl::string_view(ev.queue_id.data(), ev.queue_id.size()));

@@ -110,6 +110,14 @@ struct MessageLines {
   bool lines_empty_ = true;  // no line added yet
 };
 
+// -e: one message (one queue-ID lifecycle) and its lines. A reused queue ID
+// is a second entry with the same queue_id, as the sender tables count it.
+struct MessageDetailEntry {
+  std::string queue_id;
+  uint64_t serial = 0;  // Message::serial, 0 when the event had no message
+  MessageLines lines;
+};
+
 // --smtpd-stats: smtpd connection times (connect to disconnect, per pid).
 struct ConnStats {
   uint64_t count = 0;
@@ -166,8 +174,9 @@ class Summary : public EventSink {
   const std::array<uint64_t, kLatencyBuckets>& delivery_latency() const { return latency_; }
   const SmtpdStats& smtpd() const { return smtpd_; }
   const std::set<int64_t> all_days() const { return std::set<int64_t>(days_.begin(), days_.end()); }
-  // -e: queue ID -> lines (sender first, then recipients), pflogsumm's %msgDetail.
-  const absl::flat_hash_map<std::string, MessageLines>& message_detail() const { return detail_; }
+  // -e: per message, in order of first appearance: lines (sender first, then
+  // recipients), pflogsumm's %msgDetail but keyed by message, not queue ID.
+  const std::vector<MessageDetailEntry>& message_detail() const { return detail_; }
   // Queue ID -> recipient of deliveries without a known size.
   const absl::flat_hash_map<std::string, std::string>& no_size() const { return no_size_; }
   const SummaryOptions& options() const { return options_; }
@@ -179,7 +188,8 @@ class Summary : public EventSink {
   const std::string& NormaliseAddress(std::string_view addr, bool verp = false);
   void CountSender(const Message& m);
   void CountDelivery(const Event& ev, const Message* m);
-  void CountDetailSender(const Event& ev);
+  void CountDetailSender(const Event& ev, const Message* m);
+  MessageLines& DetailLines(const Event& ev, const Message* m);
   void CountReject(const Event& ev, Counts3* detail);
   void CountCleanupAction(const Event& ev, Counts3* detail);
   void CountDiagnostic(const SyslogHeader& h);
@@ -199,7 +209,8 @@ class Summary : public EventSink {
   std::array<uint64_t, kLatencyBuckets> latency_{};
   SmtpdStats smtpd_;
   absl::flat_hash_map<int64_t, int64_t> open_conn_;  // smtpd pid -> wall-clock second of connect
-  absl::flat_hash_map<std::string, MessageLines> detail_;
+  std::vector<MessageDetailEntry> detail_;
+  absl::flat_hash_map<std::string, uint32_t> detail_index_;  // queue ID -> its newest entry
   absl::flat_hash_map<std::string, std::string> no_size_;
   // --dedupe-content-filter: messages received in the last hour, by queue
   // ID, with what was counted for them (to take back for a re-injection).

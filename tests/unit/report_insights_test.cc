@@ -110,8 +110,36 @@ TEST(ReportDetail, SmtpdStatsAndProblems) {
   EXPECT_EQ(p.warnings.at("smtpd").size(), 2u);
   EXPECT_EQ(p.master.at("daemon started -- version 3.7.11, configuration /etc/postfix"), 1u);
   std::vector<std::string> lines;
-  r.summary.message_detail().at("AAAAA11111").ForEach([&](std::string_view l) { lines.emplace_back(l); });
+  for (const MessageDetailEntry& e : r.summary.message_detail())
+    if (e.queue_id == "AAAAA11111") e.lines.ForEach([&](std::string_view l) { lines.emplace_back(l); });
   EXPECT_EQ(lines, (std::vector<std::string>{"alice@example.com", "a@dest.test", "b@dest.test", "c@dest.test"}));
+}
+
+// Issue 13.6: after "removed" a reused queue ID is a new message in -e too,
+// as in the sender tables (pflogsumm 1.1.5 merges both; see
+// docs/pflogsumm-differences.md, queue-id-reuse).
+TEST(ReportDetail, ReusedQueueIdIsTwoEntries) {
+  SummaryOptions so;
+  so.message_detail = true;
+  LogRun r({"Mar  3 10:00:01 mx postfix/smtpd[100]: 4F2A81C0D3: client=a.example.com[192.0.2.10]",
+            "Mar  3 10:00:01 mx postfix/qmgr[102]: 4F2A81C0D3: from=<alice@example.com>, size=1500, nrcpt=1 (queue active)",
+            "Mar  3 10:00:02 mx postfix/smtp[103]: 4F2A81C0D3: to=<bob@example.net>, relay=x[198.51.100.5]:25, delay=1, "
+            "delays=0.1/0/0.4/0.5, dsn=2.0.0, status=sent (250 ok)",
+            "Mar  3 10:00:02 mx postfix/qmgr[102]: 4F2A81C0D3: removed",
+            "Mar  3 11:30:00 mx postfix/pickup[104]: 4F2A81C0D3: uid=1000 from=<carol>",
+            "Mar  3 11:30:00 mx postfix/qmgr[102]: 4F2A81C0D3: from=<carol@mx.example.org>, size=800, nrcpt=1 (queue active)",
+            "Mar  3 11:30:01 mx postfix/smtp[103]: 4F2A81C0D3: to=<dave@example.com>, relay=y[198.51.100.7]:25, delay=1, "
+            "delays=0.1/0/0.4/0.5, dsn=2.0.0, status=sent (250 ok)"},
+           so);
+  std::vector<std::string> got;
+  for (const MessageDetailEntry& e : r.summary.message_detail()) {
+    std::string s = e.queue_id;
+    e.lines.ForEach([&](std::string_view l) { s.append(" ").append(l); });
+    got.push_back(s);
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"4F2A81C0D3 alice@example.com bob@example.net",
+                                           "4F2A81C0D3 carol@mx.example.org dave@example.com"}));
+  EXPECT_EQ(r.summary.senders().size(), 2u);  // the sender tables agree
 }
 
 TEST(ReportDetail, TextLayoutOfSmtpdBlock) {
