@@ -65,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Origin o = ClassifyProgram(h, po.parser);
       if (o != Origin::kForeign && ParseMailLine(h, o, &ev)) {
         for (std::string_view v : {ev.queue_id, ev.client, ev.client_addr, ev.from, ev.to, ev.relay, ev.reason,
-                                   ev.status_text, ev.child_queue_id, ev.text, ev.user})
+                                   ev.status_text, ev.child_queue_id, ev.filter_id, ev.text, ev.user})
           // Views point into the line, except the one static value a parser
           // gives: "NOQUEUE" for a proxy-reject with no queue ID (as smtpd's
           // own rejects say it); a literal lives as long as the program.

@@ -51,6 +51,7 @@ void Pipeline::Parse(std::string_view line, Record* r) {
     ++stats_.foreign;
     Count(&stats_.foreign_by_program, r->header.program);
     r->type = Record::Type::kForeign;
+    r->has_hand_off = ParseFilterHandOff(r->header, &r->hand_off);
     return;
   }
   ++stats_.mail_lines;
@@ -72,6 +73,8 @@ void Pipeline::Deliver(Record* r) {
     case Record::Type::kSkip:
       return;
     case Record::Type::kForeign:
+      if (r->has_hand_off)
+        filter_links_.Note(r->header.host, r->hand_off.filter_id, r->hand_off.recipient, r->hand_off.queue_id);
       for (EventSink* s : sinks_) s->OnForeign(r->header, r->line);
       return;
     case Record::Type::kNoHeader:
@@ -81,6 +84,9 @@ void Pipeline::Deliver(Record* r) {
       for (EventSink* s : sinks_) s->OnUnparsed(&r->header, r->origin, r->line);
       return;
     case Record::Type::kEvent: {
+      Event& ev = r->event;
+      if (!ev.filter_id.empty() && ev.child_queue_id.empty() && !filter_links_.empty())
+        ev.child_queue_id = filter_links_.Find(r->header.host, ev.filter_id, ev.to);
       const Message* m = options_.assemble ? assembler_.Feed(r->event) : nullptr;
       for (EventSink* s : sinks_) s->OnEvent(r->event, m);
       return;

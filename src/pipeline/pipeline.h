@@ -28,6 +28,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include "assemble/assembler.h"
+#include "assemble/filter_links.h"
 #include "postfix/event.h"
 #include "postfix/parser.h"
 #include "syslog/stamp.h"
@@ -107,6 +108,9 @@ class Pipeline {
     std::string_view line;
     SyslogHeader header;
     Event event;  // event.header points at `header`
+    // A foreign line that is a content filter's hand-off (kForeign only).
+    bool has_hand_off = false;
+    FilterHandOff hand_off;
   };
 
  private:
@@ -124,6 +128,7 @@ class Pipeline {
   // in its workers and moves Resolve and the date filter to the ordered stage.
   YearTracker year_tracker_;
   Assembler assembler_;
+  FilterLinks filter_links_;  // content filters' IDs -> queue IDs (ordered stage)
   std::vector<EventSink*> sinks_;
   Record record_;  // ProcessLine()'s
   PipelineStats stats_;

@@ -32,23 +32,6 @@ DeliveryStatus StatusFromWord(std::string_view w) {
   return DeliveryStatus::kOther;
 }
 
-// "... queued as QID)" / "forwarded as QID" inside the status text.
-std::string_view ChildQueueId(std::string_view text) {
-  size_t i = text.find("queued as ");
-  size_t skip = 10;
-  if (i == std::string_view::npos) {
-    i = text.find("forwarded as ");
-    skip = 13;
-  }
-  if (i == std::string_view::npos) return {};
-  std::string_view q = text.substr(i + skip);
-  size_t e = 0;
-  while (e < q.size() && ((q[e] >= '0' && q[e] <= '9') || (q[e] >= 'A' && q[e] <= 'Z') || (q[e] >= 'a' && q[e] <= 'z')))
-    ++e;
-  q = q.substr(0, e);
-  return fields::IsQueueId(q) ? q : std::string_view();
-}
-
 }  // namespace
 
 bool ParseDelivery(std::string_view m, Event* ev) {
@@ -93,7 +76,8 @@ bool ParseDelivery(std::string_view m, Event* ev) {
       size_t rp = r.rfind(')');
       if (lp != std::string_view::npos && rp != std::string_view::npos && rp > lp)
         ev->status_text = r.substr(lp + 1, rp - lp - 1);
-      ev->child_queue_id = ChildQueueId(ev->status_text);
+      ev->child_queue_id = fields::HandedOnQueueId(ev->status_text);
+      if (ev->child_queue_id.empty()) ev->filter_id = fields::TrailingFilterId(ev->status_text);
       ev->kind = EventKind::kDelivery;
       return true;
     }

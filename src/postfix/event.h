@@ -120,6 +120,11 @@ struct Event {
   std::string_view status_text;  // inside "status=S (...)"
   std::string_view rest;         // after "status=S" to the end of the line
   std::string_view child_queue_id;  // "queued as X", "forwarded as X", notification's new queue ID
+  // A content filter's own ID closing a delivery or proxy-accept reply ("250
+  // 2.5.0 OK (ID)", PMG) when no queue ID is named; the pipeline resolves it
+  // to child_queue_id through the filter's own hand-off lines
+  // (assemble/filter_links.h).
+  std::string_view filter_id;
   // qmgr / cleanup.
   int64_t size = -1;
   int32_t nrcpt = -1;

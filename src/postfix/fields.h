@@ -155,6 +155,42 @@ inline bool IsQueueId(std::string_view s) {
   return (all & kQidHex) || ((all & kQidLong) && has_z && s.size() >= 10);
 }
 
+inline bool IsAsciiAlnum(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+// The queue ID a reply says the message went on as: "... queued as QID"
+// (an MTA or content filter downstream) or "forwarded as QID" (local(8)
+// aliases/.forward); empty if none.
+inline std::string_view HandedOnQueueId(std::string_view text) {
+  size_t i = text.find("queued as ");
+  size_t skip = 10;
+  if (i == std::string_view::npos) {
+    i = text.find("forwarded as ");
+    skip = 13;
+  }
+  if (i == std::string_view::npos) return {};
+  std::string_view q = text.substr(i + skip);
+  size_t e = 0;
+  while (e < q.size() && IsAsciiAlnum(q[e])) ++e;  // the whole word, then judged
+  q = q.substr(0, e);
+  return IsQueueId(q) ? q : std::string_view();
+}
+
+// A content filter's own ID at the end of its reply: "250 2.5.0 OK
+// (4246C5DD1D1130AF87)" (Proxmox Mail Gateway's pmg-smtp-filter, before or
+// after the queue); 5 to 40 letters and digits, else empty.
+inline std::string_view TrailingFilterId(std::string_view text) {
+  if (text.size() < 7 || text.back() != ')') return {};
+  size_t open = text.rfind('(');
+  if (open == std::string_view::npos || open == 0 || text[open - 1] != ' ') return {};
+  std::string_view id = text.substr(open + 1, text.size() - open - 2);
+  if (id.size() < 5 || id.size() > 40) return {};
+  for (char c : id)
+    if (!IsAsciiAlnum(c)) return {};
+  return id;
+}
+
 }  // namespace maillens::fields
 
 #endif  // MAILLENS_POSTFIX_FIELDS_H_

@@ -10,6 +10,7 @@
 //   queue_parser.cc       qmgr, bounce, postsuper
 //   delivery_parser.cc    the "to=<...>, relay=..., status=..." line of any agent
 //   misc_parser.cc        master, anvil, scache, postfix-script, and fall-backs
+//   content_filter_parser.cc  a content filter's own hand-off lines (pmg-smtp-filter)
 // No allocation, no regex: each parser is a sequence of prefix tests.
 // Thread safety: stateless; call from any thread.
 #ifndef MAILLENS_POSTFIX_PARSER_H_
@@ -42,6 +43,15 @@ Origin ClassifyProgram(const SyslogHeader& h, const ParserOptions& options);
 // ev->kind == kUnrecognised) if no parser understood the message.
 // REQUIRES: ClassifyProgram(h) != kForeign. *ev's views point into h's line.
 bool ParseMailLine(const SyslogHeader& h, Origin origin, Event* ev);
+
+// A content filter's line (not Postfix's) handing one recipient on to a new
+// Postfix queue ID: pmg-smtp-filter "ID: accept mail to <rcpt> (QID) (rule: x)".
+// The filter's ID is what its reply to Postfix names (Event::filter_id).
+struct FilterHandOff {
+  std::string_view filter_id, recipient, queue_id;  // views into h's line
+};
+// True (and *out filled) if `h` is such a line. Stateless; any thread.
+bool ParseFilterHandOff(const SyslogHeader& h, FilterHandOff* out);
 
 // The msg_* severity prefix of a message ("warning: ", "fatal: ", ...),
 // consumed from *msg; kInfo (nothing consumed) without one.

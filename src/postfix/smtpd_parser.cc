@@ -14,7 +14,6 @@
 //   access-check lines: reject_parser.cc
 // SASL failures ("warning: ...: SASL ... authentication failed") are parsed in
 // parser.cc with the other warnings.
-#include <cctype>
 
 #include "postfix/fields.h"
 #include "postfix/parser.h"
@@ -67,15 +66,10 @@ bool ParseProxyVerdict(std::string_view m, Event* ev) {
   ParseReplyAndEnvelope(m, ev);
   if (ev->queue_id.empty()) ev->queue_id = "NOQUEUE";  // a static string, not the line's
   if (accept) {
-    // "250 2.0.0 Ok: queued as QID" (a Postfix after-filter smtpd).
-    size_t q = ev->reason.find("queued as ");
-    if (q != std::string_view::npos) {
-      std::string_view id = ev->reason.substr(q + 10);
-      size_t e = 0;
-      while (e < id.size() && std::isalnum(static_cast<unsigned char>(id[e]))) ++e;
-      id = id.substr(0, e);
-      if (fields::IsQueueId(id)) ev->child_queue_id = id;
-    }
+    // "250 2.0.0 Ok: queued as QID" (a Postfix after-filter smtpd), or the
+    // filter's own ID "250 2.5.0 OK (ID)" (PMG; see assemble/filter_links.h).
+    ev->child_queue_id = fields::HandedOnQueueId(ev->reason);
+    if (ev->child_queue_id.empty()) ev->filter_id = fields::TrailingFilterId(ev->reason);
     ev->kind = EventKind::kProxyAccept;
   } else {
     ev->action = Action::kProxyReject;

@@ -197,10 +197,13 @@ void Summary::CountSender(const Message& m) {
 // "client=" line is followed by A's delivery to the filter ending in
 // "queued as B". Both messages were counted as received; here B's receipt
 // (count, hour and day rows, sender, sending domain, bytes) is taken back and
-// A's delivery to the filter is not counted as a delivery, so the message
-// counts once: received as A, delivered as B's recipients. Only when B's
-// "client=" line came first (the usual order: the filter answers after the
-// re-injection is queued) and within the hour.
+// A's deliveries to the filter (one line per recipient, each "queued as B")
+// are not counted as deliveries, so the message counts once: received as A,
+// delivered as B's recipients. Either order, within the hour: B's "client="
+// line first (the usual order: the filter answers after the re-injection is
+// queued), or the replies first (pending_hops_). A filter that names its own
+// ID instead of B's ("250 2.5.0 OK (ID)", PMG) is resolved to B upstream
+// (assemble/filter_links.h).
 void Summary::NoteReceived(const Event& ev) {
   const SyslogHeader& h = *ev.header;
   while (!recent_order_.empty() && h.epoch - recent_order_.front().first > 3600) {
@@ -218,13 +221,15 @@ void Summary::NoteReceived(const Event& ev) {
   // is not counted, and that delivery to the filter is taken back.
   auto p = pending_hops_.find(absl::string_view(ev.queue_id.data(), ev.queue_id.size()));
   if (p == pending_hops_.end()) return;
-  const Hop& hop = p->second;
-  if (h.epoch - hop.epoch <= 3600) {
-    r.hop = true;
-    ++t_.content_filter_hops;
-    --t_.received;
-    --per_day_[r.date][kRcvd];
-    --per_hour_[r.hour][kRcvd];
+  for (const Hop& hop : p->second) {
+    if (h.epoch - hop.epoch > 3600) continue;
+    if (!r.hop) {
+      r.hop = true;
+      ++t_.content_filter_hops;
+      --t_.received;
+      --per_day_[r.date][kRcvd];
+      --per_hour_[r.hour][kRcvd];
+    }
     --t_.delivered;
     --per_day_[hop.date][kDlvd];
     --per_hour_[hop.hour][kDlvd];
@@ -249,8 +254,9 @@ void Summary::NoteReceived(const Event& ev) {
 
 bool Summary::DedupeHop(std::string_view child) {
   auto it = recent_.find(absl::string_view(child.data(), child.size()));
-  if (it == recent_.end() || it->second.hop) return false;
+  if (it == recent_.end()) return false;
   Received& r = it->second;
+  if (r.hop) return true;  // another recipient's copy to the filter: the receipt is taken back already
   r.hop = true;
   ++t_.content_filter_hops;
   --t_.received;
@@ -300,8 +306,7 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
       ++latency_[bucket];
       if (options_.dedupe_content_filter && !ev.child_queue_id.empty()) {
         if (pending_hops_.size() > 100000) pending_hops_.clear();  // bound: hops resolve within seconds
-        Hop& hop = pending_hops_[std::string(ev.child_queue_id)];
-        hop = Hop{h.epoch, h.civil_day(), h.hour, addr, scratch_domain_, size, delay, bucket};
+        pending_hops_[std::string(ev.child_queue_id)].push_back(Hop{h.epoch, h.civil_day(), h.hour, addr, scratch_domain_, size, delay, bucket});
       }
       AddressStats& u = Slot(&recipients_, addr);
       ++u.count;

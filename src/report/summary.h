@@ -222,7 +222,8 @@ class Summary : public EventSink {
     uint64_t size = 0;
   };
   absl::flat_hash_map<std::string, Received> recent_;
-  // Deliveries "queued as X" whose X was not received yet: what they counted.
+  // Deliveries "queued as X" whose X was not received yet: what they counted
+  // (one per recipient the filter was handed).
   struct Hop {
     int64_t epoch = 0, date = 0;
     int hour = 0;
@@ -231,7 +232,7 @@ class Summary : public EventSink {
     double delay = 0;
     size_t latency_bucket = 0;
   };
-  absl::flat_hash_map<std::string, Hop> pending_hops_;
+  absl::flat_hash_map<std::string, std::vector<Hop>> pending_hops_;
   std::deque<std::pair<int64_t, std::string>> recent_order_;
   std::string scratch_, scratch_domain_, key1_, key2_;
 };

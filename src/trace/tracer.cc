@@ -323,6 +323,30 @@ void Tracer::OnEvent(const Event& ev, const Message* m) {
       Fill(ev, seq_, &s.back());
       return;
     }
+    // A before-queue filter's session: "NOQUEUE: client=" and its verdict
+    // "proxy-accept: ... queued as QID" (or the filter's own ID, resolved to
+    // QID by the pipeline) belong to QID's message, whose own lines (the
+    // filter's re-injection) came first.
+    // ("NOQUEUE: client=" is a kIgnored event: it starts no message.)
+    const bool noqueue_client = ev.kind == EventKind::kIgnored &&
+                                (ev.text.starts_with("NOQUEUE: client=") || ev.text.starts_with("client="));
+    if (session && (noqueue_client || (ev.kind == EventKind::kProxyAccept && ev.queue_id == "NOQUEUE"))) {
+      auto s = sessions_.find(Key(h->host, std::to_string(h->pid)));
+      if (noqueue_client) {
+        if (s != sessions_.end()) {
+          s->second.emplace_back();
+          Fill(ev, seq_, &s->second.back());
+        }
+        return;
+      }
+      if (ev.child_queue_id.empty()) return;
+      std::vector<TraceEvent> events;
+      if (s != sessions_.end()) events.swap(s->second);
+      events.emplace_back();
+      Fill(ev, seq_, &events.back());
+      JoinBeforeQueue(h->host, ev.child_queue_id, std::move(events));
+      return;
+    }
     // "NOQUEUE: hold|discard:" applies to the message the session queues next.
     if (session && ev.kind == EventKind::kReject && (ev.action == Action::kHold || ev.action == Action::kDiscard)) {
       auto s = sessions_.find(Key(h->host, std::to_string(h->pid)));
@@ -412,11 +436,38 @@ void Tracer::OnUnparsed(const SyslogHeader* h, Origin origin, std::string_view l
   ++unparsed_count_;
 }
 
+void Tracer::JoinBeforeQueue(std::string_view host, std::string_view qid, std::vector<TraceEvent> events) {
+  // Released already (a fast local delivery): a kept message takes them now.
+  for (size_t i = done_.size(), n = 0; i-- > 0 && n < 64; ++n) {
+    TraceMessage& tm = *done_[i];
+    if (tm.queue_id != qid || tm.host != host) continue;
+    for (TraceEvent& e : events) tm.events.push_back(std::move(e));
+    std::stable_sort(tm.events.begin(), tm.events.end(),
+                     [](const TraceEvent& a, const TraceEvent& b) { return a.seq < b.seq; });
+    tm.first_seen = tm.events.front().epoch;
+    return;
+  }
+  if (before_queue_.size() >= kMaxBeforeQueue) before_queue_.clear();
+  std::vector<TraceEvent>& v = before_queue_[Key(host, qid)];
+  for (TraceEvent& e : events) v.push_back(std::move(e));
+}
+
 void Tracer::OnMessageReleased(const Message& m) {
   auto it = live_.find(&m);
   if (it == live_.end()) return;
   std::unique_ptr<TraceMessage> tm = std::move(it->second);
   live_.erase(it);
+  if (!before_queue_.empty()) {
+    auto b = before_queue_.find(Key(m.host, m.queue_id));
+    if (b != before_queue_.end()) {
+      if (tm != nullptr) {
+        for (TraceEvent& e : b->second) tm->events.push_back(std::move(e));
+        std::stable_sort(tm->events.begin(), tm->events.end(),
+                         [](const TraceEvent& a, const TraceEvent& b) { return a.seq < b.seq; });
+      }
+      before_queue_.erase(b);
+    }
+  }
   if (!unparsed_.empty()) {
     auto u = unparsed_.find(Key(m.host, m.queue_id));
     if (u != unparsed_.end()) {

@@ -159,6 +159,8 @@ class Tracer : public EventSink, public Assembler::Listener {
   // Can the message, now that `ev` told more about it, still match or be a hop?
   bool StillWanted(const Event& ev, const Message& m) const;
   static std::string Key(std::string_view host, std::string_view qid);
+  // A before-queue session's events join the message `qid` it produced.
+  void JoinBeforeQueue(std::string_view host, std::string_view qid, std::vector<TraceEvent> events);
 
   TraceFilter filter_;
   uint64_t seq_ = 0;
@@ -167,6 +169,12 @@ class Tracer : public EventSink, public Assembler::Listener {
   // smtpd sessions (host '\0' pid): connect and TLS events before client=.
   absl::flat_hash_map<std::string, std::vector<TraceEvent>> sessions_;
   absl::flat_hash_set<std::string> named_;  // queue IDs named as a hop by a candidate
+  // Before-queue filter sessions (host '\0' queue ID they produced): the
+  // session's lines and its proxy-accept, joined to that message when it is
+  // released (or at once if it was released already). At most
+  // kMaxBeforeQueue; past that the oldest are forgotten.
+  static constexpr size_t kMaxBeforeQueue = 100000;
+  absl::flat_hash_map<std::string, std::vector<TraceEvent>> before_queue_;
   // Queue IDs of candidates live or kept: a requeued copy (orig_id=) of one is kept.
   absl::flat_hash_map<std::string, int> tracked_;
   std::vector<std::unique_ptr<TraceMessage>> done_;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "assemble/filter_links.h"
 #include "postfix/parser.h"
 #include "syslog/header.h"
 
@@ -436,6 +437,26 @@ TEST(Assembler, NeverCompletedMessagesStayUnderTheCaps) {
   EXPECT_EQ(f.listener.released[0].queue_id, "00000ABCDE");  // oldest first
   f.assembler.Finish();
   EXPECT_EQ(f.listener.released.size(), 20000u);
+}
+
+// filter_links.h: a hand-off per recipient, found by recipient, by the
+// filter's ID alone, per host; the oldest forgotten past the cap.
+TEST(FilterLinks, FindsHandOffsAndStaysBounded) {
+  FilterLinks l;
+  EXPECT_TRUE(l.empty());
+  EXPECT_EQ(l.Find("pmg", "4246C5DD1D1130AF87", "a@x"), "");
+  l.Note("pmg", "4246C5DD1D1130AF87", "a@x", "88F2E42667");
+  l.Note("pmg", "4246C5DD1D1130AF87", "b@x", "99A3F53778");
+  EXPECT_EQ(l.Find("pmg", "4246C5DD1D1130AF87", "a@x"), "88F2E42667");
+  EXPECT_EQ(l.Find("pmg", "4246C5DD1D1130AF87", "b@x"), "99A3F53778");
+  EXPECT_EQ(l.Find("pmg", "4246C5DD1D1130AF87", "c@x"), "99A3F53778");  // the last one named
+  EXPECT_EQ(l.Find("pmg", "4246C5DD1D1130AF87", ""), "99A3F53778");
+  EXPECT_EQ(l.Find("other", "4246C5DD1D1130AF87", "a@x"), "");
+  EXPECT_EQ(l.Find("pmg", "4246C5DD1D1130AF88", "a@x"), "");
+  for (size_t i = 0; i < FilterLinks::kMaxLinks; ++i) l.Note("pmg", "ID" + std::to_string(i) + "XYZ", "", "ABCDEF1234");
+  EXPECT_EQ(l.Find("pmg", "4246C5DD1D1130AF87", "a@x"), "");  // forgotten
+  EXPECT_EQ(l.Find("pmg", "ID0XYZ", ""), "ABCDEF1234");
+  EXPECT_EQ(l.Find("pmg", "ID65535XYZ", ""), "ABCDEF1234");
 }
 
 }  // namespace

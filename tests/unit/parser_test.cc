@@ -84,7 +84,7 @@ std::string ViewsOutsideLine(const Event& ev, std::string_view line) {
       {"orig_to", ev.orig_to}, {"stage", ev.stage}, {"reason", ev.reason}, {"helo", ev.helo},
       {"proto", ev.proto}, {"relay", ev.relay}, {"status_word", ev.status_word}, {"delay", ev.delay},
       {"dsn", ev.dsn}, {"status_text", ev.status_text}, {"rest", ev.rest}, {"child_queue_id", ev.child_queue_id},
-      {"message_id", ev.message_id}, {"sasl_method", ev.sasl_method}, {"sasl_username", ev.sasl_username},
+      {"filter_id", ev.filter_id}, {"message_id", ev.message_id}, {"sasl_method", ev.sasl_method}, {"sasl_username", ev.sasl_username},
       {"sasl_sender", ev.sasl_sender}, {"user", ev.user}, {"text", ev.text}, {"command", ev.command},
   };
   std::string bad;
@@ -1652,6 +1652,48 @@ TEST(Parser, ProxyAcceptNamesTheNextQueueId) {
   PARSE(q, "Dec 18 15:06:26 pmg postfix/smtpd[21949]: proxy-accept: END-OF-MESSAGE: 250 2.5.0 OK (381C4E5DFA32622BFC4); from=<mailtestsender2@localhost.localdomain> to=<pmgtest@localhost.localdomain> proto=ESMTP helo=<localhost.localdomain>");
   EXPECT_EQ(q.ev.kind, EventKind::kProxyAccept);
   EXPECT_EQ(q.ev.child_queue_id, "");
+  EXPECT_EQ(q.ev.filter_id, "381C4E5DFA32622BFC4");  // resolved by the pipeline (filter_links.h)
+  EXPECT_EQ(p.ev.filter_id, "");  // a queue ID named: no filter ID wanted
+}
+
+// PMG's after-queue filter: Postfix's delivery to it names the filter's ID;
+// the filter's own line names the queue ID it re-injected as.
+TEST(Parser, ContentFilterIdsAndHandOffs) {
+  PARSE(d, "Dec 18 15:50:38 proxmox-new postfix/lmtp[13008]: CFC5F42740: to=<test1@localhost>, relay=127.0.0.1[127.0.0.1]:10024, delay=3.8, delays=0.19/0/0/3.6, dsn=2.5.0, status=sent (250 2.5.0 OK (4246C5DD1D1130AF87))");
+  EXPECT_EQ(d.ev.kind, EventKind::kDelivery);
+  EXPECT_EQ(d.ev.child_queue_id, "");
+  EXPECT_EQ(d.ev.filter_id, "4246C5DD1D1130AF87");
+  PARSE(e, "Nov 20 10:00:00 mx postfix/smtp[2]: 4BDA1C2BF1: to=<a@b.c>, relay=x[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 5CEB2D3C02)");
+  EXPECT_EQ(e.ev.child_queue_id, "5CEB2D3C02");
+  EXPECT_EQ(e.ev.filter_id, "");
+  // Replies whose parentheses hold no ID.
+  EXPECT_EQ(fields::TrailingFilterId("250 2.0.0 Ok (mail accepted for delivery)"), "");
+  EXPECT_EQ(fields::TrailingFilterId("250 ok (ab)"), "");
+  EXPECT_EQ(fields::TrailingFilterId("250 ok(4246C5DD1D1130AF87)"), "");
+  EXPECT_EQ(fields::TrailingFilterId("250 ok (4246C5DD1D1130AF87) x"), "");
+  EXPECT_EQ(fields::TrailingFilterId("250 ok (4246C5DD1D1130AF87)"), "4246C5DD1D1130AF87");
+  EXPECT_EQ(fields::HandedOnQueueId("250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 5CEB2D3C02"), "5CEB2D3C02");
+  EXPECT_EQ(fields::HandedOnQueueId("delivered via local; forwarded as 5CEB2D3C02"), "5CEB2D3C02");
+  EXPECT_EQ(fields::HandedOnQueueId("queued as 5CEB2D3C02x!"), "");  // the whole word is judged
+
+  Parsed h("Dec 18 15:50:38 proxmox-new pmg-smtp-filter[12979]: 4246C5DD1D1130AF87: accept mail to <test1@localhost> (88F2E42667) (rule: default-accept)");
+  ASSERT_TRUE(h.header_ok);
+  EXPECT_EQ(h.origin, Origin::kForeign);
+  FilterHandOff off;
+  ASSERT_TRUE(ParseFilterHandOff(h.h, &off));
+  EXPECT_EQ(off.filter_id, "4246C5DD1D1130AF87");
+  EXPECT_EQ(off.recipient, "test1@localhost");
+  EXPECT_EQ(off.queue_id, "88F2E42667");
+  for (const char* other : {
+           "Dec 18 15:50:38 proxmox-new pmg-smtp-filter[12979]: 4246C5DD1D1130AF87: block mail to <test1@localhost> (rule: x)",
+           "Dec 18 15:50:38 proxmox-new pmg-smtp-filter[12979]: 4246C5DD1D1130AF87: accept mail to <test1@localhost> (not-a-qid) (rule: x)",
+           "Dec 18 15:50:38 proxmox-new other-filter[12979]: 4246C5DD1D1130AF87: accept mail to <test1@localhost> (88F2E42667) (rule: x)",
+           "Dec 18 15:50:38 proxmox-new pmg-smtp-filter[12979]: 4246C5DD1D1130AF87: accept mail to <test1@localhost",
+       }) {
+    Parsed o(other);
+    ASSERT_TRUE(o.header_ok);
+    EXPECT_FALSE(ParseFilterHandOff(o.h, &off)) << other;
+  }
 }
 
 TEST(Parser, RepeatNoticesAndCompatibilityNotices) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 #include <string>
@@ -203,6 +204,64 @@ TEST(ReportDedupe, ContentFilterHopCountedOnce) {
     EXPECT_EQ(b.summary.per_hour()[10][kRcvd], 1u);
     EXPECT_EQ(b.summary.per_hour()[10][kDlvd], 1u);
   }
+}
+
+// A filter handed two recipients: both deliveries to it name the one
+// re-injection, and neither is a delivery of its own (either order).
+TEST(ReportDedupe, EveryRecipientsCopyToTheFilterTakenBack) {
+  const std::vector<std::string> client_first = {
+      "Nov 20 10:00:00 mx postfix/smtpd[100]: 1A2B3C4D5E: client=a.example.com[192.0.2.1]",
+      "Nov 20 10:00:01 mx postfix/qmgr[101]: 1A2B3C4D5E: from=<a@example.com>, size=1000, nrcpt=2 (queue active)",
+      "Nov 20 10:00:02 mx postfix/smtpd[103]: 2B3C4D5E6F: client=localhost[127.0.0.1]",
+      "Nov 20 10:00:02 mx postfix/qmgr[101]: 2B3C4D5E6F: from=<a@example.com>, size=1400, nrcpt=2 (queue active)",
+      "Nov 20 10:00:02 mx postfix/smtp[102]: 1A2B3C4D5E: to=<b@example.net>, relay=127.0.0.1[127.0.0.1]:10024, delay=2, delays=0.1/0/1/0.9, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 2B3C4D5E6F)",
+      "Nov 20 10:00:02 mx postfix/smtp[102]: 1A2B3C4D5E: to=<c@example.org>, relay=127.0.0.1[127.0.0.1]:10024, delay=2, delays=0.1/0/1/0.9, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 2B3C4D5E6F)",
+      "Nov 20 10:00:02 mx postfix/qmgr[101]: 1A2B3C4D5E: removed",
+      "Nov 20 10:00:04 mx postfix/smtp[102]: 2B3C4D5E6F: to=<b@example.net>, relay=mx.example.net[198.51.100.1]:25, delay=2, delays=0.1/0/1/0.9, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+      "Nov 20 10:00:04 mx postfix/smtp[102]: 2B3C4D5E6F: to=<c@example.org>, relay=mx.example.org[198.51.100.2]:25, delay=2, delays=0.1/0/1/0.9, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+      "Nov 20 10:00:04 mx postfix/qmgr[101]: 2B3C4D5E6F: removed",
+  };
+  std::vector<std::string> reply_first = client_first;  // both replies before the re-injection
+  std::rotate(reply_first.begin() + 2, reply_first.begin() + 4, reply_first.begin() + 6);
+  for (const auto& log : {client_first, reply_first}) {
+    SummaryOptions dedupe;
+    dedupe.dedupe_content_filter = true;
+    LogRun b(log, dedupe);
+    GrandTotals t = b.summary.totals();
+    EXPECT_EQ(t.received, 1u);
+    EXPECT_EQ(t.delivered, 2u);
+    EXPECT_EQ(t.content_filter_hops, 1u);
+    EXPECT_EQ(t.bytes_delivered, 2800u);
+    EXPECT_EQ(b.summary.recipients().at("b@example.net").count, 1u);
+    EXPECT_EQ(b.summary.recipients().at("c@example.org").count, 1u);
+  }
+}
+
+// Proxmox Mail Gateway's after-queue filter answers with its own ID; its
+// "accept mail to <x> (QID)" lines name the re-injection (filter_links.h).
+TEST(ReportDedupe, FilterNamingItsOwnIdIsFollowed) {
+  const std::vector<std::string> log = {
+      "Dec 18 15:50:34 pmg postfix/smtpd[1]: CFC5F42740: client=test.localdomain[192.168.22.40]",
+      "Dec 18 15:50:35 pmg postfix/qmgr[2]: CFC5F42740: from=<test@test.localdomain>, size=7102, nrcpt=2 (queue active)",
+      "Dec 18 15:50:38 pmg postfix/smtpd[3]: 88F2E42667: client=localhost.localdomain[127.0.0.1], orig_client=test.localdomain[192.168.22.40]",
+      "Dec 18 15:50:38 pmg postfix/qmgr[2]: 88F2E42667: from=<test@test.localdomain>, size=8037, nrcpt=2 (queue active)",
+      "Dec 18 15:50:38 pmg pmg-smtp-filter[4]: 4246C5DD1D1130AF87: accept mail to <t1@localhost> (88F2E42667) (rule: default-accept)",
+      "Dec 18 15:50:38 pmg pmg-smtp-filter[4]: 4246C5DD1D1130AF87: accept mail to <t2@localhost> (88F2E42667) (rule: default-accept)",
+      "Dec 18 15:50:38 pmg postfix/lmtp[5]: CFC5F42740: to=<t1@localhost>, relay=127.0.0.1[127.0.0.1]:10024, delay=3.8, delays=0.19/0/0/3.6, dsn=2.5.0, status=sent (250 2.5.0 OK (4246C5DD1D1130AF87))",
+      "Dec 18 15:50:38 pmg postfix/lmtp[5]: CFC5F42740: to=<t2@localhost>, relay=127.0.0.1[127.0.0.1]:10024, delay=3.8, delays=0.19/0/0/3.6, dsn=2.5.0, status=sent (250 2.5.0 OK (4246C5DD1D1130AF87))",
+      "Dec 18 15:50:38 pmg postfix/qmgr[2]: CFC5F42740: removed",
+      "Dec 18 15:50:38 pmg postfix/smtp[6]: 88F2E42667: to=<t1@localhost>, relay=192.168.22.40[192.168.22.40]:25, delay=0.15, delays=0.05/0/0.04/0.05, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as C928BF624F6)",
+      "Dec 18 15:50:38 pmg postfix/smtp[6]: 88F2E42667: to=<t2@localhost>, relay=192.168.22.40[192.168.22.40]:25, delay=0.15, delays=0.05/0/0.04/0.05, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as C928BF624F6)",
+      "Dec 18 15:50:38 pmg postfix/qmgr[2]: 88F2E42667: removed",
+  };
+  SummaryOptions dedupe;
+  dedupe.dedupe_content_filter = true;
+  LogRun b(log, dedupe);
+  GrandTotals t = b.summary.totals();
+  EXPECT_EQ(t.received, 1u);
+  EXPECT_EQ(t.delivered, 2u);
+  EXPECT_EQ(t.content_filter_hops, 1u);
+  EXPECT_EQ(t.bytes_received, 7102u);
 }
 
 }  // namespace

@@ -141,6 +141,52 @@ TEST(Tracer, ContentFilterHopAndBounceNotice) {
   EXPECT_EQ(lines.find("NOQUEUE"), std::string::npos);
 }
 
+// Proxmox Mail Gateway (shared/corpora/pmg-log-tracker, trimmed): before
+// the queue, the session's lines and proxy-accept join the message the
+// filter re-injected; after the queue, the delivery to the filter naming the
+// filter's ID leads to the re-injection as a hop.
+TEST(Tracer, FiltersNamingTheirOwnIdAreFollowed) {
+  const std::vector<std::string> before = {
+      "Dec 18 15:36:32 pmg postfix/smtpd[29902]: connect from test.localdomain[192.168.22.40]",
+      "Dec 18 15:36:33 pmg postfix/smtpd[29902]: NOQUEUE: client=test.localdomain[192.168.22.40]",
+      "Dec 18 15:36:37 pmg postfix/smtpd[29713]: connect from localhost.localdomain[127.0.0.1]",
+      "Dec 18 15:36:37 pmg postfix/smtpd[29713]: 1C6B541C5D: client=localhost.localdomain[127.0.0.1], orig_client=test.localdomain[192.168.22.40]",
+      "Dec 18 15:36:37 pmg postfix/qmgr[6194]: 1C6B541C5D: from=<test@test.localdomain>, size=7298, nrcpt=1 (queue active)",
+      "Dec 18 15:36:37 pmg pmg-smtp-filter[30046]: 436445DD3BD7D71595: accept mail to <test2@localhost> (1C6B541C5D) (rule: default-accept)",
+      "Dec 18 15:36:37 pmg postfix/smtpd[29902]: proxy-accept: END-OF-MESSAGE: 250 2.5.0 OK (436445DD3BD7D71595); from=<test@test.localdomain> to=<test2@localhost> proto=ESMTP helo=<vger.kernel.org>",
+      "Dec 18 15:36:37 pmg postfix/smtp[29913]: 1C6B541C5D: to=<test2@localhost>, relay=192.168.22.40[192.168.22.40]:25, delay=0.15, delays=0.05/0/0.05/0.05, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as C19A3F62578)",
+      "Dec 18 15:36:37 pmg postfix/qmgr[6194]: 1C6B541C5D: removed",
+      "Dec 18 15:39:37 pmg postfix/smtpd[29902]: disconnect from test.localdomain[192.168.22.40] ehlo=1 mail=1 rcpt=1 bdat=1 quit=1 commands=5",
+  };
+  TraceFilter f;
+  f.qid = "1C6B541C5D";
+  TraceRun r(std::move(f), before);
+  ASSERT_EQ(r.roots.size(), 1u);
+  const TraceMessage& m = *r.roots[0];
+  ASSERT_EQ(m.events.size(), 8u);  // both sessions' lines, qmgr, proxy-accept, delivery, removed
+  EXPECT_EQ(m.events[0].line, before[0]);
+  EXPECT_EQ(m.events[1].line, before[1]);
+  EXPECT_EQ(m.events[5].kind, EventKind::kProxyAccept);
+
+  const std::vector<std::string> after = {
+      "Dec 18 15:50:34 pmg postfix/smtpd[1]: CFC5F42740: client=test.localdomain[192.168.22.40]",
+      "Dec 18 15:50:35 pmg postfix/qmgr[2]: CFC5F42740: from=<test@test.localdomain>, size=7102, nrcpt=1 (queue active)",
+      "Dec 18 15:50:38 pmg postfix/smtpd[3]: 88F2E42667: client=localhost.localdomain[127.0.0.1], orig_client=test.localdomain[192.168.22.40]",
+      "Dec 18 15:50:38 pmg postfix/qmgr[2]: 88F2E42667: from=<test@test.localdomain>, size=8037, nrcpt=1 (queue active)",
+      "Dec 18 15:50:38 pmg pmg-smtp-filter[4]: 4246C5DD1D1130AF87: accept mail to <test1@localhost> (88F2E42667) (rule: default-accept)",
+      "Dec 18 15:50:38 pmg postfix/lmtp[5]: CFC5F42740: to=<test1@localhost>, relay=127.0.0.1[127.0.0.1]:10024, delay=3.8, delays=0.19/0/0/3.6, dsn=2.5.0, status=sent (250 2.5.0 OK (4246C5DD1D1130AF87))",
+      "Dec 18 15:50:38 pmg postfix/qmgr[2]: CFC5F42740: removed",
+      "Dec 18 15:50:38 pmg postfix/smtp[6]: 88F2E42667: to=<test1@localhost>, relay=192.168.22.40[192.168.22.40]:25, delay=0.15, delays=0.05/0/0.04/0.05, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as C928BF624F6)",
+      "Dec 18 15:50:38 pmg postfix/qmgr[2]: 88F2E42667: removed",
+  };
+  TraceFilter g;
+  g.qid = "CFC5F42740";
+  TraceRun a(std::move(g), after);
+  ASSERT_EQ(a.roots.size(), 1u);
+  ASSERT_EQ(a.roots[0]->hops.size(), 1u);
+  EXPECT_EQ(a.roots[0]->hops[0]->queue_id, "88F2E42667");
+}
+
 TEST(Tracer, FiltersCombine) {
   {
     TraceFilter f;
