@@ -101,7 +101,7 @@ enum class Cls : uint8_t { kNone, kAddress, kUser, kHost, kMessageId, kText };
 Cls FieldClass(std::string_view key) {
   static constexpr std::pair<std::string_view, Cls> kFields[] = {
       {"from", Cls::kAddress},        {"to", Cls::kAddress},          {"orig_to", Cls::kAddress},
-      {"sender", Cls::kAddress},      {"recipient", Cls::kAddress},   {"rcpt", Cls::kAddress},
+      {"sender", Cls::kAddress},      {"recipient", Cls::kAddress},
       {"user", Cls::kUser},           {"sasl_username", Cls::kUser},  {"sasl_sender", Cls::kAddress},
       {"login", Cls::kUser},          {"username", Cls::kUser},       {"original_user", Cls::kUser},
       {"helo", Cls::kHost},           {"name", Cls::kHost},           {"message-id", Cls::kMessageId},
@@ -120,6 +120,19 @@ bool IsDovecotUserService(std::string_view w) {
       "indexer-worker", "doveadm", "quota-status", "sieve", "userdb", "passdb", "master"};
   for (std::string_view s : kServices)
     if (s == w) return true;
+  return false;
+}
+
+// Directory names that carry no identity, kept in scrubbed paths.
+bool IsSystemPathWord(std::string_view w) {
+  static constexpr std::string_view kWords[] = {
+      "", ".", "..", "var", "mail", "spool", "home", "Maildir", "maildir", "vmail", "usr", "lib", "libexec",
+      "bin", "sbin", "etc", "tmp", "run", "cur", "new", "dovecot", "postfix", "local", "opt", "srv", "data",
+      "mailboxes", "mbox", "INBOX", "inbox", "deliver", "dovecot-lda", "procmail", "maildrop", "private",
+      "public", "active", "deferred", "incoming", "hold", "corrupt", "log", "lmtp", "mailman", "spamassassin",
+      "amavis", "amavisd", "sendmail", "virtual", "domains", "users", "root", "nonexistent", "dev", "null"};
+  for (std::string_view k : kWords)
+    if (k == w) return true;
   return false;
 }
 
@@ -445,6 +458,16 @@ struct Anonymizer::Impl {
     else FreeText(right, out);
   }
 
+  // A path component: an address or IP inside it is scrubbed as such, any
+  // other word mapped as a name.
+  void FreeTextOrName(std::string_view comp, std::string* out) {
+    if (comp.find('@') != std::string_view::npos || (!comp.empty() && IsDigit(comp[0]) && TryIp(comp, out))) {
+      if (comp.find('@') != std::string_view::npos) Address(comp, out);
+      return;
+    }
+    NameRaw(comp, out);
+  }
+
   void ByClass(Cls c, std::string_view v, std::string* out) {
     switch (c) {
       case Cls::kAddress: Address(v, out); break;
@@ -487,6 +510,9 @@ struct Anonymizer::Impl {
         size_t a = i;
         while (a > emitted && (IsAlnum(s[a - 1]) || s[a - 1] == '_' || s[a - 1] == '-')) --a;
         Cls cls = FieldClass(s.substr(a, i - a));
+        // Address fields are always "key=<...>" in Postfix; without the
+        // bracket the word is something else (a command count, ...).
+        if (cls == Cls::kAddress && (i + 1 >= n || s[i + 1] != '<')) cls = Cls::kNone;
         if (cls != Cls::kNone && cls != Cls::kText) {
           size_t v = i + 1, e;
           if (v < n && s[v] == '<') {
@@ -566,6 +592,32 @@ struct Anonymizer::Impl {
           }
         }
         ++i;
+        continue;
+      }
+      if (c == '/' && (prev == ' ' || prev == '(' || prev == '"' || prev == '\'' || prev == '=') && i + 1 < n &&
+          IsLocalChar(s[i + 1])) {
+        // A path ("delivered to file: /var/mail/bob", "/home/bob/Maildir/"):
+        // every component that is not a common system directory name is
+        // mapped as a user name (the same pseudonym the name gets elsewhere).
+        size_t e = i;
+        while (e < n && s[e] != ' ' && s[e] != ')' && s[e] != ',' && s[e] != ';' && s[e] != '"' && s[e] != '\'')
+          ++e;
+        flush(i);
+        size_t p = i;
+        while (p < e) {
+          if (s[p] == '/') {
+            out->push_back('/');
+            ++p;
+            continue;
+          }
+          size_t q = p;
+          while (q < e && s[q] != '/') ++q;
+          std::string_view comp = s.substr(p, q - p);
+          if (IsSystemPathWord(comp)) out->append(comp);
+          else FreeTextOrName(comp, out);
+          p = q;
+        }
+        emitted = i = e;
         continue;
       }
       if ((IsHex(c) || c == ':') && !IsAlnum(prev) && prev != '.' && prev != '-' && prev != '_') {

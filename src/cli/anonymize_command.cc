@@ -2,7 +2,7 @@
 //
 // One input without -o: to standard output (plain). With -o DIR: DIR/<name of
 // each input>, compressed as the input was, written to a temporary name and
-// renamed, with the input's permission bits; an output that is the input
+// renamed, with the input's permission bits and times; an output that is the input
 // itself is refused.
 #include "cli/anonymize_command.h"
 
@@ -132,6 +132,12 @@ int Run(const AnonymizeArgs& a) {
     auto w = anonymize::NewCompressedWriter(f, true, src->compression());
     Status s = anonymize::AnonymizeSource(src.get(), &reporter, &anonymizer, w.get(), &stats);
     Status c = w->Close();
+    if (s.ok() && c.ok() && have_in) {
+      // The input's times too: a rotated set keeps its order by mtime, and
+      // the year of traditional timestamps is inferred from it.
+      struct timespec times[2] = {in_st.st_atim, in_st.st_mtim};
+      utimensat(AT_FDCWD, tmp.c_str(), times, 0);
+    }
     if (!s.ok() || !c.ok() || rename(tmp.c_str(), target.c_str()) != 0) {
       std::fprintf(stderr, "maillens anonymize: cannot write %s\n", TerminalSafe(target).c_str());
       unlink(tmp.c_str());
