@@ -96,7 +96,7 @@ struct SvEq {
 using NameCache = absl::flat_hash_map<std::string, std::string, SvHash, SvEq>;
 
 // Keys of key=value fields the scrubber knows, and the class of their value.
-enum class Cls : uint8_t { kNone, kAddress, kUser, kHost, kMessageId, kText };
+enum class Cls : uint8_t { kNone, kAddress, kUser, kHost, kDomain, kMessageId, kText };
 
 Cls FieldClass(std::string_view key) {
   static constexpr std::pair<std::string_view, Cls> kFields[] = {
@@ -106,6 +106,7 @@ Cls FieldClass(std::string_view key) {
       {"login", Cls::kUser},          {"username", Cls::kUser},       {"original_user", Cls::kUser},
       {"helo", Cls::kHost},           {"name", Cls::kHost},           {"message-id", Cls::kMessageId},
       {"msgid", Cls::kMessageId},     {"Message-ID", Cls::kMessageId}, {"client", Cls::kText},
+      {"d", Cls::kDomain},  // DKIM's signing domain (opendkim "d=example.com")
   };
   for (const auto& [k, c] : kFields)
     if (k == key) return c;
@@ -119,7 +120,7 @@ bool IsDovecotUserService(std::string_view w) {
       "ldap", "passwd", "shadow", "static", "checkpassword", "bsdauth", "lua", "oauth2", "dict",
       "indexer-worker", "doveadm", "quota-status", "sieve", "userdb", "passdb", "master"};
   for (std::string_view s : kServices)
-    if (s == w) return true;
+    if (EqualsIgnoreCase(s, w)) return true;
   return false;
 }
 
@@ -130,7 +131,7 @@ bool IsSystemPathWord(std::string_view w) {
       "bin", "sbin", "etc", "tmp", "run", "cur", "new", "dovecot", "postfix", "local", "opt", "srv", "data",
       "mailboxes", "mbox", "INBOX", "inbox", "deliver", "dovecot-lda", "procmail", "maildrop", "private",
       "public", "active", "deferred", "incoming", "hold", "corrupt", "log", "lmtp", "mailman", "spamassassin",
-      "amavis", "amavisd", "sendmail", "virtual", "domains", "users", "root", "nonexistent", "dev", "null"};
+      "amavis", "amavisd", "sendmail", "virtual", "domains", "users", "nonexistent", "dev", "null"};
   for (std::string_view k : kWords)
     if (k == w) return true;
   return false;
@@ -180,6 +181,9 @@ Options Options::Defaults() {
   return o;
 }
 
+// Fewer letters and digits than this in a value: the pseudonym is longer.
+constexpr size_t kMinAlnum = 6;
+
 struct Anonymizer::Impl {
   Options options;
   uint8_t name_key[32];
@@ -188,6 +192,13 @@ struct Anonymizer::Impl {
   absl::flat_hash_map<uint32_t, uint32_t> v4;
   absl::flat_hash_map<std::array<uint8_t, 16>, std::array<uint8_t, 16>, Hash128> v6;
   std::string scratch, scratch2;
+  // Identities of the line being rewritten (Line()), looked for in its free text.
+  struct Known {
+    std::string_view value;
+    Cls cls;
+  };
+  Known known[8];
+  size_t nknown = 0;
 
   Impl(const std::array<uint8_t, 32>& key, Options o) : options(std::move(o)), pan(Derive(key)) {
     unsigned int len = 32;
@@ -236,6 +247,28 @@ struct Anonymizer::Impl {
         uint8_t b = digest[used++];
         if (IsDigit(c)) out->push_back(static_cast<char>('0' + b % 10));
         else if (IsUpper(c)) out->push_back(static_cast<char>('A' + b % 26));
+        else out->push_back(static_cast<char>('a' + b % 26));
+      }
+      // Short values get at least kMinAlnum keyed characters (appended, in
+      // the class of the last one), so that pseudonyms of short names do not
+      // collide with each other or with other originals.
+      size_t alnum = static_cast<size_t>(std::count_if(templ.begin(), templ.end(), IsAlnum));
+      for (size_t k = alnum; has_alnum && k < kMinAlnum; ++k) {
+        if (used == 32) {
+          scratch2.assign(1, tag);
+          scratch2.push_back(static_cast<char>(attempt));
+          scratch2.push_back(static_cast<char>(block++));
+          scratch2.append(input);
+          HMAC(EVP_sha256(), name_key, 32, reinterpret_cast<const uint8_t*>(scratch2.data()), scratch2.size(),
+               digest, &dlen);
+          used = 0;
+        }
+        uint8_t b = digest[used++];
+        char last = 'a';
+        for (char c : templ)
+          if (IsAlnum(c)) last = c;
+        if (IsDigit(last)) out->push_back(static_cast<char>('0' + b % 10));
+        else if (IsUpper(last)) out->push_back(static_cast<char>('A' + b % 26));
         else out->push_back(static_cast<char>('a' + b % 26));
       }
       // A pseudonym equal to its original (a short value's chance) is drawn again.
@@ -446,6 +479,12 @@ struct Anonymizer::Impl {
   }
 
   void MessageId(std::string_view id, std::string* out) {
+    if (id.size() >= 2 && id.front() == '<' && id.back() == '>') {
+      out->push_back('<');
+      MessageId(id.substr(1, id.size() - 2), out);
+      out->push_back('>');
+      return;
+    }
     size_t at = id.rfind('@');
     if (at == std::string_view::npos) {
       NameRaw(id, out);
@@ -473,6 +512,7 @@ struct Anonymizer::Impl {
       case Cls::kAddress: Address(v, out); break;
       case Cls::kUser: User(v, out); break;
       case Cls::kHost: Host(v, out); break;
+      case Cls::kDomain: DomainRaw(v, out); break;
       case Cls::kMessageId: MessageId(v, out); break;
       default: FreeText(v, out); break;
     }
@@ -484,12 +524,33 @@ struct Anonymizer::Impl {
   void FreeText(std::string_view s, std::string* out) {
     size_t emitted = 0;
     size_t n = s.size();
+    // The line's identities are looked for at this level only: a pseudonym
+    // computed below (ByClass -> FreeText) must not find them again.
+    Known* known_here = known;
+    size_t nk = nknown;
+    nknown = 0;
     auto flush = [&](size_t a) {
       out->append(s.substr(emitted, a - emitted));
     };
     for (size_t i = 0; i < n;) {
       char c = s[i];
       char prev = i > 0 ? s[i - 1] : ' ';
+      if (nk != 0 && !IsDomainChar(prev) && !IsLocalChar(prev)) {
+        // A HELO name or user name of this line's fields, repeated bare in
+        // its text ("Helo command rejected: match bad.domain").
+        bool hit = false;
+        for (size_t k = 0; k < nk && !hit; ++k) {
+          std::string_view v = known_here[k].value;
+          if (v[0] != c || s.size() - i < v.size() || s.compare(i, v.size(), v) != 0) continue;
+          size_t e = i + v.size();
+          if (e < n && (IsDomainChar(s[e]) || s[e] == '@')) continue;
+          flush(i);
+          ByClass(known_here[k].cls, v, out);
+          emitted = i = e;
+          hit = true;
+        }
+        if (hit) continue;
+      }
       if (c == '@') {
         size_t a = i;
         while (a > emitted && IsLocalChar(s[a - 1])) --a;
@@ -539,9 +600,22 @@ struct Anonymizer::Impl {
           uint32_t v;
           uint8_t a6[16];
           bool is_ip = (!inner.empty() && ParseIpv4Prefix(inner, &v) == inner.size()) ||
-                       (inner.find(':') != std::string_view::npos && ParseIpv6(inner, a6));
+                       (inner.find(':') != std::string_view::npos && ParseIpv6(inner, a6)) ||
+                       // "name[name]": a host whose address Postfix did not know
+                       (inner.find('.') != std::string_view::npos &&
+                        std::all_of(inner.begin(), inner.end(), IsHostChar));
           if (is_ip || inner == "unknown") {
             size_t a = i;
+            // "(name [addr])" in a Received: header: one space between.
+            if (a >= 2 && s[a - 1] == ' ' && IsHostChar(s[a - 2]) && a - 1 > emitted) {
+              size_t b = a - 1;
+              while (b > emitted && IsHostChar(s[b - 1])) --b;
+              if (b > 0 && s[b - 1] == '(' && b >= emitted) {
+                flush(b);
+                Host(s.substr(b, a - 1 - b), out);
+                emitted = a - 1;
+              }
+            }
             while (a > emitted && IsHostChar(s[a - 1])) --a;
             if (a < i) {
               flush(a);
@@ -620,6 +694,30 @@ struct Anonymizer::Impl {
         emitted = i = e;
         continue;
       }
+      if ((c == 'f' || c == 'b' || c == 'u') && !IsAlnum(prev) && i >= emitted) {
+        std::string_view rest = s.substr(i);
+        size_t skip = rest.substr(0, 5) == "from " ? 5 : rest.substr(0, 3) == "by " ? 3
+                    : rest.substr(0, 5) == "user " ? 5 : rest.substr(0, 4) == "for " ? 4 : 0;
+        if (skip != 0) {
+          size_t v = i + skip, e = v;
+          while (e < n && s[e] != ' ' && s[e] != ';' && s[e] != ',' && s[e] != ')' && s[e] != '[') ++e;
+          std::string_view tok = s.substr(v, e - v);
+          std::string_view after = s.substr(e);
+          bool host_word = skip <= 5 && c != 'u' && tok.find('.') != std::string_view::npos &&
+                           tok.find('@') == std::string_view::npos && !tok.empty() && IsAlnum(tok.back()) &&
+                           std::all_of(tok.begin(), tok.end(), IsHostChar) && after.substr(0, 2) == " (";
+          // sshd and SASL: "Invalid user NAME from", "Failed password for NAME from".
+          bool user_word = (c == 'u' || c == 'f') && !tok.empty() && after.substr(0, 6) == " from " &&
+                           tok.find('@') == std::string_view::npos && tok != "unknown" && tok != "invalid";
+          if (host_word || user_word) {
+            flush(v);
+            if (host_word) Host(tok, out);
+            else User(tok, out);
+            emitted = i = e;
+            continue;
+          }
+        }
+      }
       if ((IsHex(c) || c == ':') && !IsAlnum(prev) && prev != '.' && prev != '-' && prev != '_') {
         size_t e = i;
         int colons = 0;
@@ -651,6 +749,7 @@ struct Anonymizer::Impl {
       ++i;
     }
     flush(n);
+    nknown = nk;
   }
 
   // One line: header kept (its host mapped in kMap mode), the parser's spans
@@ -690,27 +789,42 @@ struct Anonymizer::Impl {
       add(ev.message_id, Cls::kMessageId);
     }
     std::sort(spans, spans + nspans, [](const Span& a, const Span& b) { return a.p < b.p; });
-    const char* pos = line.data();
-    const char* msg = h.message.data();
+    nknown = 0;
+    for (size_t k = 0; k < nspans && nknown < 8; ++k) {
+      std::string_view v(spans[k].p, spans[k].n);
+      if (spans[k].cls == Cls::kAddress) {
+        size_t at = v.rfind('@');
+        if (at == std::string_view::npos || v.size() - at - 1 < 4) continue;
+        v.remove_prefix(at + 1);
+        if (v.find('.') != std::string_view::npos && v.front() != '[') known[nknown++] = {v, Cls::kDomain};
+        continue;
+      }
+      if ((spans[k].cls == Cls::kHost || spans[k].cls == Cls::kUser) && v.size() >= 3 &&
+          !EqualsIgnoreCase(v, "unknown") && !EqualsIgnoreCase(v, "localhost") && v.front() != '[')
+        known[nknown++] = {v, spans[k].cls};
+    }
+    // The timestamp is kept; the host is kept (kKeep, unless it is an IP
+    // address) or mapped (kMap, a span above); everything after it (program
+    // name included: "postfix-10.1.2.3/smtp", Dovecot's "auth(user,ip)") is
+    // scrubbed, with the spans replaced by their pseudonyms.
+    const char* stamp_end = !h.host.empty() ? h.host.data() : h.program.data();
+    if (stamp_end < line.data() || stamp_end > line.data() + line.size()) stamp_end = line.data();
     const char* end = line.data() + line.size();
+    out->append(line.data(), stamp_end - line.data());
+    const char* pos = stamp_end;
+    if (options.domains == DomainMode::kKeep && !h.host.empty() && h.host.data() == stamp_end) {
+      if (!TryIp(h.host, out)) out->append(h.host);
+      pos = h.host.data() + h.host.size();
+    }
     for (size_t k = 0; k < nspans; ++k) {
       const Span& sp = spans[k];
       if (sp.p < pos) continue;  // overlaps the one before
-      // The header (before the message) is kept as is; the message scrubbed.
-      if (pos < msg) {
-        const char* stop = std::min(sp.p, msg);
-        out->append(pos, stop - pos);
-        pos = stop;
-      }
       if (pos < sp.p) FreeText(std::string_view(pos, sp.p - pos), out);
       ByClass(sp.cls, std::string_view(sp.p, sp.n), out);
       pos = sp.p + sp.n;
     }
-    if (pos < msg) {
-      out->append(pos, msg - pos);
-      pos = msg;
-    }
     FreeText(std::string_view(pos, end - pos), out);
+    nknown = 0;
   }
 };
 
