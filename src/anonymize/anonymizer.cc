@@ -24,9 +24,16 @@ inline bool IsAlnum(char c) { return IsDigit(c) || IsLower(c) || IsUpper(c); }
 inline bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 inline char Lower(char c) { return IsUpper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
 // RFC 5322 atext plus '.', and bytes >= 0x80 (SMTPUTF8 local parts).
-inline bool IsLocalChar(char c) {
-  return IsAlnum(c) || static_cast<unsigned char>(c) >= 0x80 || std::strchr("!#$%&'*+-/=?^_`{|}~.", c) != nullptr;
-}
+struct LocalCharTable {
+  bool t[256] = {};
+  constexpr LocalCharTable() {
+    for (int c = 0; c < 256; ++c)
+      t[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+    for (const char* p = "!#$%&'*+-/=?^_`{|}~."; *p; ++p) t[static_cast<unsigned char>(*p)] = true;
+  }
+};
+constexpr LocalCharTable kLocalChars;
+inline bool IsLocalChar(char c) { return kLocalChars.t[static_cast<unsigned char>(c)]; }
 inline bool IsDomainChar(char c) { return IsAlnum(c) || c == '.' || c == '-' || c == '_'; }
 inline bool IsHostChar(char c) { return IsDomainChar(c); }
 
@@ -96,7 +103,7 @@ struct SvEq {
 using NameCache = absl::flat_hash_map<std::string, std::string, SvHash, SvEq>;
 
 // Keys of key=value fields the scrubber knows, and the class of their value.
-enum class Cls : uint8_t { kNone, kAddress, kUser, kHost, kDomain, kMessageId, kText };
+enum class Cls : uint8_t { kNone, kAddress, kUser, kHost, kDomain, kSelectorDomain, kMessageId, kText };
 
 Cls FieldClass(std::string_view key) {
   static constexpr std::pair<std::string_view, Cls> kFields[] = {
@@ -107,6 +114,7 @@ Cls FieldClass(std::string_view key) {
       {"helo", Cls::kHost},           {"name", Cls::kHost},           {"message-id", Cls::kMessageId},
       {"msgid", Cls::kMessageId},     {"Message-ID", Cls::kMessageId}, {"client", Cls::kText},
       {"d", Cls::kDomain},  // DKIM's signing domain (opendkim "d=example.com")
+      {"dkim_sd", Cls::kSelectorDomain},  // amavis "dkim_sd=selector:example.com"
   };
   for (const auto& [k, c] : kFields)
     if (k == key) return c;
@@ -411,6 +419,14 @@ struct Anonymizer::Impl {
       if (!std::all_of(h.begin(), h.end(), IsHostChar)) FreeText(h, out);
       return;
     }
+    uint32_t rv;
+    size_t rl = ParseIpv4Prefix(h, &rv);
+    if (rl != 0 && rl + 1 < h.size() && h[rl] == '.' && !IsDigit(h[rl + 1])) {
+      ReversedIp4(rv, out);  // "4.3.2.1.zen.example": a DNSBL query name
+      out->push_back('.');
+      DomainLike(h.substr(rl + 1), true, out);
+      return;
+    }
     DomainLike(h, true, out);
   }
 
@@ -443,8 +459,31 @@ struct Anonymizer::Impl {
         v4.emplace(v, m);
       }
     }
+    Ip4Text(m, out);
+  }
+
+  // "d.c.b.a" of a DNSBL query: the pseudonym of a.b.c.d, reversed again.
+  void ReversedIp4(uint32_t reversed, std::string* out) {
+    uint32_t v = (reversed >> 24) | ((reversed >> 8) & 0xFF00) | ((reversed << 8) & 0xFF0000) | (reversed << 24);
+    size_t base = out->size();
+    Ip4(v, out);
+    std::string_view m(*out);
+    m.remove_prefix(base);
+    uint32_t p;
+    ParseIpv4Prefix(m, &p);
+    out->resize(base);
+    Ip4Text((p >> 24) | ((p >> 8) & 0xFF00) | ((p << 8) & 0xFF0000) | (p << 24), out);
+  }
+  static void Ip4Text(uint32_t m, std::string* out) {
     char buf[16];
-    int n = std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", m >> 24, (m >> 16) & 255, (m >> 8) & 255, m & 255);
+    size_t n = 0;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      unsigned o = (m >> shift) & 255;
+      if (o >= 100) buf[n++] = static_cast<char>('0' + o / 100);
+      if (o >= 10) buf[n++] = static_cast<char>('0' + o / 10 % 10);
+      buf[n++] = static_cast<char>('0' + o % 10);
+      if (shift != 0) buf[n++] = '.';
+    }
     out->append(buf, n);
   }
 
@@ -513,6 +552,12 @@ struct Anonymizer::Impl {
       case Cls::kUser: User(v, out); break;
       case Cls::kHost: Host(v, out); break;
       case Cls::kDomain: DomainRaw(v, out); break;
+      case Cls::kSelectorDomain: {
+        size_t colon = v.find(':');
+        out->append(v.substr(0, colon == std::string_view::npos ? 0 : colon + 1));
+        DomainRaw(colon == std::string_view::npos ? v : v.substr(colon + 1), out);
+        break;
+      }
       case Cls::kMessageId: MessageId(v, out); break;
       default: FreeText(v, out); break;
     }
@@ -535,6 +580,12 @@ struct Anonymizer::Impl {
     for (size_t i = 0; i < n;) {
       char c = s[i];
       char prev = i > 0 ? s[i - 1] : ' ';
+      // Inside a word no rule starts: every rule begins at a punctuation
+      // character or at a word's first character.
+      if (IsAlnum(c) && IsAlnum(prev)) {
+        ++i;
+        continue;
+      }
       if (nk != 0 && !IsDomainChar(prev) && !IsLocalChar(prev)) {
         // A HELO name or user name of this line's fields, repeated bare in
         // its text ("Helo command rejected: match bad.domain").
@@ -745,6 +796,13 @@ struct Anonymizer::Impl {
           emitted = i = e;
           continue;
         }
+        if (len != 0 && s[e] == '.' && e + 1 < n && !IsDigit(s[e + 1]) && IsAlnum(s[e + 1])) {
+          // A DNSBL query name: the client's address reversed, then the zone.
+          flush(i);
+          ReversedIp4(v, out);
+          emitted = i = e;
+          continue;
+        }
       }
       ++i;
     }
@@ -799,6 +857,9 @@ struct Anonymizer::Impl {
         if (v.find('.') != std::string_view::npos && v.front() != '[') known[nknown++] = {v, Cls::kDomain};
         continue;
       }
+      // Only values that cannot be an English word of the text ("User
+      // unknown" after helo=<User>): with a dot, an '@' or a digit.
+      if (v.find_first_of(".@0123456789") == std::string_view::npos) continue;
       if ((spans[k].cls == Cls::kHost || spans[k].cls == Cls::kUser) && v.size() >= 3 &&
           !EqualsIgnoreCase(v, "unknown") && !EqualsIgnoreCase(v, "localhost") && v.front() != '[')
         known[nknown++] = {v, spans[k].cls};

@@ -80,12 +80,33 @@ def inputs(shared, source):
 INT = re.compile(r'^-?\d+[kmKM]?$')
 
 
+# Sections whose rows are reason texts trimmed to a length: pflogsumm's
+# said_string_trimmer() (and maillens, which follows it) cuts a reason to 65
+# characters by dropping its leading ": "-separated parts, so how reasons
+# group depends on their length, and pseudonyms and IPs have other lengths.
+# In these sections only the "(total: N)" lines and the rows' sum are compared.
+TRIMMED = re.compile(r'(detail|warnings|fatal errors|panics|master daemon messages)', re.I)
+
+
 def numbers(text):
     rows = []
-    for line in text.splitlines():
+    section, trimmed, trimmed_sum = '', False, 0
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if i + 1 < len(lines) and re.match(r'^-{3,}$', lines[i + 1]) and line.strip():
+            section, trimmed = line, bool(TRIMMED.search(line))
+            if trimmed:
+                rows.append(('section', section, str(trimmed_sum)))
+                trimmed_sum = 0
+            continue
         toks = tuple(t for t in re.split(r'[\s|]+', line) if INT.match(t))
-        if toks:
-            rows.append(toks)
+        if not toks:
+            continue
+        if trimmed and '(total:' not in line:
+            trimmed_sum += int(toks[0].rstrip('kmKM'))
+            continue
+        rows.append(toks)
+    rows.append(('section-end', str(trimmed_sum)))
     return sorted(rows)
 
 
