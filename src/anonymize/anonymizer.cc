@@ -415,10 +415,20 @@ struct Anonymizer::Impl {
       out->append(h);
       return;
     }
-    if (!std::all_of(h.begin(), h.end(), IsHostChar) || TryIp(h, out)) {
-      if (!std::all_of(h.begin(), h.end(), IsHostChar)) FreeText(h, out);
+    if (!std::all_of(h.begin(), h.end(), IsHostChar)) {
+      // A span that runs on ("name>: Received: ..." of a header_checks
+      // line): its leading name as a host, the rest as text.
+      size_t run = 0;
+      while (run < h.size() && IsHostChar(h[run])) ++run;
+      if (run > 0 && run < h.size() && h[run] != '[' && h[run] != ':') {
+        Host(h.substr(0, run), out);
+        FreeText(h.substr(run), out);
+      } else {
+        FreeText(h, out);
+      }
       return;
     }
+    if (TryIp(h, out)) return;
     uint32_t rv;
     size_t rl = ParseIpv4Prefix(h, &rv);
     if (rl != 0 && rl + 1 < h.size() && h[rl] == '.' && !IsDigit(h[rl + 1])) {
@@ -745,6 +755,17 @@ struct Anonymizer::Impl {
         emitted = i = e;
         continue;
       }
+      if (c == 'h' && !IsAlnum(prev) && s.compare(i, 9, "hostname ") == 0) {
+        // smtpd "hostname NAME does not resolve to address ADDR".
+        size_t v = i + 9, e = v;
+        while (e < n && IsHostChar(s[e])) ++e;
+        if (e > v && s.compare(e, 17, " does not resolve") == 0) {
+          flush(v);
+          Host(s.substr(v, e - v), out);
+          emitted = i = e;
+          continue;
+        }
+      }
       if ((c == 'f' || c == 'b' || c == 'u') && !IsAlnum(prev) && i >= emitted) {
         std::string_view rest = s.substr(i);
         size_t skip = rest.substr(0, 5) == "from " ? 5 : rest.substr(0, 3) == "by " ? 3
@@ -760,6 +781,13 @@ struct Anonymizer::Impl {
           // sshd and SASL: "Invalid user NAME from", "Failed password for NAME from".
           bool user_word = (c == 'u' || c == 'f') && !tok.empty() && after.substr(0, 6) == " from " &&
                            tok.find('@') == std::string_view::npos && tok != "unknown" && tok != "invalid";
+          // local(8): "cannot update mailbox PATH for user NAME. REASON".
+          if (c == 'u' && !user_word && i >= 4 && s.compare(i - 4, 4, "for ") == 0 && tok.size() > 1 &&
+              tok.back() == '.') {
+            tok.remove_suffix(1);
+            e = v + tok.size();
+            user_word = true;
+          }
           if (host_word || user_word) {
             flush(v);
             if (host_word) Host(tok, out);

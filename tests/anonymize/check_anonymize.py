@@ -121,7 +121,7 @@ def compare_counts(tool, orig_out, anon_out, name):
 
 
 EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
-IPV4 = re.compile(r'(?<![\d.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?!\d|\.\d)')
+IPV4 = re.compile(r'(?<![\w.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?!\d|\.\d)')
 IPV6 = re.compile(r'(?<![0-9A-Za-z.:_-])([0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)')
 FIELDS = re.compile(r'\b(?:(?:user|helo|message-id|msgid)=<([^>]*)>|(?:sasl_username|sasl_sender)=([^>,;\s)]*))')
 DOVECOT_USER = re.compile(r'\b(?:lmtp|lda|imap|pop3|auth|passwd-file|pam|sql|ldap|passwd|shadow|static|'
@@ -205,6 +205,9 @@ def survivors(items, anon):
                 r'user ([^\s,;:]+)'):
         users.update(re.findall(pat, anon))
     users.update(e.split('@')[0] for e in emails)
+    # Directory names the anonymizer keeps in paths (/var/mail/...) are not a
+    # user's name showing through.
+    users -= {'var', 'mail', 'spool', 'home', 'tmp', 'Maildir', 'vmail', 'cur', 'new', 'usr', 'lib', 'etc'}
     left = []
     for kind, v in sorted(items):
         if kind == 'ip' and ':' in v:
