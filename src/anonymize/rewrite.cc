@@ -6,6 +6,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <thread>
 #include <vector>
 
 #include "lines/line_reader.h"
@@ -184,25 +185,77 @@ std::unique_ptr<CompressedWriter> NewCompressedWriter(FILE* f, bool own, Compres
   return std::make_unique<PlainWriter>(f, own);
 }
 
-Status AnonymizeSource(ByteSource* source, Reporter* reporter, Anonymizer* anonymizer, CompressedWriter* out,
-                       RewriteStats* stats) {
-  LineReader reader(source, reporter);
-  std::string buf;
-  buf.reserve(1 << 20);
-  std::string_view line;
-  while (reader.Next(&line)) {
-    anonymizer->Line(line, &buf);
-    buf.push_back('\n');
-    ++stats->lines;
-    if (buf.size() >= (1 << 20) - 70000) {
-      Status s = out->Write(buf);
-      if (!s.ok()) return s;
-      buf.clear();
-    }
+namespace {
+
+// Rewrites the '\n'-separated lines of `in` into *out.
+void RewriteBlock(Anonymizer* a, const std::string& in, std::string* out) {
+  out->clear();
+  size_t pos = 0;
+  while (pos < in.size()) {
+    size_t nl = in.find('\n', pos);
+    a->Line(std::string_view(in).substr(pos, nl - pos), out);
+    out->push_back('\n');
+    pos = nl + 1;
   }
-  // Every output line ends with '\n', even a last one that had none.
+}
+
+}  // namespace
+
+Status AnonymizeSource(ByteSource* source, Reporter* reporter, const std::vector<Anonymizer*>& workers,
+                       CompressedWriter* out, RewriteStats* stats) {
+  LineReader reader(source, reporter);
+  std::string_view line;
+  constexpr size_t kBlock = 2 << 20;
+  const size_t nthreads = workers.size();
+  if (nthreads <= 1) {
+    std::string buf;
+    buf.reserve(kBlock + 70000);
+    while (reader.Next(&line)) {
+      workers[0]->Line(line, &buf);
+      buf.push_back('\n');
+      ++stats->lines;
+      if (buf.size() >= kBlock) {
+        Status s = out->Write(buf);
+        if (!s.ok()) return s;
+        buf.clear();
+      }
+    }
+    stats->bytes_in += source->position();
+    return out->Write(buf);
+  }
+  // Block k goes to worker k % nthreads; at most nthreads blocks in flight,
+  // written in order, so worker k % n is free again when block k + n comes.
+  struct Slot {
+    std::string in, out;
+    std::thread thread;
+  };
+  std::vector<Slot> slots(nthreads);
+  size_t next = 0, oldest = 0;
+  Status status;
+  auto finish_oldest = [&]() {
+    Slot& s = slots[oldest % nthreads];
+    s.thread.join();
+    if (status.ok()) status = out->Write(s.out);
+    ++oldest;
+  };
+  bool more = true;
+  while (more) {
+    Slot& slot = slots[next % nthreads];
+    if (next - oldest == nthreads) finish_oldest();
+    slot.in.clear();
+    while (slot.in.size() < kBlock && (more = reader.Next(&line))) {
+      slot.in.append(line);
+      slot.in.push_back('\n');
+      ++stats->lines;
+    }
+    if (slot.in.empty()) break;
+    Anonymizer* a = workers[next % nthreads];
+    slot.thread = std::thread([a, &slot] { RewriteBlock(a, slot.in, &slot.out); });
+    ++next;
+  }
+  while (oldest < next) finish_oldest();
   stats->bytes_in += source->position();
-  return out->Write(buf);
+  return status;
 }
 
 }  // namespace maillens::anonymize

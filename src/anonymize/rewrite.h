@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "anonymize/anonymizer.h"
 #include "io/byte_source.h"
@@ -37,9 +38,12 @@ struct RewriteStats {
   uint64_t lines = 0;
 };
 
-// Reads all of `source`, writes its pseudonymised lines to `out`.
-Status AnonymizeSource(ByteSource* source, Reporter* reporter, Anonymizer* anonymizer, CompressedWriter* out,
-                       RewriteStats* stats);
+// Reads all of `source`, writes its pseudonymised lines to `out`, in order.
+// With more than one Anonymizer in `workers` (all made from one key and one
+// Options, so they give the same pseudonyms), blocks of lines are rewritten
+// in parallel, one thread per Anonymizer; the output is the same bytes.
+Status AnonymizeSource(ByteSource* source, Reporter* reporter, const std::vector<Anonymizer*>& workers,
+                       CompressedWriter* out, RewriteStats* stats);
 
 }  // namespace maillens::anonymize
 

@@ -10,10 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "anonymize/anonymizer.h"
@@ -37,6 +39,7 @@ struct AnonymizeArgs {
   bool map_loopback = false;
   std::string syslog_name;
   bool stats = false;
+  unsigned threads = 0;
 };
 
 std::string BaseName(const std::string& p) {
@@ -82,7 +85,13 @@ int Run(const AnonymizeArgs& a) {
       return kExitInputProblem;
     }
   }
-  anonymize::Anonymizer anonymizer(key, options);
+  unsigned threads = a.threads != 0 ? a.threads : std::min(8u, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::unique_ptr<anonymize::Anonymizer>> owned;
+  std::vector<anonymize::Anonymizer*> workers;
+  for (unsigned t = 0; t < threads; ++t) {
+    owned.push_back(std::make_unique<anonymize::Anonymizer>(key, options));
+    workers.push_back(owned.back().get());
+  }
   std::fill(key.begin(), key.end(), 0);
   StderrReporter reporter;
   int rc = kExitOk;
@@ -99,7 +108,7 @@ int Run(const AnonymizeArgs& a) {
     }
     if (a.out_dir.empty()) {
       auto w = anonymize::NewCompressedWriter(stdout, false, Compression::kNone);
-      Status s = anonymize::AnonymizeSource(src.get(), &reporter, &anonymizer, w.get(), &stats);
+      Status s = anonymize::AnonymizeSource(src.get(), &reporter, workers, w.get(), &stats);
       if (s.ok()) s = w->Close();
       if (!s.ok()) {
         std::fprintf(stderr, "maillens anonymize: standard output: %s\n", std::string(s.message()).c_str());
@@ -130,7 +139,7 @@ int Run(const AnonymizeArgs& a) {
     }
     fchmod(fd, mode);
     auto w = anonymize::NewCompressedWriter(f, true, src->compression());
-    Status s = anonymize::AnonymizeSource(src.get(), &reporter, &anonymizer, w.get(), &stats);
+    Status s = anonymize::AnonymizeSource(src.get(), &reporter, workers, w.get(), &stats);
     Status c = w->Close();
     if (s.ok() && c.ok() && have_in) {
       // The input's times too: a rotated set keeps its order by mtime, and
@@ -174,6 +183,7 @@ void AddAnonymizeCommand(CLI::App* app, int* exit_code) {
                   "Leave addresses in this range as they are (repeatable; loopback is kept unless --map-loopback)");
   cmd->add_flag("--map-loopback", a->map_loopback, "Pseudonymise 127.0.0.0/8 and ::1 too");
   cmd->add_option("--syslog-name", a->syslog_name, "Also treat this syslog name as Postfix");
+  cmd->add_option("--threads", a->threads, "Worker threads (default: the CPUs, at most 8; output is the same)");
   cmd->add_flag("--stats", a->stats, "Print lines, bytes and MB/s on stderr at the end");
   cmd->callback([a, exit_code] { *exit_code = Run(*a); });
 }

@@ -298,6 +298,15 @@ def main():
     a3 = anonymize(args.maillens, key, [sample], d3)
     if open(a1[0], 'rb').read() != open(a3[0], 'rb').read() or open(a1[1], 'rb').read() != open(a2[0], 'rb').read():
         fail('determinism: a file alone and inside a set are anonymised differently')
+    # Threads split the work, not the result.
+    d7, d8 = os.path.join(work, 'thr1'), os.path.join(work, 'thr3')
+    os.mkdir(d7)
+    os.mkdir(d8)
+    big = cases[-1]
+    t1 = anonymize(args.maillens, key, [big], d7, ['--threads', '1'])
+    t3 = anonymize(args.maillens, key, [big], d8, ['--threads', '3'])
+    if open(t1[0], 'rb').read() != open(t3[0], 'rb').read():
+        fail('determinism: --threads 1 and --threads 3 differ on %s' % big)
     key2 = os.path.join(work, 'key2')
     a4 = anonymize(args.maillens, key2, [sample], d4)
     if open(a4[0], 'rb').read() == open(a3[0], 'rb').read():

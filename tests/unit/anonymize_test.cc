@@ -222,6 +222,45 @@ TEST(Anonymizer, FreeTextAndDovecot) {
   EXPECT_NE(mid.find(": 8A1B2C3D4E: message-id=<"), std::string::npos) << mid;
 }
 
+TEST(Anonymizer, IdentitiesInHeadersAndOddPlaces) {
+  Anonymizer a(TestKey(), Options::Defaults());
+  // An IP in the syslog name (postfix-IP/smtp) and a DNSBL query name.
+  std::string prog = Anon(&a, "Sep 16 00:07:43 node7 postfix-10.20.30.40/smtp[3022]: warning: dnsblog_query: lookup "
+                              "error for DNS query 4.3.2.1.zen.example.org: Host not found");
+  EXPECT_EQ(prog.find("10.20.30.40"), std::string::npos) << prog;
+  EXPECT_EQ(prog.find("4.3.2.1"), std::string::npos) << prog;
+  EXPECT_NE(prog.find("/smtp[3022]: warning: dnsblog_query"), std::string::npos) << prog;
+  // The reversed pseudonym is the pseudonym of 1.2.3.4, reversed.
+  std::string ip;
+  a.Ip("1.2.3.4", &ip);
+  unsigned b1, b2, b3, b4;
+  ASSERT_EQ(std::sscanf(ip.c_str(), "%u.%u.%u.%u", &b1, &b2, &b3, &b4), 4);
+  EXPECT_NE(prog.find(std::to_string(b4) + "." + std::to_string(b3) + "." + std::to_string(b2) + "." +
+                      std::to_string(b1) + "."),
+            std::string::npos)
+      << prog << " " << ip;
+  // A HELO repeated bare in the reply text; a Received: header; smtpd's hostname warning; paths.
+  std::string helo = Anon(&a, "Jul 18 23:12:56 mx postfix/smtpd[8738]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 "
+                              "5.7.1 <pc1.bad.example>: Helo command rejected: match pc1.bad.example; from=<a@b.example> "
+                              "to=<c@d.example> proto=SMTP helo=<pc1.bad.example>");
+  EXPECT_EQ(helo.find("pc1."), std::string::npos) << helo;
+  std::string rcvd = Anon(&a, "Jan  8 19:42:13 mx postfix/cleanup[1]: 1F5A2194AA9: replace: header Received: from "
+                              "laptop.home.example (client.example.com [192.0.2.9]) by mx: Received");
+  EXPECT_EQ(rcvd.find("laptop"), std::string::npos) << rcvd;
+  EXPECT_EQ(rcvd.find("client.example.com"), std::string::npos) << rcvd;
+  std::string res = Anon(&a, "Nov  2 01:06:51 mx postfix/smtpd[1598]: warning: hostname mail.arbor.example does not "
+                             "resolve to address 192.0.2.77");
+  EXPECT_EQ(res.find("mail.arbor"), std::string::npos) << res;
+  EXPECT_NE(res.find(" does not resolve to address "), std::string::npos) << res;
+  std::string path = Anon(&a, "Nov  2 01:06:51 mx postfix/local[9]: 1A2B3C: to=<bob@example.org>, relay=local, "
+                              "delay=0, dsn=5.2.2, status=bounced (cannot update mailbox /var/mail/bob for user bob. "
+                              "error writing message: File too large)");
+  std::string bob;
+  a.Name("bob", &bob);
+  EXPECT_EQ(path.find("bob"), std::string::npos) << path;
+  EXPECT_NE(path.find("/var/mail/" + bob + " for user " + bob + ". error"), std::string::npos) << path;
+}
+
 TEST(KeyFile, CreatedPrivateAndReloaded) {
   char dir[] = "/tmp/maillens-key-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
