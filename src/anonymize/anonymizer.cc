@@ -33,6 +33,14 @@ struct LocalCharTable {
   }
 };
 constexpr LocalCharTable kLocalChars;
+// The punctuation at which a scrubber rule can start.
+struct TriggerTable {
+  bool t[256] = {};
+  constexpr TriggerTable() {
+    for (const char* p = "@=[<(/:"; *p; ++p) t[static_cast<unsigned char>(*p)] = true;
+  }
+};
+constexpr TriggerTable kTriggers;
 inline bool IsLocalChar(char c) { return kLocalChars.t[static_cast<unsigned char>(c)]; }
 inline bool IsDomainChar(char c) { return IsAlnum(c) || c == '.' || c == '-' || c == '_'; }
 inline bool IsHostChar(char c) { return IsDomainChar(c); }
@@ -590,10 +598,11 @@ struct Anonymizer::Impl {
     for (size_t i = 0; i < n;) {
       char c = s[i];
       char prev = i > 0 ? s[i - 1] : ' ';
-      // Inside a word no rule starts: every rule begins at a punctuation
-      // character or at a word's first character.
-      if (IsAlnum(c) && IsAlnum(prev)) {
+      // Inside a word no rule starts: every rule begins at one of the
+      // punctuation characters of kTriggers or at a word's first character.
+      if (IsAlnum(c) ? IsAlnum(prev) : !kTriggers.t[static_cast<unsigned char>(c)]) {
         ++i;
+        while (i < n && IsAlnum(s[i]) && IsAlnum(s[i - 1])) ++i;
         continue;
       }
       if (nk != 0 && !IsDomainChar(prev) && !IsLocalChar(prev)) {
@@ -882,14 +891,14 @@ struct Anonymizer::Impl {
         size_t at = v.rfind('@');
         if (at == std::string_view::npos || v.size() - at - 1 < 4) continue;
         v.remove_prefix(at + 1);
-        if (v.find('.') != std::string_view::npos && v.front() != '[') known[nknown++] = {v, Cls::kDomain};
+        if (v.find('.') != std::string_view::npos && IsAlnum(v.front())) known[nknown++] = {v, Cls::kDomain};
         continue;
       }
       // Only values that cannot be an English word of the text ("User
       // unknown" after helo=<User>): with a dot, an '@' or a digit.
       if (v.find_first_of(".@0123456789") == std::string_view::npos) continue;
       if ((spans[k].cls == Cls::kHost || spans[k].cls == Cls::kUser) && v.size() >= 3 &&
-          !EqualsIgnoreCase(v, "unknown") && !EqualsIgnoreCase(v, "localhost") && v.front() != '[')
+          !EqualsIgnoreCase(v, "unknown") && !EqualsIgnoreCase(v, "localhost") && IsAlnum(v.front()))
         known[nknown++] = {v, spans[k].cls};
     }
     // The timestamp is kept; the host is kept (kKeep, unless it is an IP
