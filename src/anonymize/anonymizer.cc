@@ -3,10 +3,13 @@
 
 #include <arpa/inet.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "absl/container/flat_hash_map.h"
 #include "anonymize/crypto_pan.h"
@@ -222,8 +225,31 @@ struct Anonymizer::Impl {
     HMAC(EVP_sha256(), key.data(), 32, reinterpret_cast<const uint8_t*>(kLabel), sizeof kLabel - 1, name_key, &len);
     for (std::string& d : options.keep_domains)
       for (char& c : d) c = Lower(c);
+    // One HMAC-SHA256 context keyed once; each pseudonym re-initialises it
+    // with the same key (EVP_MAC_init with a null key) instead of the
+    // one-shot HMAC(), which fetches the algorithm on every call.
+    mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    mac_ctx = mac ? EVP_MAC_CTX_new(mac) : nullptr;
+    char digest_name[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+                           OSSL_PARAM_construct_end()};
+    if (mac_ctx == nullptr || EVP_MAC_init(mac_ctx, name_key, sizeof name_key, params) != 1)
+      throw std::runtime_error("anonymize: HMAC-SHA256 unavailable");
   }
-  ~Impl() { OPENSSL_cleanse(name_key, sizeof name_key); }
+  ~Impl() {
+    OPENSSL_cleanse(name_key, sizeof name_key);
+    EVP_MAC_CTX_free(mac_ctx);
+    EVP_MAC_free(mac);
+  }
+
+  void Mac(const std::string& data, uint8_t out[32]) {
+    size_t len = 0;
+    EVP_MAC_init(mac_ctx, nullptr, 0, nullptr);
+    EVP_MAC_update(mac_ctx, reinterpret_cast<const uint8_t*>(data.data()), data.size());
+    EVP_MAC_final(mac_ctx, out, &len, 32);
+  }
+  EVP_MAC* mac = nullptr;
+  EVP_MAC_CTX* mac_ctx = nullptr;
 
   static std::array<uint8_t, 32> Derive(const std::array<uint8_t, 32>& key) {
     std::array<uint8_t, 32> out;
@@ -242,7 +268,6 @@ struct Anonymizer::Impl {
     for (uint8_t attempt = 0;; ++attempt) {
       out->resize(base);
       uint8_t digest[32];
-      unsigned int dlen = 32;
       size_t used = 32;
       uint8_t block = 0;
       for (char c : templ) {
@@ -256,8 +281,7 @@ struct Anonymizer::Impl {
           scratch2.push_back(static_cast<char>(attempt));
           scratch2.push_back(static_cast<char>(block++));
           scratch2.append(input);
-          HMAC(EVP_sha256(), name_key, 32, reinterpret_cast<const uint8_t*>(scratch2.data()), scratch2.size(),
-               digest, &dlen);
+          Mac(scratch2, digest);
           used = 0;
         }
         uint8_t b = digest[used++];
@@ -275,8 +299,7 @@ struct Anonymizer::Impl {
           scratch2.push_back(static_cast<char>(attempt));
           scratch2.push_back(static_cast<char>(block++));
           scratch2.append(input);
-          HMAC(EVP_sha256(), name_key, 32, reinterpret_cast<const uint8_t*>(scratch2.data()), scratch2.size(),
-               digest, &dlen);
+          Mac(scratch2, digest);
           used = 0;
         }
         uint8_t b = digest[used++];
