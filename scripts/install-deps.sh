@@ -16,7 +16,7 @@ BUILD_PKGS=(
   zlib1g-dev libisal-dev libzstd-dev liblzma-dev libbz2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libre2-dev libsqlite3-dev libtomlplusplus-dev libcpp-httplib-dev libsystemd-dev
-  libmicrohttpd-dev
+  libmicrohttpd-dev libssl-dev
 )
 TEST_PKGS=(
   openssl pflogsumm libdate-calc-perl

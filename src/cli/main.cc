@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/abuse_command.h"
+#include "cli/anonymize_command.h"
 #include "cli/guard_command.h"
 #include "cli/check_command.h"
 #include "cli/export_command.h"
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   maillens::cli::AddTraceCommand(&app, &exit_code);
   maillens::cli::AddExportCommand(&app, &exit_code);
   maillens::cli::AddMetricsCommand(&app, &exit_code);
+  maillens::cli::AddAnonymizeCommand(&app, &exit_code);
   std::vector<std::string> commands;
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
     commands.push_back(sub->get_name());
