@@ -16,6 +16,12 @@ namespace maillens {
 
 namespace {
 
+// Events gathered from several places (sessions, unparsed lines) back in log order.
+void InLogOrder(std::vector<TraceEvent>* events) {
+  std::stable_sort(events->begin(), events->end(),
+                   [](const TraceEvent& a, const TraceEvent& b) { return a.seq < b.seq; });
+}
+
 // `s` without one pair of surrounding angle brackets.
 std::string_view Unbracket(std::string_view s) {
   if (s.size() >= 2 && s.front() == '<' && s.back() == '>') return s.substr(1, s.size() - 2);
@@ -442,8 +448,7 @@ void Tracer::JoinBeforeQueue(std::string_view host, std::string_view qid, std::v
     TraceMessage& tm = *done_[i];
     if (tm.queue_id != qid || tm.host != host) continue;
     for (TraceEvent& e : events) tm.events.push_back(std::move(e));
-    std::stable_sort(tm.events.begin(), tm.events.end(),
-                     [](const TraceEvent& a, const TraceEvent& b) { return a.seq < b.seq; });
+    InLogOrder(&tm.events);
     tm.first_seen = tm.events.front().epoch;
     return;
   }
@@ -462,8 +467,7 @@ void Tracer::OnMessageReleased(const Message& m) {
     if (b != before_queue_.end()) {
       if (tm != nullptr) {
         for (TraceEvent& e : b->second) tm->events.push_back(std::move(e));
-        std::stable_sort(tm->events.begin(), tm->events.end(),
-                         [](const TraceEvent& a, const TraceEvent& b) { return a.seq < b.seq; });
+        InLogOrder(&tm->events);
       }
       before_queue_.erase(b);
     }
@@ -474,8 +478,7 @@ void Tracer::OnMessageReleased(const Message& m) {
       unparsed_count_ -= u->second.size();
       if (tm != nullptr) {
         for (TraceEvent& e : u->second) tm->events.push_back(std::move(e));
-        std::stable_sort(tm->events.begin(), tm->events.end(),
-                         [](const TraceEvent& a, const TraceEvent& b) { return a.seq < b.seq; });
+        InLogOrder(&tm->events);
       }
       unparsed_.erase(u);
     }
