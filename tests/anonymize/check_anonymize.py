@@ -234,6 +234,21 @@ def survivors(items, anon):
     return left
 
 
+def confirmed_ip_leaks(left, text, anon):
+    """Drops IP addresses that are in the output only as another address's
+    pseudonym: Crypto-PAn maps onto the whole address space, so with a fresh
+    key an input address's image can, by chance, be another input address (a
+    generated log has thousands). A leak is the address in the same line of
+    the input and the output."""
+    ips = [v for kind, v in left if kind == 'ip']
+    if not ips:
+        return left
+    pairs = list(zip(text.splitlines(), anon.splitlines()))
+    real = {v for v in ips
+            if any(re.search(r'(?<![\d.:])' + re.escape(v) + r'(?![\d])', a) and v in o for o, a in pairs)}
+    return [(kind, v) for kind, v in left if kind != 'ip' or v in real]
+
+
 def anonymize(maillens, key, paths, outdir, extra=()):
     r = run([maillens, 'anonymize', '--key-file', key, '--map-loopback', '-o', outdir] + list(extra) + paths)
     if r.returncode != 0:
@@ -283,7 +298,7 @@ def main():
         anon = read_text(map_path)
         items = collect(args.maillens, path, text)
         total_items += len(items)
-        left = survivors(items, anon)
+        left = confirmed_ip_leaks(survivors(items, anon), text, anon)
         if left:
             fail('%s: %d of %d identities survive, e.g. %s' % (name, len(left), len(items), left[:8]))
         checked += 1
