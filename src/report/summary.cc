@@ -223,13 +223,7 @@ void Summary::NoteReceived(const Event& ev) {
   if (p == pending_hops_.end()) return;
   for (const Hop& hop : p->second) {
     if (h.epoch - hop.epoch > 3600) continue;
-    if (!r.hop) {
-      r.hop = true;
-      ++t_.content_filter_hops;
-      --t_.received;
-      --per_day_[r.date][kRcvd];
-      --per_hour_[r.hour][kRcvd];
-    }
+    if (!r.hop) TakeBackReceipt(&r);
     --t_.delivered;
     --per_day_[hop.date][kDlvd];
     --per_hour_[hop.hour][kDlvd];
@@ -252,16 +246,22 @@ void Summary::NoteReceived(const Event& ev) {
   pending_hops_.erase(p);
 }
 
+// A receipt that was a content filter's re-injection: the message was
+// received once already, so this receipt is not counted.
+void Summary::TakeBackReceipt(Received* r) {
+  r->hop = true;
+  ++t_.content_filter_hops;
+  --t_.received;
+  --per_day_[r->date][kRcvd];
+  --per_hour_[r->hour][kRcvd];
+}
+
 bool Summary::DedupeHop(std::string_view child) {
   auto it = recent_.find(absl::string_view(child.data(), child.size()));
   if (it == recent_.end()) return false;
   Received& r = it->second;
   if (r.hop) return true;  // another recipient's copy to the filter: the receipt is taken back already
-  r.hop = true;
-  ++t_.content_filter_hops;
-  --t_.received;
-  --per_day_[r.date][kRcvd];
-  --per_hour_[r.hour][kRcvd];
+  TakeBackReceipt(&r);
   if (r.sender_counted) {
     auto take = [&](absl::flat_hash_map<std::string, AddressStats>* m, const std::string& key) {
       auto s = m->find(key);
@@ -306,7 +306,8 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
       ++latency_[bucket];
       if (options_.dedupe_content_filter && !ev.child_queue_id.empty()) {
         if (pending_hops_.size() > 100000) pending_hops_.clear();  // bound: hops resolve within seconds
-        pending_hops_[std::string(ev.child_queue_id)].push_back(Hop{h.epoch, h.civil_day(), h.hour, addr, scratch_domain_, size, delay, bucket});
+        pending_hops_[std::string(ev.child_queue_id)].push_back(
+            Hop{h.epoch, h.civil_day(), h.hour, addr, scratch_domain_, size, delay, bucket});
       }
       AddressStats& u = Slot(&recipients_, addr);
       ++u.count;

@@ -222,6 +222,7 @@ class Summary : public EventSink {
     uint64_t size = 0;
   };
   absl::flat_hash_map<std::string, Received> recent_;
+  void TakeBackReceipt(Received* r);
   // Deliveries "queued as X" whose X was not received yet: what they counted
   // (one per recipient the filter was handed).
   struct Hop {

@@ -333,9 +333,10 @@ void Tracer::OnEvent(const Event& ev, const Message* m) {
     // "proxy-accept: ... queued as QID" (or the filter's own ID, resolved to
     // QID by the pipeline) belong to QID's message, whose own lines (the
     // filter's re-injection) came first.
-    // ("NOQUEUE: client=" is a kIgnored event: it starts no message.)
-    const bool noqueue_client = ev.kind == EventKind::kIgnored &&
-                                (ev.text.starts_with("NOQUEUE: client=") || ev.text.starts_with("client="));
+    // ("NOQUEUE: client=" is a kIgnored event with queue_id "NOQUEUE": it
+    // starts no message.)
+    const bool noqueue_client =
+        ev.kind == EventKind::kIgnored && ev.queue_id == "NOQUEUE" && ev.text.starts_with("client=");
     if (session && (noqueue_client || (ev.kind == EventKind::kProxyAccept && ev.queue_id == "NOQUEUE"))) {
       auto s = sessions_.find(Key(h->host, std::to_string(h->pid)));
       if (noqueue_client) {
