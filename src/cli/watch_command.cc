@@ -164,7 +164,7 @@ int RunWatch(const WatchArgs& a) {
       next_queue = now + std::chrono::seconds(10);
     }
     if (now >= next_frame) {
-      model.Advance(static_cast<int64_t>(std::time(nullptr)));
+      model.Tick(static_cast<int64_t>(std::time(nullptr)));
       fo.queue_size = queue;
       if (tty) {
         struct winsize ws;

@@ -38,6 +38,7 @@ std::string Fit(const std::string& s, int width) {
 
 std::string Clock(int64_t t) { return FormatEpoch(t, "%Y-%m-%d %H:%M", false); }
 std::string Hms(int64_t t) { return FormatEpoch(t, "%H:%M:%S", false); }
+std::string Day(int64_t t) { return FormatEpoch(t, "%Y-%m-%d", false); }
 
 // Pads `s` with spaces to `n` bytes (ASCII labels only).
 std::string Pad(std::string s, size_t n) {
@@ -74,6 +75,12 @@ void WatchModel::Advance(int64_t now) {
     if (q.empty()) deferrals_.erase(it++);
     else ++it;
   }
+}
+
+void WatchModel::Tick(int64_t wall) {
+  wall_ = wall;
+  replaying_ = newest_event_ != 0 && wall - newest_event_ >= kMinutes * 60;
+  if (!replaying_) Advance(wall);
 }
 
 void WatchModel::Count(Kind k, int64_t t) {
@@ -117,6 +124,7 @@ void WatchModel::AddProblem(int64_t t, const char* what, std::string_view text) 
 void WatchModel::OnEvent(const Event& ev, const Message* m) {
   if (!ev.header) return;
   int64_t t = ev.header->epoch;
+  newest_event_ = std::max(newest_event_, t);
   std::string text;
   switch (ev.kind) {
     case EventKind::kDelivery: {
@@ -194,7 +202,9 @@ std::string WatchModel::RenderFrame(const FrameOptions& o) const {
   std::vector<std::string> lines;
   std::string title = "maillens watch";
   if (!o.title.empty()) title += " - " + TerminalSafe(o.title);
-  lines.push_back(paint(kBold, title) + "  " + (now_minute_ ? Clock(now()) : std::string("(no events yet)")));
+  std::string clock = now_minute_ ? Clock(now()) : std::string("(no events yet)");
+  if (replaying_) clock += " (log clock; wall clock " + Clock(wall_) + ")";
+  lines.push_back(paint(kBold, title) + "  " + clock);
   std::string status = "queue: " + (o.queue_size >= 0 ? std::to_string(o.queue_size) : std::string("?"));
   for (int k = 0; k < kKinds; ++k)
     status += "  " + std::string(kKindNames[k]) + " " + std::to_string(Total(static_cast<Kind>(k), 1)) + "/min";
@@ -226,10 +236,12 @@ std::string WatchModel::RenderFrame(const FrameOptions& o) const {
   };
   auto problem_lines = [&](int n) {
     lines.push_back(paint(kBold, "latest problems"));
+    const std::string today = Day(now());
     if (problems_.empty()) lines.push_back("  (none)");
     int shown = 0;
     for (auto it = problems_.rbegin(); it != problems_.rend() && shown < n; ++it, ++shown)
-      lines.push_back("  " + Hms(it->time) + " " + Pad(it->what, 9) + it->text);
+      lines.push_back("  " + (Day(it->time) == today ? Hms(it->time) : Clock(it->time)) + " " +
+                      Pad(it->what, 9) + it->text);
   };
   switch (o.panel) {
     case Panel::kSummary:

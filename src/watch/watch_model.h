@@ -8,6 +8,8 @@
 // by the keys (summary, deferrals, problems), sparklines of the per-minute
 // counts, the queue size when known. Every log-derived string is made safe
 // for a terminal (control characters escaped) before it is drawn.
+// The clock is the log's: an old log replayed shows its own hour, and a
+// problem not from the day shown carries its date.
 // Memory is bounded: 60 buckets, at most kMaxDomains domains (the quietest
 // dropped first), 50 problems.
 // Thread safety: one thread at a time.
@@ -55,6 +57,12 @@ class WatchModel : public EventSink {
 
   // Moves the clock (the newest minute shown) forward to `now`.
   void Advance(int64_t now);
+  // The wall clock ticked to `wall`. The screen keeps the log's clock: it
+  // follows the wall clock only while the newest event is within the hour
+  // shown (a live log going quiet). On a replayed old log it stays at the
+  // log's newest minute and the frame says so (replaying() is true).
+  void Tick(int64_t wall);
+  bool replaying() const { return replaying_; }
   // Per-minute counts of `k`, oldest first, the last ending at now's minute.
   std::array<uint64_t, kMinutes> Series(Kind k) const;
   // Totals of `k` over the last `minutes` minutes.
@@ -72,6 +80,9 @@ class WatchModel : public EventSink {
   void AddProblem(int64_t t, const char* what, std::string_view text);
 
   int64_t now_minute_ = 0;  // the newest minute (epoch / 60)
+  int64_t newest_event_ = 0;  // epoch of the newest event counted
+  int64_t wall_ = 0;          // the last Tick()
+  bool replaying_ = false;
   std::array<std::array<uint64_t, kMinutes>, kKinds> buckets_{};  // [kind][minute % 60]
   std::array<int64_t, kMinutes> bucket_minute_{};                  // which minute each slot holds
   // domain -> (minute, count) pairs within the hour.

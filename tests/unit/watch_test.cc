@@ -52,6 +52,36 @@ TEST(WatchModel, CountsPerMinuteAndKeepsOnlyTheLastHour) {
   EXPECT_TRUE(m.TopDeferrals(5).empty());
 }
 
+// An old log replayed keeps its own clock; a live one that goes quiet
+// follows the wall clock. Problems from another day carry their date.
+TEST(WatchModel, ReplayedLogKeepsTheLogsClock) {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  WatchModel m;
+  Feed(&m, {Delivery("23:59:10", "a@x.test", "deferred")});
+  Feed(&m, {"Nov 23 00:00:20 mx postfix/smtp[12]: 4A1B2C3D02: to=<b@x.test>, relay=mx.x.test[198.51.100.7]:25, "
+            "delay=1, delays=0.1/0/0.5/0.4, dsn=2.0.0, status=sent (250 ok)"});
+  const int64_t newest = m.now();
+  m.Tick(newest + 5 * 86400);  // replayed five days later
+  EXPECT_TRUE(m.replaying());
+  EXPECT_EQ(m.now(), newest);
+  EXPECT_EQ(m.Total(Kind::kSent, 60), 1u);
+  FrameOptions o;
+  o.color = false;
+  o.width = 200;
+  o.panel = Panel::kProblems;
+  std::string f = m.RenderFrame(o);
+  EXPECT_NE(f.find("2026-11-23 00:00 (log clock; wall clock 2026-11-28 00:00)"), std::string::npos) << f;
+  EXPECT_NE(f.find("2026-11-22 23:59 deferred"), std::string::npos) << f;
+
+  WatchModel live;
+  Feed(&live, {Delivery("09:59:10", "a@x.test", "sent")});
+  const int64_t before = live.now();
+  live.Tick(before + 600);  // ten quiet minutes
+  EXPECT_FALSE(live.replaying());
+  EXPECT_EQ(live.now(), before + 600);
+}
+
 TEST(WatchModel, FrameFitsAndNeutralisesLogContent) {
   WatchModel m;
   Feed(&m, {"Nov 22 09:59:00 mx postfix/smtpd[5]: NOQUEUE: reject: RCPT from evil\x1b]0;pwned\x07[192.0.2.1]: "
