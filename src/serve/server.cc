@@ -225,7 +225,9 @@ std::string Server::Summary(int64_t since) {
   if (since < oldest) since = oldest;
   std::string out;
   JsonWriter w(&out, false);
+  // "clock": the windows run on serve's clock (wall, or --now's), not the log's.
   w.BeginObject().Key("since").Int(since).Key("now").Int(now);
+  w.Field("clock", std::string_view(options_.clock_offset == 0 ? "wall" : "wall shifted by --now"));
   w.Field("lines_read", lines_);
   w.Key("counts").BeginObject();
   for (alert::Counter c : kSummaryCounters)
@@ -235,6 +237,25 @@ std::string Server::Summary(int64_t since) {
   for (const auto& [path, off] : source_->Positions()) w.BeginObject().Field("path", path).Field("offset", off).EndObject();
   w.EndArray().EndObject();
   out += '\n';
+  return out;
+}
+
+// "/": what this serve is following and where its endpoints are (plain
+// HTML, no scripts, nothing fetched from elsewhere; log-derived text escaped).
+std::string Server::IndexPage() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string out =
+      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<title>maillens serve</title></head><body><h1>maillens serve</h1><ul>"
+      "<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics</li>"
+      "<li><a href=\"/api/summary\">/api/summary</a>: the last hour as JSON "
+      "(<a href=\"/api/summary?since=24h\">?since=24h</a>; doc/time.md's times)</li>"
+      "<li><a href=\"/healthz\">/healthz</a>: liveness</li></ul>";
+  out += "<p>Lines read: " + std::to_string(lines_) + "</p><h2>Following</h2><ul>";
+  for (const auto& [path, off] : source_->Positions())
+    out += "<li>" + HtmlEscape(path) + " (offset " + std::to_string(off) + ")</li>";
+  out += "</ul></body></html>\n";
   return out;
 }
 
@@ -254,6 +275,9 @@ void Server::RegisterRoutes(HttpServer* http) {
     return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", Metrics(), {}};
   }));
   http->Handle("/healthz", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "ok\n", {}}; });
+  http->Handle("/", guarded([this](const HttpRequest&) {
+    return HttpResponse{200, "text/html; charset=utf-8", IndexPage(), {}};
+  }));
   http->Handle("/api/summary", guarded([this](const HttpRequest& req) {
     int64_t now = Now();
     int64_t since = now - 3600;

@@ -85,6 +85,7 @@ class Server {
   // The /metrics text, /api/summary JSON (for tests and the handlers).
   std::string Metrics();
   std::string Summary(int64_t since);
+  std::string IndexPage();
 
  private:
   void OnLine(std::string_view line);

@@ -3,7 +3,7 @@
 # item 4): `postqueue -j` is never run with --no-queue or queue = false, and at
 # most once per --queue-interval otherwise (a queue alert rule is evaluated
 # every second; /metrics is scraped often); --web.listen-address is accepted
-# as serve's --listen; guard --no-matches hides the lines but keeps the count.
+# as serve's --listen; / is a page linking /metrics and the API; guard --no-matches hides the lines but keeps the count.
 # A fake postqueue on PATH counts its runs. Servers bind 127.0.0.1 only.
 set -uo pipefail
 ml=$(readlink -f "$1")
@@ -40,6 +40,7 @@ serve_for() {
     port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/err")
     [ -n "$port" ] && break; sleep 0.1
   done
+  curl -s -o "$work/index.html" -w '%{http_code} %{content_type}' "http://127.0.0.1:$port/" > "$work/index.status"
   local end=$((SECONDS + secs))
   while [ "$SECONDS" -lt "$end" ]; do
     curl -s -o /dev/null "http://127.0.0.1:$port/metrics"; sleep 0.2
@@ -62,6 +63,10 @@ serve_for 5 --config "$work/rules.toml" --listen 127.0.0.1:0 --queue-interval 1h
   || bad "--queue-interval 1h: postqueue -j run $runs times in 5 s (want 1 or 2)"
 serve_for 2 --web.listen-address 127.0.0.1:0 --no-queue
 [ -n "$listened" ] && ok "--web.listen-address accepted (listened on $listened)" || bad "--web.listen-address"
+grep -q '^200 text/html' "$work/index.status" && grep -q 'href="/metrics"' "$work/index.html" \
+  && grep -q 'href="/api/summary"' "$work/index.html" && grep -qF "$work/mail.log" "$work/index.html" \
+  && ok "/ is a page linking /metrics and /api/summary, naming the followed file" \
+  || bad "/ page: $(cat "$work/index.status") $(head -c 300 "$work/index.html")"
 "$ml" serve --web.listen-address 127.0.0.1:99999 "$work/mail.log" > /dev/null 2> "$work/err"
 [ $? = 2 ] && grep -q "bad listen address" "$work/err" && ok "  ... and checked like --listen" || bad "  ... and checked like --listen"
 

@@ -47,6 +47,7 @@ python3 - "$summary" "$rejected" <<'PY' || fail "/api/summary: $summary"
 import json, sys
 s = json.loads(sys.argv[1])
 assert s["counts"]["rejected"] == int(sys.argv[2]), s
+assert s["clock"] == "wall shifted by --now", s  # the windows are on serve's clock, and it says so
 PY
 # since= takes doc/time.md's grammar, relative to serve's pinned clock.
 for since in 1d 2026-11-21 "Nov%2021%2006:00"; do
