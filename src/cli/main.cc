@@ -46,7 +46,11 @@ int main(int argc, char** argv) {
   for (std::string& a : args) ptrs.push_back(a.data());
 
   CLI::App app{"maillens - answers from Postfix and Dovecot logs", "maillens"};
-  app.set_version_flag("--version", MAILLENS_VERSION);
+  // The inputs every build reads (the libraries are required at build time).
+  app.set_version_flag("--version", "maillens " MAILLENS_VERSION " (git " MAILLENS_GIT_REVISION ")\n"
+                                    "inputs: plain files, stdin, gzip (ISA-L), bzip2, xz, zstd, systemd journal\n"
+                                    "timestamps: traditional syslog (Mmm dd hh:mm:ss), RFC 3339\n"
+                                    "report counting: pflogsumm 1.1.5");
   app.require_subcommand(1);
   int exit_code = maillens::cli::kExitOk;
   maillens::cli::AddReportCommand(&app, &exit_code);

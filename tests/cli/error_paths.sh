@@ -111,5 +111,12 @@ expect "qshape, unknown queue: exit 2, did you mean" 2 'unknown queue "deffered"
 run report --year 2026 -d 2020-01-01 "$sample"
 expect "report -d outside the input: says what it covers" 0 "no line of 2020-01-01 in the input; it covers 2026-" stdout-full
 
+# --version: the release, the git revision built from, what inputs it reads.
+"$ml" --version > "$work/out" 2>&1
+src_rev=$(git -C "$(dirname "$0")" rev-parse --short=12 HEAD 2> /dev/null || echo none)
+head -1 "$work/out" | grep -qE "^maillens [0-9]+\.[0-9]+\.[0-9]+ \(git ${src_rev}(-dirty)?\)$" \
+  && grep -q "^inputs: .*gzip.*zstd.*journal" "$work/out" \
+  && ok "--version names release, git revision $src_rev and inputs" || bad "--version: $(head -2 "$work/out")"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
