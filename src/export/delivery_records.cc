@@ -63,6 +63,12 @@ void DeliveryRecords::OnEvent(const Event& ev, const Message* m) {
   w.Text(h.daemon);
   w.Text(ev.child_queue_id);
   w.Bool(m && m->has_from);
+  // The recipient's domain, lower-cased (pflogsumm's per-domain tables).
+  size_t at = ev.to.rfind('@');
+  domain_.clear();
+  if (at != std::string_view::npos)
+    for (char c : ev.to.substr(at + 1)) domain_.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+  w.Text(domain_);
   w.EndRow();
 }
 

@@ -40,6 +40,7 @@ class DeliveryRecords : public EventSink {
 
  private:
   RowWriter* out_;
+  std::string domain_;  // recipient_domain's scratch
 };
 
 class RejectRecords : public EventSink {

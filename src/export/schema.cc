@@ -59,6 +59,7 @@ constexpr Column kDeliveryColumns[] = {
     {"daemon", kText, kNotNull, kNoIdx},
     {"next_queue_id", kText, kNotNull, kIdx},
     {"sender_known", kBool, kNotNull, kNoIdx},
+    {"recipient_domain", kText, kNotNull, kIdx},
 };
 
 constexpr Column kRejectColumns[] = {

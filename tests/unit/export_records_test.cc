@@ -124,7 +124,7 @@ TEST(ExportRecords, DeliveryWithMessageFacts) {
       "Nov 22 07:00:16 mx postfix/smtp[103]: C0729A72630: to=<bob@example.net>, orig_to=<b@example.net>, "
       "relay=mx.example.net[198.51.100.2]:25, delay=1.2, delays=0.01/0/0.53/0.66, dsn=2.0.0, "
       "status=sent (250 2.0.0 Ok: queued as 4F2A1B3C9D)",
-      "Nov 22 07:00:17 mx postfix/smtp[103]: C0729A72630: to=<carol@example.org>, relay=none, delay=2, "
+      "Nov 22 07:00:17 mx postfix/smtp[103]: C0729A72630: to=<carol@Example.ORG>, relay=none, delay=2, "
       "delays=1/0/1/0, dsn=4.4.1, status=deferred (connect to example.org[203.0.113.5]:25: Connection refused)",
   });
   const auto& d = e.rows(RecordKind::kDeliveries);
@@ -149,7 +149,9 @@ TEST(ExportRecords, DeliveryWithMessageFacts) {
   EXPECT_EQ(d[0].at("sasl_user"), "alice");
   EXPECT_EQ(d[0].at("daemon"), "smtp");
   EXPECT_EQ(d[0].at("next_queue_id"), "4F2A1B3C9D");
+  EXPECT_EQ(d[0].at("recipient_domain"), "example.net");
   EXPECT_EQ(d[1].at("status"), "deferred");
+  EXPECT_EQ(d[1].at("recipient_domain"), "example.org");  // lower-cased
   EXPECT_EQ(d[1].at("orig_to"), "");
   EXPECT_EQ(d[1].at("reason"), "connect to example.org[203.0.113.5]:25: Connection refused");
 
@@ -178,6 +180,7 @@ TEST(ExportRecords, DeliveryWithoutMessageStartOrDelays) {
   EXPECT_EQ(d[0].at("delay"), "0.5");
   EXPECT_EQ(d[0].at("delay_xmit"), "NULL");
   EXPECT_EQ(d[0].at("message_id"), "");
+  EXPECT_EQ(d[0].at("recipient_domain"), "example.test");
 }
 
 TEST(ExportRecords, DelaysSearchedBeforeStatusOnly) {

@@ -183,6 +183,7 @@ void WriteRow(RowWriter* w, std::string_view to) {
   w->Text("smtp");
   w->Text("");
   w->Bool(false);  // sender_known (from is null)
+  w->Text("x");     // recipient_domain
   w->EndRow();
 }
 
@@ -213,7 +214,7 @@ TEST(ExportWriters, JsonLines) {
             "\"relay\":\"mx.example.net[192.0.2.1]:25\",\"delay\":0.5,\"delay_before_qmgr\":0.25,"
             "\"delay_in_qmgr\":0,\"delay_conn\":null,\"delay_xmit\":null,\"dsn\":\"2.0.0\",\"status\":\"sent\","
             "\"reason\":\"250 ok\",\"size\":-1,\"client\":\"\",\"sasl_user\":\"\",\"daemon\":\"smtp\","
-            "\"next_queue_id\":\"\",\"sender_known\":false}\n");
+            "\"next_queue_id\":\"\",\"sender_known\":false,\"recipient_domain\":\"x\"}\n");
   std::remove(path.c_str());
 }
 
@@ -229,7 +230,7 @@ TEST(ExportWriters, Csv) {
   std::string header = got.substr(0, got.find("\r\n"));
   EXPECT_EQ(header.rfind("time,host,queue_id,message_id,from,to,orig_to,relay,delay,", 0), 0u) << header;
   EXPECT_NE(got.find("\r\n2026-11-22T08:00:15+01:00,mx,4FC2DA8A4A9,<id@x>,,'=cmd|' /C calc'!A0,,"
-                     "mx.example.net[192.0.2.1]:25,0.5,0.25,0,,,2.0.0,sent,250 ok,-1,,,smtp,,0\r\n"),
+                     "mx.example.net[192.0.2.1]:25,0.5,0.25,0,,,2.0.0,sent,250 ok,-1,,,smtp,,0,x\r\n"),
             std::string::npos)
       << got;
   EXPECT_NE(got.find(",\"a,b \"\"q\"\" \xef\xbf\xbd\","), std::string::npos) << got;
