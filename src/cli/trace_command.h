@@ -16,6 +16,8 @@ struct TraceArgs {
   std::string qid, message_id, from, to, client, sasl_user, status, since, until, host;
   bool regex = false;
   bool quiet = false;  // --quiet: no progress line
+  bool search = false;  // --search: with --qid alone, parse only the lines a literal search finds
+  bool stats = false;      // --stats: how the input was read, on stderr
   std::string format = "text";
   int year = 0;
   std::string syslog_name;

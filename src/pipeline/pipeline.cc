@@ -94,6 +94,11 @@ void Pipeline::Deliver(Record* r) {
   }
 }
 
+void Pipeline::TrackYear(std::string_view line) {
+  SyslogHeader h;
+  if (ParseStamp(line, &h)) year_tracker_.Resolve(&h);
+}
+
 void Pipeline::ProcessLine(std::string_view line) {
   Parse(line, &record_);
   Deliver(&record_);

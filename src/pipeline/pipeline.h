@@ -99,6 +99,11 @@ class Pipeline {
   void Finish() { assembler_.Finish(); }
 
   const PipelineStats& stats() const { return stats_; }
+  // For a line read but not processed (trace's literal search,
+  // trace/search.h): moves the year tracker as ProcessLine() would, so the
+  // lines that are processed get the years a full read gives them. Nothing
+  // else sees the line.
+  void TrackYear(std::string_view line);
 
   // What the parsing stage made of one line.
   struct Record {
