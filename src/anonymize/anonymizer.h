@@ -62,6 +62,12 @@ struct Options {
   // Addresses left as they are (default: loopback 127.0.0.0/8 and ::1).
   std::vector<Net> keep_nets;
   ParserOptions parser;
+  // Non-empty: only this one person is pseudonymised (maillens forget): an
+  // IP address, an e-mail address ("@": also as a user name, and inside VERP
+  // and SRS local parts, case-insensitively) or a user name (SASL, Dovecot,
+  // a path component; case-insensitively). Every other value is kept as it
+  // is, and a line that does not name the person is kept byte for byte.
+  std::string only;
   static Options Defaults();
 };
 
