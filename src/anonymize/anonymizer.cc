@@ -782,6 +782,11 @@ struct Anonymizer::Impl {
           } else {
             e = v;
             while (e < n && s[e] != ',' && s[e] != ' ' && s[e] != ';' && s[e] != ')') ++e;
+            // smtpd's "disconnect from ... helo=1 auth=0/1": command counts.
+            if (std::all_of(s.begin() + v, s.begin() + e, [](char ch) { return IsDigit(ch) || ch == '/'; })) {
+              ++i;
+              continue;
+            }
           }
           flush(v);
           ByClass(cls, s.substr(v, e - v), out);
@@ -1078,6 +1083,10 @@ void Anonymizer::Address(std::string_view v, std::string* out) { impl_->Address(
 void Anonymizer::User(std::string_view v, std::string* out) { impl_->User(v, out); }
 void Anonymizer::Name(std::string_view v, std::string* out) { impl_->NameRaw(v, out); }
 void Anonymizer::Host(std::string_view v, std::string* out) { impl_->Host(v, out); }
+void Anonymizer::SyslogHost(std::string_view v, std::string* out) {
+  if (impl_->options.domains == DomainMode::kMap) impl_->Host(v, out);
+  else if (!impl_->TryIp(v, out)) out->append(v);
+}
 void Anonymizer::Domain(std::string_view v, std::string* out) { impl_->DomainRaw(v, out); }
 void Anonymizer::Ip(std::string_view v, std::string* out) {
   if (!impl_->TryIp(v, out)) impl_->FreeText(v, out);

@@ -87,6 +87,7 @@ class Anonymizer {
   void User(std::string_view user, std::string* out);     // SASL / Dovecot user: address or name
   void Name(std::string_view name, std::string* out);     // a local part / user name as is
   void Host(std::string_view host, std::string* out);     // HELO / rDNS / relay name
+  void SyslogHost(std::string_view host, std::string* out);  // the header's host, as Line() has it
   void Domain(std::string_view domain, std::string* out);
   void Ip(std::string_view ip, std::string* out);         // not an address: scrubbed as text
   void MessageId(std::string_view id, std::string* out);  // without the angle brackets

@@ -1,4 +1,4 @@
-// forget_command.cc - `maillens forget`: erase one person from rotated logs (doc/privacy.md).
+// forget_command.cc - `maillens forget` and `prune`: erasing personal data (doc/privacy.md).
 //
 // Each file is read (any compression) through an Anonymizer whose
 // Options::only is the person: her address, user name or IP gets its keyed
@@ -7,6 +7,11 @@
 // temporary file in the same directory, compressed as the original, with its
 // mode, owner and times, fsync'ed, renamed over it); a file without is left
 // alone, and one that grew while it was read (a live log) is refused.
+// With --clickhouse, the export tables' rows naming her are deleted too.
+//
+// `prune` deletes what is older than a time from what maillens keeps: the
+// ClickHouse export tables, serve's checkpoint and guard's state (their ban
+// records; nothing else in them is dated).
 #include "cli/forget_command.h"
 
 #include <fcntl.h>
@@ -14,6 +19,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -26,7 +32,10 @@
 #include "cli/anonymize_command.h"
 #include "cli/input_runner.h"
 #include "export/clickhouse_writer.h"
+#include "guard/ban_engine.h"
 #include "io/byte_source.h"
+#include "serve/checkpoint.h"
+#include "util/duration.h"
 #include "util/text_escape.h"
 
 namespace maillens::cli {
@@ -232,6 +241,80 @@ int Run(const ForgetArgs& args) {
   return rc;
 }
 
+struct PruneArgs {
+  std::string older_than;
+  std::string now = "now";
+  bool dry_run = false;
+  std::string checkpoint, guard_state;
+  ClickHouseArgs clickhouse;
+};
+
+// Prunes guard's ban state in the file `path` (guard --state) or in serve's
+// checkpoint; says what went.
+int PruneState(const std::string& path, bool checkpoint, int64_t before, bool dry_run) {
+  size_t removed = 0;
+  Status s;
+  if (checkpoint) {
+    s = PruneCheckpoint(path, before, !dry_run, &removed);
+  } else {
+    std::string text;
+    if (FILE* f = std::fopen(path.c_str(), "rb")) {
+      char buf[65536];
+      for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+      std::fclose(f);
+    } else {
+      s = Status::IOError("cannot be read");
+    }
+    guard::BanEngine engine{guard::BanPolicy{}};
+    if (s.ok()) s = engine.Load(text);
+    if (s.ok()) removed = engine.Prune(before);
+    if (s.ok() && removed != 0 && !dry_run) {
+      std::string tmp = path + ".prune-tmp";
+      FILE* f = std::fopen(tmp.c_str(), "wb");
+      std::string out = engine.Save();
+      bool ok = f != nullptr && std::fwrite(out.data(), 1, out.size(), f) == out.size();
+      ok = f != nullptr && std::fclose(f) == 0 && ok && rename(tmp.c_str(), path.c_str()) == 0;
+      if (!ok) {
+        unlink(tmp.c_str());
+        s = Status::IOError("cannot be rewritten");
+      }
+    }
+  }
+  if (!s.ok()) {
+    std::fprintf(stderr, "maillens prune: %s: %s\n", TerminalSafe(path).c_str(), TerminalSafe(s.message()).c_str());
+    return kExitInputProblem;
+  }
+  std::printf("%s: %zu guard records (failures, ended bans) %s\n", TerminalSafe(path).c_str(), removed,
+              dry_run ? "would go" : "removed");
+  return kExitOk;
+}
+
+int RunPrune(const PruneArgs& a) {
+  int64_t now = 0, before = 0;
+  if (!ParseTimeSpec(a.now, static_cast<int64_t>(std::time(nullptr)), &now) ||
+      !ParseTimeSpec(a.older_than, now, &before)) {
+    std::fprintf(stderr, "maillens prune: --older-than %s / --now %s: not a time (doc/time.md)\n",
+                 TerminalSafe(a.older_than).c_str(), TerminalSafe(a.now).c_str());
+    return kExitUsage;
+  }
+  if (a.clickhouse.url.empty() && a.checkpoint.empty() && a.guard_state.empty()) {
+    std::fprintf(stderr, "maillens prune: nothing to prune: give --clickhouse URL, --checkpoint FILE "
+                 "(serve's) or --guard-state FILE (guard's)\n");
+    return kExitUsage;
+  }
+  std::fprintf(stderr, "maillens prune: what is older than %s\n",
+               FormatEpoch(before, "%Y-%m-%dT%H:%M:%SZ", true).c_str());
+  int rc = kExitOk;
+  if (!a.checkpoint.empty()) rc = std::max(rc, PruneState(a.checkpoint, true, before, a.dry_run));
+  if (!a.guard_state.empty()) rc = std::max(rc, PruneState(a.guard_state, false, before, a.dry_run));
+  if (!a.clickhouse.url.empty()) {
+    rc = std::max(rc, RunStatements("prune", a.clickhouse, a.dry_run, [&](RecordKind k) {
+      return exporter::PruneSql(a.clickhouse.database, k, before);
+    }));
+  }
+  return rc;
+}
+
 }  // namespace
 
 void AddForgetCommand(CLI::App* app, int* exit_code) {
@@ -250,6 +333,19 @@ void AddForgetCommand(CLI::App* app, int* exit_code) {
   AddClickHouseOptions(cmd, &a->clickhouse);
   cmd->add_option("--syslog-name", a->syslog_name, "Also treat this syslog name as Postfix");
   cmd->callback([a, exit_code] { *exit_code = Run(*a); });
+}
+
+void AddPruneCommand(CLI::App* app, int* exit_code) {
+  auto a = std::make_shared<PruneArgs>();
+  CLI::App* cmd = app->add_subcommand(
+      "prune", "Delete what is older than a time: ClickHouse export rows, serve's and guard's ban state");
+  cmd->add_option("--older-than", a->older_than, "A time (doc/time.md): 30d, 2w, 2026-11-01, ...")->required();
+  cmd->add_option("--now", a->now, "The reference clock for --older-than (default: now)");
+  cmd->add_option("--checkpoint", a->checkpoint, "serve's --checkpoint FILE (stop serve first)");
+  cmd->add_option("--guard-state", a->guard_state, "guard's --state FILE");
+  cmd->add_flag("-n,--dry-run", a->dry_run, "Only say what would go, and print the ClickHouse statements");
+  AddClickHouseOptions(cmd, &a->clickhouse);
+  cmd->callback([a, exit_code] { *exit_code = RunPrune(*a); });
 }
 
 }  // namespace maillens::cli

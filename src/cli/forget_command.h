@@ -1,4 +1,4 @@
-// forget_command.h - `maillens forget ADDRESS|USER|IP FILES`: one person pseudonymised in place.
+// forget_command.h - `maillens forget` (one person pseudonymised in place) and `prune` (old data deleted).
 #ifndef MAILLENS_CLI_FORGET_COMMAND_H_
 #define MAILLENS_CLI_FORGET_COMMAND_H_
 
@@ -9,6 +9,8 @@ namespace maillens::cli {
 // Adds the `forget` subcommand to `app`; its callback stores the exit code
 // in *exit_code.
 void AddForgetCommand(CLI::App* app, int* exit_code);
+// `maillens prune --older-than SPEC`: ClickHouse rows, serve's and guard's ban state.
+void AddPruneCommand(CLI::App* app, int* exit_code);
 
 }  // namespace maillens::cli
 

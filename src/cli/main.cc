@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   maillens::cli::AddMetricsCommand(&app, &exit_code);
   maillens::cli::AddAnonymizeCommand(&app, &exit_code);
   maillens::cli::AddForgetCommand(&app, &exit_code);
+  maillens::cli::AddPruneCommand(&app, &exit_code);
   std::vector<std::string> commands;
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
     commands.push_back(sub->get_name());

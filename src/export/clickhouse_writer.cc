@@ -117,12 +117,20 @@ Status ClickHouseClient::ExistingTables(std::vector<RecordKind>* kinds) {
   return Status::OK();
 }
 
-std::string_view TimeColumn(RecordKind kind) {
-  switch (kind) {
-    case RecordKind::kMessages: return "last_seen";
-    case RecordKind::kConnections: return "connect_time";
-    default: return "time";
-  }
+namespace {
+
+std::string AlterDelete(const std::string& database, RecordKind kind, const std::string& where) {
+  return "ALTER TABLE " + ClickHouseIdentifier(database) + "." + ClickHouseIdentifier(SchemaFor(kind).name) +
+         " DELETE WHERE " + where;
+}
+
+}  // namespace
+
+std::string PruneSql(const std::string& database, RecordKind kind, int64_t before) {
+  const char* when = kind == RecordKind::kMessages      ? "`last_seen`"
+                     : kind == RecordKind::kConnections ? "ifNull(`disconnect_time`, `connect_time`)"
+                                                        : "`time`";
+  return AlterDelete(database, kind, std::string(when) + " < toDateTime(" + std::to_string(before) + ")");
 }
 
 std::string ForgetSql(const std::string& database, RecordKind kind, std::string_view person) {
@@ -163,10 +171,9 @@ std::string ForgetSql(const std::string& database, RecordKind kind, std::string_
     }
   }
   if (terms.empty()) return {};
-  std::string sql = "ALTER TABLE " + ClickHouseIdentifier(database) + "." + ClickHouseIdentifier(SchemaFor(kind).name) +
-                    " DELETE WHERE ";
-  for (size_t i = 0; i < terms.size(); ++i) sql += (i ? " OR " : "") + terms[i];
-  return sql;
+  std::string where;
+  for (size_t i = 0; i < terms.size(); ++i) where += (i ? " OR " : "") + terms[i];
+  return AlterDelete(database, kind, where);
 }
 
 ClickHouseWriter::ClickHouseWriter(Options options)

@@ -11,11 +11,12 @@
 // syntax is ClickHouse 18.16's (Debian 12), which newer servers accept too.
 // Errors (server unreachable, a refused statement) carry the server's reply.
 // ClickHouseClient is the connection it sends through; ForgetSql() and
-// TimeColumn() serve `maillens forget` and `prune` (doc/privacy.md).
+// PruneSql() serve `maillens forget` and `prune` (doc/privacy.md).
 // Thread safety: one thread at a time.
 #ifndef MAILLENS_EXPORT_CLICKHOUSE_WRITER_H_
 #define MAILLENS_EXPORT_CLICKHOUSE_WRITER_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -70,9 +71,10 @@ std::string ClickHouseString(std::string_view s);
 // to, orig_to, sasl_user, case-insensitively, in VERP/SRS forms and in
 // reason) or a user name (sasl_user). Empty if the table has no such column.
 std::string ForgetSql(const std::string& database, RecordKind kind, std::string_view person);
-// The column that dates a row of `kind` (deliveries and rejects: time,
-// messages: last_seen, connections: connect_time).
-std::string_view TimeColumn(RecordKind kind);
+// ALTER TABLE database.table DELETE WHERE the row is dated before `before`
+// (epoch seconds): deliveries and rejects by time, messages by last_seen,
+// connections by disconnect_time, else connect_time.
+std::string PruneSql(const std::string& database, RecordKind kind, int64_t before);
 
 class ClickHouseWriter : public JsonRowWriter {
  public:
