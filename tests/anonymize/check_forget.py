@@ -18,7 +18,9 @@ fixed mtime (no clock). Then for an address, a user name and an IP:
      rewritten ones keep mode, owner, mtime and compression, and no
      temporary file is left;
   5. `maillens report` prints the same counts before and after;
-  6. the pseudonyms are the ones `maillens anonymize` gives with that key.
+  6. the pseudonyms are the ones `maillens anonymize` gives with that key;
+  7. `trace --to` / `--client` (the access request) finds her before
+     and nothing after.
 Exit 0 when all hold; prints each failure.
 """
 import argparse
@@ -128,6 +130,10 @@ def check_person(args, tmp, person, pattern, key):
     paths = build_set(d, args.shared)
     before = snapshot(paths)
     report_before = run([args.maillens, 'report'] + paths)
+    # (webmaster only failed to log in: no message to trace)
+    trace = {'carol@virt.example.test': ['--to'], '154.127.53.41': ['--client']}.get(person)
+    if trace and run([args.maillens, 'trace'] + trace + [person] + paths).returncode != 0:
+        fail('%s: trace %s finds nothing before forget' % (person, trace[0]))
     # 1. the dry run
     r = run([args.maillens, 'forget', person, '--dry-run', '--key-file', key] + paths)
     if r.returncode != 0:
@@ -190,6 +196,11 @@ def check_person(args, tmp, person, pattern, key):
         magic = MAGIC.get(os.path.splitext(p)[1])
         if magic and not open(p, 'rb').read().startswith(magic):
             fail('%s: %s lost its compression' % (person, p))
+    # the access request finds nothing any more
+    r = run([args.maillens, 'trace'] + trace + [person] + paths) if trace else None
+    if r and r.returncode != 1:
+        fail('%s: trace %s after forget: exit %d, want 1 (no match): %r' % (person, trace[0], r.returncode,
+                                                                             r.stdout[:300]))
     # 5. the counts
     report_after = run([args.maillens, 'report'] + paths)
     if numbers(report_before.stdout.decode()) != numbers(report_after.stdout.decode()):
