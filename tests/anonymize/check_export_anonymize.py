@@ -18,13 +18,10 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_anonymize import fail, verdict  # noqa: E402
+
 MTIME = 1795000000  # 2026-11-18
-FAILURES = []
-
-
-def fail(msg):
-    FAILURES.append(msg)
-    print('FAIL: ' + msg, flush=True)
 
 
 def run(cmd, out=None):
@@ -78,8 +75,7 @@ def main():
             fail('--anonymize without --key-file: exit %d, want 2' % r.returncode)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print('check_export_anonymize: %s' % ('FAILED (%d)' % len(FAILURES) if FAILURES else 'ok'))
-    return 1 if FAILURES else 0
+    return verdict('check_export_anonymize')
 
 
 if __name__ == '__main__':

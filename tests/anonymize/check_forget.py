@@ -35,15 +35,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_anonymize import numbers  # noqa: E402  (report counts as a multiset)
+from check_anonymize import fail, numbers, verdict  # noqa: E402  (report counts as a multiset)
 
-FAILURES = []
 MTIME = 1795000000  # 2026-11-18, any fixed time: the year of "Nov 22" lines comes from it
-
-
-def fail(msg):
-    FAILURES.append(msg)
-    print('FAIL: ' + msg, flush=True)
 
 
 def run(cmd):
@@ -234,8 +228,7 @@ def main():
             fail('no --key-file: exit %d, want 2' % r.returncode)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print('check_forget: %s' % ('FAILED (%d)' % len(FAILURES) if FAILURES else 'ok'))
-    return 1 if FAILURES else 0
+    return verdict('check_forget')
 
 
 if __name__ == '__main__':

@@ -18,7 +18,9 @@ import subprocess
 import sys
 import tempfile
 
-FAILURES = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_anonymize import fail, verdict  # noqa: E402
+
 NOW = 1795000000            # --now (2026-11-18T...Z)
 BEFORE = NOW - 30 * 86400   # --older-than 30d
 
@@ -47,11 +49,6 @@ FORGET_USER_SQL = [
     "ALTER TABLE `m2`.`deliveries` DELETE WHERE lower(`sasl_user`) = 'webmaster';",
     "ALTER TABLE `m2`.`connections` DELETE WHERE lower(`sasl_user`) = 'webmaster';",
 ]
-
-
-def fail(msg):
-    FAILURES.append(msg)
-    print('FAIL: ' + msg, flush=True)
 
 
 def run(cmd):
@@ -118,8 +115,7 @@ def main():
             fail('prune of a missing state file: exit %d, want 1' % r.returncode)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print('check_prune: %s' % ('FAILED (%d)' % len(FAILURES) if FAILURES else 'ok'))
-    return 1 if FAILURES else 0
+    return verdict('check_prune')
 
 
 if __name__ == '__main__':
