@@ -53,7 +53,7 @@ struct ClickHouseArgs {
 
 void AddClickHouseOptions(CLI::App* cmd, ClickHouseArgs* a) {
   cmd->add_option("--clickhouse", a->url,
-                  "Also the tables `export --format clickhouse` wrote on this server (http://HOST:8123)");
+                  "The tables `export --format clickhouse` wrote on this server (http://HOST:8123)");
   cmd->add_option("--database", a->database, "clickhouse: the database (default maillens)");
   cmd->add_option("--user", a->user, "clickhouse: user name (password from $CLICKHOUSE_PASSWORD)");
 }
@@ -174,6 +174,8 @@ int ForgetFile(const std::string& given, const ForgetArgs& args, anonymize::Anon
   if (realpath(given.c_str(), resolved) == nullptr || stat(resolved, &st) != 0)
     return Fail(given, "cannot be read");
   if (!S_ISREG(st.st_mode)) return Fail(given, "not a regular file");
+  // Renaming over one name of several would leave the person in the others.
+  if (!args.dry_run && st.st_nlink > 1) return Fail(given, "has other hard links, which would keep her");
   LossReporter rep(reporter);
   std::unique_ptr<ByteSource> src;
   Status os = OpenByteSource(resolved, &rep, &src);

@@ -223,6 +223,14 @@ def main():
         r = run([args.maillens, 'forget', 'carol@virt.example.test', '--key-file', key, os.path.join(tmp, 'none')])
         if r.returncode != 1:
             fail('a missing file: exit %d, want 1' % r.returncode)
+        # a file with a second hard link is refused (the link would keep her) and left as it was
+        linked = os.path.join(tmp, 'linked.log')
+        with open(linked, 'wb') as f:
+            f.write(CRAFTED[0] + b'\n')
+        os.link(linked, linked + '.2')
+        r = run([args.maillens, 'forget', 'carol@virt.example.test', '--key-file', key, linked])
+        if r.returncode != 1 or open(linked, 'rb').read() != CRAFTED[0] + b'\n':
+            fail('a hard-linked file: exit %d, want 1 and the file kept' % r.returncode)
         r = run([args.maillens, 'forget', 'carol@virt.example.test', os.path.join(tmp, 'none')])
         if r.returncode != 2:
             fail('no --key-file: exit %d, want 2' % r.returncode)
