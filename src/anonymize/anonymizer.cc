@@ -55,6 +55,17 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Where lower-case `needle` is in `hay`, ignoring case, from `from`; npos if not.
+size_t FindIgnoreCase(std::string_view hay, std::string_view needle, size_t from = 0) {
+  if (needle.empty() || hay.size() < needle.size()) return std::string_view::npos;
+  for (size_t i = from; i + needle.size() <= hay.size(); ++i) {
+    size_t k = 0;
+    while (k < needle.size() && Lower(hay[i + k]) == needle[k]) ++k;
+    if (k == needle.size()) return i;
+  }
+  return std::string_view::npos;
+}
+
 // Dotted-quad at the start of s: 4 decimal octets <= 255, no leading junk.
 // Returns the length consumed (0 if none); *v in host order.
 size_t ParseIpv4Prefix(std::string_view s, uint32_t* v) {
@@ -218,6 +229,14 @@ struct Anonymizer::Impl {
   };
   Known known[8];
   size_t nknown = 0;
+  // Options::only: which kind of value it is, its lower-case text and parts,
+  // and whether the line being rewritten named it.
+  enum class Only : uint8_t { kAll, kAddress, kUser, kIp };
+  Only only = Only::kAll;
+  std::string only_local, verp, srs, only_v4_text, only_v4_reversed;
+  bool only_v6 = false;
+  uint8_t only_ip[16] = {};
+  bool hit = false;
 
   Impl(const std::array<uint8_t, 32>& key, Options o) : options(std::move(o)), pan(Derive(key)) {
     unsigned int len = 32;
@@ -225,6 +244,7 @@ struct Anonymizer::Impl {
     HMAC(EVP_sha256(), key.data(), 32, reinterpret_cast<const uint8_t*>(kLabel), sizeof kLabel - 1, name_key, &len);
     for (std::string& d : options.keep_domains)
       for (char& c : d) c = Lower(c);
+    if (!options.only.empty()) SetOnly();
     // One HMAC-SHA256 context keyed once; each pseudonym re-initialises it
     // with the same key (EVP_MAC_init with a null key) instead of the
     // one-shot HMAC(), which fetches the algorithm on every call.
@@ -240,6 +260,77 @@ struct Anonymizer::Impl {
     OPENSSL_cleanse(name_key, sizeof name_key);
     EVP_MAC_CTX_free(mac_ctx);
     EVP_MAC_free(mac);
+  }
+
+  void SetOnly() {
+    std::string& v = options.only;
+    for (char& c : v) c = Lower(c);
+    uint32_t v4;
+    if (ParseIpv4Prefix(v, &v4) == v.size()) {
+      only = Only::kIp;
+      for (int i = 0; i < 4; ++i) only_ip[i] = static_cast<uint8_t>(v4 >> (24 - 8 * i));
+      Ip4Text(v4, &only_v4_text);
+      Ip4Text(uint32_t(only_ip[3]) << 24 | uint32_t(only_ip[2]) << 16 | uint32_t(only_ip[1]) << 8 | only_ip[0],
+              &only_v4_reversed);
+    } else if (ParseIpv6(v, only_ip)) {
+      only = Only::kIp;
+      only_v6 = true;
+    } else if (size_t at = v.rfind('@'); at != std::string::npos) {
+      only = Only::kAddress;
+      only_local = v.substr(0, at);
+      verp = only_local + "=" + v.substr(at + 1);  // "list+LOCAL=DOMAIN@lists.example"
+      srs = v.substr(at + 1) + "=" + only_local;   // "SRS0=hash=tt=DOMAIN=LOCAL@forwarder"
+    } else {
+      only = Only::kUser;
+      only_local = v;
+    }
+  }
+
+  // True if `v` is to be pseudonymised: every value, or (Options::only) the
+  // one person's, as a value of `kind`.
+  bool Wanted(std::string_view v, Only kind) {
+    if (only == Only::kAll) return true;
+    if (only != kind || !EqualsIgnoreCase(v, options.only)) return false;
+    return hit = true;
+  }
+  bool WantedIp(bool v6, const uint8_t* a) {
+    if (only == Only::kAll) return true;
+    if (only != Only::kIp || v6 != only_v6 || std::memcmp(a, only_ip, v6 ? 16 : 4) != 0) return false;
+    return hit = true;
+  }
+  // Whether `line` can name the Options::only person at all (a quick look
+  // before the parser: the local part or user name, the dotted IPv4 address
+  // or its DNSBL reversal; IPv6 addresses have too many spellings).
+  bool MayName(std::string_view line) const {
+    switch (only) {
+      case Only::kAddress:
+      case Only::kUser: return FindIgnoreCase(line, only_local) != std::string_view::npos;
+      case Only::kIp:
+        return only_v6 || line.find(only_v4_text) != std::string_view::npos ||
+               line.find(only_v4_reversed) != std::string_view::npos;
+      case Only::kAll: break;
+    }
+    return true;
+  }
+  // An address that is not the Options::only one: kept, but for the person
+  // inside a VERP or SRS local part (her local part pseudonymised).
+  void OtherAddress(std::string_view a, std::string* out) {
+    size_t at = a.rfind('@');
+    std::string_view local = a.substr(0, at == std::string_view::npos ? a.size() : at);
+    size_t emitted = 0;
+    if (only == Only::kAddress && local.find('=') != std::string_view::npos) {
+      for (const std::string* form : {&verp, &srs}) {
+        for (size_t p = FindIgnoreCase(local, *form, emitted); p != std::string_view::npos;
+             p = FindIgnoreCase(local, *form, emitted)) {
+          size_t lp = form == &verp ? p : p + form->size() - only_local.size();
+          out->append(a.substr(emitted, lp - emitted));
+          NameRaw(a.substr(lp, only_local.size()), out);
+          emitted = lp + only_local.size();
+          hit = true;
+        }
+      }
+    }
+    out->append(a.substr(emitted));
   }
 
   void Mac(const std::string& data, uint8_t out[32]) {
@@ -382,6 +473,10 @@ struct Anonymizer::Impl {
   }
 
   void DomainLike(std::string_view v, bool is_host, std::string* out) {
+    if (only != Only::kAll) {  // a domain or host name names no one person
+      out->append(v);
+      return;
+    }
     auto& cache = is_host ? hosts : domains;
     auto it = cache.find(v);
     if (it != cache.end()) {
@@ -417,6 +512,10 @@ struct Anonymizer::Impl {
   void DomainRaw(std::string_view v, std::string* out) { DomainLike(v, false, out); }
 
   void Address(std::string_view a, std::string* out) {
+    if (!Wanted(a, Only::kAddress)) {
+      OtherAddress(a, out);
+      return;
+    }
     size_t at = a.rfind('@');
     if (at == std::string_view::npos) {
       Local(a, out);
@@ -437,7 +536,8 @@ struct Anonymizer::Impl {
 
   void User(std::string_view u, std::string* out) {
     if (u.find('@') != std::string_view::npos) Address(u, out);
-    else Local(u, out);
+    else if (Wanted(u, Only::kUser)) Local(u, out);
+    else out->append(u);
   }
 
   void Host(std::string_view h, std::string* out) {
@@ -491,6 +591,7 @@ struct Anonymizer::Impl {
     uint32_t m = v;
     bool kept = false;
     for (const Net& n : options.keep_nets) kept = kept || InNet(n, false, b);
+    if (!kept && !WantedIp(false, b)) kept = true;
     if (!kept) {
       auto it = v4.find(v);
       if (it != v4.end()) {
@@ -542,7 +643,7 @@ struct Anonymizer::Impl {
     std::array<uint8_t, 16> m = key;
     bool kept = false;
     for (const Net& n : options.keep_nets) kept = kept || InNet(n, true, a);
-    if (kept) {
+    if (kept || !WantedIp(true, a)) {
       out->append(original);
       return;
     }
@@ -559,6 +660,10 @@ struct Anonymizer::Impl {
   }
 
   void MessageId(std::string_view id, std::string* out) {
+    if (only != Only::kAll) {  // names no one person
+      out->append(id);
+      return;
+    }
     if (id.size() >= 2 && id.front() == '<' && id.back() == '>') {
       out->push_back('<');
       MessageId(id.substr(1, id.size() - 2), out);
@@ -584,7 +689,8 @@ struct Anonymizer::Impl {
       if (comp.find('@') != std::string_view::npos) Address(comp, out);
       return;
     }
-    NameRaw(comp, out);
+    if (Wanted(comp, Only::kUser)) NameRaw(comp, out);
+    else out->append(comp);
   }
 
   void ByClass(Cls c, std::string_view v, std::string* out) {
@@ -676,6 +782,11 @@ struct Anonymizer::Impl {
           } else {
             e = v;
             while (e < n && s[e] != ',' && s[e] != ' ' && s[e] != ';' && s[e] != ')') ++e;
+            // smtpd's "disconnect from ... helo=1 auth=0/1": command counts.
+            if (std::all_of(s.begin() + v, s.begin() + e, [](char ch) { return IsDigit(ch) || ch == '/'; })) {
+              ++i;
+              continue;
+            }
           }
           flush(v);
           ByClass(cls, s.substr(v, e - v), out);
@@ -873,6 +984,20 @@ struct Anonymizer::Impl {
   // One line: header kept (its host mapped in kMap mode), the parser's spans
   // replaced, the rest scrubbed.
   void Line(std::string_view line, std::string* out) {
+    if (only == Only::kAll) {
+      AllLine(line, out);
+      return;
+    }
+    size_t base = out->size();
+    hit = false;
+    if (MayName(line)) AllLine(line, out);
+    if (!hit) {  // not the person's line: every byte as it was
+      out->resize(base);
+      out->append(line);
+    }
+  }
+
+  void AllLine(std::string_view line, std::string* out) {
     SyslogHeader h;
     if (!ParseStamp(line, &h) || h.message.data() < line.data() ||
         h.message.data() + h.message.size() > line.data() + line.size()) {
@@ -958,6 +1083,10 @@ void Anonymizer::Address(std::string_view v, std::string* out) { impl_->Address(
 void Anonymizer::User(std::string_view v, std::string* out) { impl_->User(v, out); }
 void Anonymizer::Name(std::string_view v, std::string* out) { impl_->NameRaw(v, out); }
 void Anonymizer::Host(std::string_view v, std::string* out) { impl_->Host(v, out); }
+void Anonymizer::SyslogHost(std::string_view v, std::string* out) {
+  if (impl_->options.domains == DomainMode::kMap) impl_->Host(v, out);
+  else if (!impl_->TryIp(v, out)) out->append(v);
+}
 void Anonymizer::Domain(std::string_view v, std::string* out) { impl_->DomainRaw(v, out); }
 void Anonymizer::Ip(std::string_view v, std::string* out) {
   if (!impl_->TryIp(v, out)) impl_->FreeText(v, out);

@@ -62,6 +62,12 @@ struct Options {
   // Addresses left as they are (default: loopback 127.0.0.0/8 and ::1).
   std::vector<Net> keep_nets;
   ParserOptions parser;
+  // Non-empty: only this one person is pseudonymised (maillens forget): an
+  // IP address, an e-mail address ("@": also as a user name, and inside VERP
+  // and SRS local parts, case-insensitively) or a user name (SASL, Dovecot,
+  // a path component; case-insensitively). Every other value is kept as it
+  // is, and a line that does not name the person is kept byte for byte.
+  std::string only;
   static Options Defaults();
 };
 
@@ -81,6 +87,7 @@ class Anonymizer {
   void User(std::string_view user, std::string* out);     // SASL / Dovecot user: address or name
   void Name(std::string_view name, std::string* out);     // a local part / user name as is
   void Host(std::string_view host, std::string* out);     // HELO / rDNS / relay name
+  void SyslogHost(std::string_view host, std::string* out);  // the header's host, as Line() has it
   void Domain(std::string_view domain, std::string* out);
   void Ip(std::string_view ip, std::string* out);         // not an address: scrubbed as text
   void MessageId(std::string_view id, std::string* out);  // without the angle brackets

@@ -258,4 +258,50 @@ Status AnonymizeSource(ByteSource* source, Reporter* reporter, const std::vector
   return status;
 }
 
+Status RewriteSourceExact(ByteSource* source, Anonymizer* anonymizer, CompressedWriter* out,
+                          RewriteStats* stats) {
+  constexpr size_t kBlock = 2 << 20;
+  std::vector<char> chunk(1 << 20);
+  std::string carry, buf;  // carry: a line the chunk ended inside
+  buf.reserve(kBlock + (1 << 20));
+  auto line = [&](std::string_view l, bool newline) {
+    bool cr = !l.empty() && l.back() == '\r';
+    if (cr) l.remove_suffix(1);
+    size_t base = buf.size();
+    anonymizer->Line(l, &buf);
+    if (std::string_view(buf).substr(base) != l) ++stats->changed;
+    if (cr) buf.push_back('\r');
+    if (newline) buf.push_back('\n');
+    ++stats->lines;
+  };
+  for (size_t n; (n = source->Read(chunk.data(), chunk.size())) > 0;) {
+    std::string_view c(chunk.data(), n);
+    for (size_t pos = 0; pos < c.size();) {
+      size_t nl = c.find('\n', pos);
+      if (nl == std::string_view::npos) {
+        carry.append(c.substr(pos));
+        break;
+      }
+      if (carry.empty()) {
+        line(c.substr(pos, nl - pos), true);
+      } else {
+        carry.append(c.substr(pos, nl - pos));
+        line(carry, true);
+        carry.clear();
+      }
+      pos = nl + 1;
+    }
+    if (buf.size() >= kBlock) {
+      if (out != nullptr) {
+        Status s = out->Write(buf);
+        if (!s.ok()) return s;
+      }
+      buf.clear();
+    }
+  }
+  if (!carry.empty()) line(carry, false);
+  stats->bytes_in += source->position();
+  return out != nullptr ? out->Write(buf) : Status::OK();
+}
+
 }  // namespace maillens::anonymize

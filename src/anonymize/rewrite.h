@@ -36,6 +36,7 @@ std::unique_ptr<CompressedWriter> NewCompressedWriter(FILE* f, bool own, Compres
 struct RewriteStats {
   uint64_t bytes_in = 0;
   uint64_t lines = 0;
+  uint64_t changed = 0;  // lines the Anonymizer changed (RewriteSourceExact)
 };
 
 // Reads all of `source`, writes its pseudonymised lines to `out`, in order.
@@ -44,6 +45,14 @@ struct RewriteStats {
 // in parallel, one thread per Anonymizer; the output is the same bytes.
 Status AnonymizeSource(ByteSource* source, Reporter* reporter, const std::vector<Anonymizer*>& workers,
                        CompressedWriter* out, RewriteStats* stats);
+
+// Like AnonymizeSource with one Anonymizer, for rewriting logs in place
+// (maillens forget): every byte the Anonymizer does not change is kept,
+// "\r\n" endings, over-long lines and a last line without a newline
+// included. `out` may be null (a dry run: only *stats). A read error is told
+// to `reporter` (the caller must then not replace the original).
+Status RewriteSourceExact(ByteSource* source, Anonymizer* anonymizer, CompressedWriter* out,
+                          RewriteStats* stats);
 
 }  // namespace maillens::anonymize
 

@@ -49,15 +49,7 @@ std::string BaseName(const std::string& p) {
 
 int Run(const AnonymizeArgs& a) {
   std::array<uint8_t, 32> key;
-  bool created = false;
-  Status st = anonymize::LoadOrCreateKey(a.key_file, &key, &created);
-  if (!st.ok()) {
-    std::fprintf(stderr, "maillens anonymize: %s\n", TerminalSafe(st.message()).c_str());
-    return kExitUsage;
-  }
-  if (created)
-    std::fprintf(stderr, "maillens anonymize: created a new key in %s (mode 0600); keep it to get the same "
-                 "pseudonyms next time\n", TerminalSafe(a.key_file).c_str());
+  if (!LoadKeyFile("anonymize", a.key_file, &key)) return kExitUsage;
   anonymize::Options options = a.map_loopback ? anonymize::Options{} : anonymize::Options::Defaults();
   options.domains = a.domains == "map" ? anonymize::DomainMode::kMap : anonymize::DomainMode::kKeep;
   if (!a.keep_domains.empty()) options.domains = anonymize::DomainMode::kMap;
@@ -164,6 +156,19 @@ int Run(const AnonymizeArgs& a) {
 }
 
 }  // namespace
+
+bool LoadKeyFile(const char* command, const std::string& path, std::array<uint8_t, 32>* key) {
+  bool created = false;
+  Status st = anonymize::LoadOrCreateKey(path, key, &created);
+  if (!st.ok()) {
+    std::fprintf(stderr, "maillens %s: %s\n", command, TerminalSafe(st.message()).c_str());
+    return false;
+  }
+  if (created)
+    std::fprintf(stderr, "maillens %s: created a new key in %s (mode 0600); keep it to get the same "
+                 "pseudonyms next time\n", command, TerminalSafe(path).c_str());
+  return true;
+}
 
 void AddAnonymizeCommand(CLI::App* app, int* exit_code) {
   auto a = std::make_shared<AnonymizeArgs>();

@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "anonymize/anonymizer.h"
+#include "anonymize/row_anonymizer.h"
+#include "cli/anonymize_command.h"
 #include "cli/input_runner.h"
 #include "export/clickhouse_writer.h"
 #include "export/output_file.h"
@@ -35,6 +38,20 @@ int RunExport(const ExportArgs& a) {
     kinds.push_back(RecordKind::kDeliveries);
   } else {
     kinds.assign(std::begin(exporter::kAllRecordKinds), std::end(exporter::kAllRecordKinds));
+  }
+
+  std::unique_ptr<anonymize::Anonymizer> anonymizer;
+  if (a.anonymize) {
+    std::array<uint8_t, 32> key;
+    if (a.key_file.empty()) {
+      std::fprintf(stderr, "maillens export: --anonymize needs --key-file (the one `anonymize` uses)\n");
+      return kExitUsage;
+    }
+    if (!LoadKeyFile("export", a.key_file, &key)) return kExitUsage;
+    anonymize::Options ao = anonymize::Options::Defaults();
+    ao.parser.syslog_name = a.syslog_name;
+    anonymizer = std::make_unique<anonymize::Anonymizer>(key, ao);
+    std::fill(key.begin(), key.end(), 0);
   }
 
   // The writer.
@@ -91,6 +108,11 @@ int RunExport(const ExportArgs& a) {
   StderrReporter reporter;
   Pipeline pipeline(po, &reporter);
   exporter::RowWriter* w = writer.get();
+  std::unique_ptr<anonymize::AnonymizingRowWriter> anonymizing;
+  if (anonymizer) {
+    anonymizing = std::make_unique<anonymize::AnonymizingRowWriter>(w, anonymizer.get());
+    w = anonymizing.get();
+  }
   std::unique_ptr<exporter::MessageRecords> messages;
   std::unique_ptr<exporter::DeliveryRecords> deliveries;
   std::unique_ptr<exporter::RejectRecords> rejects;
@@ -119,7 +141,7 @@ int RunExport(const ExportArgs& a) {
   }
   if (messages) messages->Finish();
   if (connections) connections->Finish();
-  Status st = writer->Finish();
+  Status st = w->Finish();
   if (!st.ok()) {
     std::fprintf(stderr, "maillens export: %s\n", std::string(st.message()).c_str());
     return kExitInputProblem;
@@ -147,6 +169,9 @@ void AddExportCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--year", args->year, "Year of the first line (traditional timestamps carry none)");
   cmd->add_option("--syslog-name", args->syslog_name, "Also treat this syslog name as Postfix");
   cmd->add_flag("--quiet", args->quiet, "No progress line on stderr");
+  cmd->add_flag("--anonymize", args->anonymize,
+                "Pseudonymise addresses, users, IPs, host names, message-ids as `anonymize` would the log");
+  cmd->add_option("--key-file", args->key_file, "--anonymize: the key of `anonymize` (created if absent)");
   cmd->callback([args, exit_code]() { *exit_code = RunExport(*args); });
 }
 

@@ -22,6 +22,8 @@ struct ExportArgs {
   int batch_mb = 16;                          // clickhouse: MB of rows per INSERT
   int year = 0;
   std::string syslog_name;
+  bool anonymize = false;  // --anonymize: pseudonyms as `anonymize --key-file` gives
+  std::string key_file;
   std::vector<std::string> files;
 };
 

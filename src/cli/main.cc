@@ -16,6 +16,7 @@
 #include "cli/guard_command.h"
 #include "cli/check_command.h"
 #include "cli/export_command.h"
+#include "cli/forget_command.h"
 #include "cli/input_runner.h"
 #include "cli/metrics_command.h"
 #include "cli/qshape_command.h"
@@ -64,6 +65,8 @@ int main(int argc, char** argv) {
   maillens::cli::AddExportCommand(&app, &exit_code);
   maillens::cli::AddMetricsCommand(&app, &exit_code);
   maillens::cli::AddAnonymizeCommand(&app, &exit_code);
+  maillens::cli::AddForgetCommand(&app, &exit_code);
+  maillens::cli::AddPruneCommand(&app, &exit_code);
   std::vector<std::string> commands;
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
     commands.push_back(sub->get_name());

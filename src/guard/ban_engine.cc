@@ -9,6 +9,8 @@
 #include <cstring>
 #include <sstream>
 
+#include <absl/container/flat_hash_set.h>
+
 namespace maillens::guard {
 
 bool ParseIp(std::string_view s, std::array<uint8_t, 16>* out) {
@@ -172,6 +174,41 @@ std::string BanEngine::Save() const {
   }
   for (const auto& [ip, st] : ips_) s += "N " + ip + " " + std::to_string(st.bans) + "\n";
   return s;
+}
+
+size_t BanEngine::Prune(int64_t before) {
+  size_t removed = 0;
+  for (auto it = tickets_.begin(); it != tickets_.end();) {
+    if (it->second.last < before) {
+      tickets_.erase(it++);
+      ++removed;
+    } else {
+      ++it;
+    }
+  }
+  std::vector<Ban> kept;
+  absl::flat_hash_set<std::string> left;
+  for (size_t i = 0; i < bans_.size(); ++i) {
+    auto st = ips_.find(bans_[i].ip);
+    bool active = st != ips_.end() && st->second.active == static_cast<int>(i);
+    if (!active && bans_[i].end >= 0 && bans_[i].end < before) {
+      ++removed;
+      continue;
+    }
+    if (active) st->second.active = static_cast<int>(kept.size());
+    left.insert(bans_[i].ip);
+    kept.push_back(std::move(bans_[i]));
+  }
+  bans_ = std::move(kept);
+  for (auto it = ips_.begin(); it != ips_.end();) {
+    if (!left.contains(it->first) && !tickets_.contains(it->first)) {
+      ips_.erase(it++);
+      ++removed;
+    } else {
+      ++it;
+    }
+  }
+  return removed;
 }
 
 Status BanEngine::Load(std::string_view text) {

@@ -90,6 +90,12 @@ class BanEngine {
   bool IsBanned(std::string_view ip, int64_t now) const;
   const BanPolicy& policy() const { return p_; }
 
+  // Forgets what is older than `before` (maillens prune): failure tickets
+  // whose last failure is, ended bans that ended before it, and the ban count
+  // of an address with nothing else left. Running bans stay. Returns how
+  // many records went.
+  size_t Prune(int64_t before);
+
   // The state (tickets, bans, ban counts) as text, and back.
   std::string Save() const;
   Status Load(std::string_view text);

@@ -8,6 +8,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "guard/ban_engine.h"
+
 namespace maillens {
 
 namespace {
@@ -85,6 +87,22 @@ Status ReadCheckpoint(const std::string& path, CheckpointSections* sections) {
     s.remove_prefix(nl + 1 + len + 1);
   }
   return Status::OK();
+}
+
+Status PruneCheckpoint(const std::string& path, int64_t before, bool write, size_t* removed) {
+  *removed = 0;
+  CheckpointSections sections;
+  Status s = ReadCheckpoint(path, &sections);
+  if (!s.ok()) return s;
+  auto it = sections.find("guard");
+  if (it == sections.end()) return Status::OK();
+  guard::BanEngine engine{guard::BanPolicy{}};
+  s = engine.Load(it->second);
+  if (!s.ok()) return s;
+  *removed = engine.Prune(before);
+  if (!write || *removed == 0) return Status::OK();
+  it->second = engine.Save();
+  return WriteCheckpoint(path, sections);
 }
 
 }  // namespace maillens

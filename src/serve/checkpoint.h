@@ -10,6 +10,8 @@
 #ifndef MAILLENS_SERVE_CHECKPOINT_H_
 #define MAILLENS_SERVE_CHECKPOINT_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -24,6 +26,14 @@ using CheckpointSections = std::map<std::string, std::string>;
 Status WriteCheckpoint(const std::string& path, const CheckpointSections& sections);
 // Reads a checkpoint; NotFound when there is none, Corruption when it is not one.
 Status ReadCheckpoint(const std::string& path, CheckpointSections* sections);
+
+// What `maillens prune` removes from a checkpoint: in its "guard" section,
+// failures and ended bans older than `before` (guard::BanEngine::Prune). The
+// other sections hold file positions, counters and alert windows that serve
+// trims to each rule's window itself: nothing dated to prune. *removed gets
+// the records that go; with `write`, the checkpoint is rewritten when some do.
+// Stop serve first: it overwrites the checkpoint every few seconds.
+Status PruneCheckpoint(const std::string& path, int64_t before, bool write, size_t* removed);
 
 }  // namespace maillens
 

@@ -40,6 +40,12 @@ def fail(msg):
     print('FAIL: ' + msg, flush=True)
 
 
+def verdict(name):
+    """Prints NAME: ok or FAILED (n); the exit status (also for the other check_*.py)."""
+    print('%s: %s' % (name, 'FAILED (%d)' % len(FAILURES) if FAILURES else 'ok'))
+    return 1 if FAILURES else 0
+
+
 def run(cmd, **kw):
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
 

@@ -192,6 +192,48 @@ TEST(Anonymizer, PostfixLinesKeepTheirShape) {
   EXPECT_NE(out.find(".client.example["), std::string::npos) << out;  // registered domain kept
 }
 
+TEST(Anonymizer, CommandCountsAreNotHostNames) {
+  Anonymizer a(TestKey(), Options::Defaults());
+  std::string in = "Dec  7 10:00:02 mx1 postfix/smtpd[123]: disconnect from unknown[192.0.2.7] helo=1 ehlo=2/3 "
+                   "auth=0/1 quit=1 commands=3/5";
+  std::string out = Anon(&a, in);
+  EXPECT_NE(out.find("] helo=1 ehlo=2/3 auth=0/1 quit=1 commands=3/5"), std::string::npos) << out;
+}
+
+// Options::only (maillens forget): the one person's values, nothing else.
+TEST(Anonymizer, OnlyThePersonIsPseudonymised) {
+  Options o;
+  o.only = "Carol@Example.org";
+  Anonymizer a(TestKey(), o);
+  Anonymizer all(TestKey(), Options{});
+  std::string carol;
+  all.Address("carol@example.org", &carol);
+  std::string in =
+      "Dec  7 10:00:01 mx1 postfix/smtpd[123]: NOQUEUE: reject: RCPT from mail.client.example[192.0.2.7]: "
+      "550 5.1.1 <CAROL@example.org>: Recipient address rejected; from=<list+carol=example.org@lists.example> "
+      "to=<carol@example.org> proto=ESMTP helo=<desktop-ab12>";
+  std::string out = Anon(&a, in);
+  std::string want = in;
+  for (size_t p; (p = want.find("carol@example.org")) != std::string::npos;) want.replace(p, 17, carol);
+  std::string upper;
+  all.Address("CAROL@example.org", &upper);
+  want.replace(want.find("CAROL@example.org"), 17, upper);
+  std::string local = carol.substr(0, carol.find('@'));
+  want.replace(want.find("+carol="), 7, "+" + local + "=");
+  EXPECT_EQ(out, want);
+  // Another person's line: every byte kept, even the parser's spans.
+  std::string other = "Dec  7 10:00:03 mx1 postfix/smtp[9]: 4A2B: to=<dave@example.org>, relay=mx.example[192.0.2.9]:25, "
+                      "delay=1, dsn=2.0.0, status=sent (250 ok: <carolx@example.org>)";
+  EXPECT_EQ(Anon(&a, other), other);
+  Options ip;
+  ip.only = "192.0.2.9";
+  Anonymizer b(TestKey(), ip);
+  out = Anon(&b, other);
+  EXPECT_EQ(out.find("192.0.2.9"), std::string::npos) << out;
+  EXPECT_EQ(out.substr(0, 60), other.substr(0, 60));
+  EXPECT_NE(out.find("dave@example.org"), std::string::npos) << out;
+}
+
 TEST(Anonymizer, FreeTextAndDovecot) {
   Anonymizer a(TestKey(), Options::Defaults());
   std::string bounce = Anon(&a,
