@@ -33,6 +33,7 @@ constexpr const char* kUsage =
     "\t[--smtpd-stats] [--smtpd-warning-detail <cnt>]\n"
     "\t[--syslog-name=string] [-u <cnt>] [--verbose-msg-detail]\n"
     "\t[--verp-mung[=<n>]] [--zero-fill] [file1 [filen]]\n"
+    "\t[--compat 1.3 [--expired-detail <cnt>]]\n"
     "\n"
     "       pflogsumm --[version|help]\n";
 
@@ -45,9 +46,11 @@ struct Spec {
 
 // pflogsumm's GetOptions() table.
 constexpr Spec kSpecs[] = {
-    {"bounce-detail", Kind::kInt},  {"d", Kind::kString},
+    {"bounce-detail", Kind::kInt},  {"compat", Kind::kString},
+    {"d", Kind::kString},
     {"deferral-detail", Kind::kInt}, {"detail", Kind::kInt},
-    {"e", Kind::kFlag},             {"help", Kind::kFlag},
+    {"e", Kind::kFlag},             {"expired-detail", Kind::kInt},
+    {"help", Kind::kFlag},
     {"h", Kind::kInt},              {"ignore-case", Kind::kFlag},
     {"i", Kind::kFlag},             {"iso-date-time", Kind::kFlag},
     {"mailq", Kind::kFlag},         {"m", Kind::kFlag},
@@ -155,7 +158,9 @@ int RunPflogsumm(int argc, char** argv) {
       n = std::strtoll(std::string(value).c_str(), nullptr, 10);
     }
     if (opt == "bounce-detail") a.bounce_detail = n;
+    else if (opt == "compat") a.compat = std::string(value);
     else if (opt == "d") a.day = std::string(value);
+    else if (opt == "expired-detail") a.expired_detail = n;
     else if (opt == "deferral-detail") a.deferral_detail = n;
     else if (opt == "detail") a.detail = n;
     else if (opt == "e") a.message_detail = true;

@@ -64,7 +64,7 @@ int RunReport(ReportArgs a, const char* prog) {
   deprecated(a.no_smtpd_warnings, &a.smtpd_warning_detail, "no_smtpd_warnings", "smtpd-warning-detail");
   if (a.detail != -2) {
     for (int64_t* v : {&a.top_domains, &a.top_users, &a.bounce_detail, &a.deferral_detail, &a.smtp_detail,
-                       &a.smtpd_warning_detail, &a.reject_detail})
+                       &a.smtpd_warning_detail, &a.reject_detail, &a.expired_detail})
       if (*v == -1) *v = a.detail;
   }
   PipelineOptions po;
@@ -79,6 +79,7 @@ int RunReport(ReportArgs a, const char* prog) {
   ro.reject_detail = a.reject_detail;
   ro.smtp_detail = a.smtp_detail;
   ro.smtpd_warning_detail = a.smtpd_warning_detail;
+  ro.expired_detail = a.expired_detail;
   ro.quiet = a.quiet;
   ro.problems_first = a.problems_first;
   ro.smtpd_stats = a.smtpd_stats;
@@ -96,6 +97,12 @@ int RunReport(ReportArgs a, const char* prog) {
   StderrReporter reporter;
   Pipeline pipeline(po, &reporter);
   SummaryOptions so;
+  if (a.compat == "1.3" || a.compat == "1.3.0") {
+    so.compat = Compat::kPflogsumm13;
+  } else if (a.compat != "1.1.5" && a.compat != "1.1") {
+    std::fprintf(stderr, "%s: --compat takes 1.1.5 or 1.3\n", prog);
+    return kExitUsage;
+  }
   so.ignore_case = a.ignore_case;
   so.uucp_mung = a.uucp_mung;
   so.verp_mung = a.verp_mung;
@@ -219,7 +226,13 @@ void AddReportCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--deferral-detail", args->deferral_detail, "Top N deferral reasons (0: none)");
   cmd->add_option("--reject-detail", args->reject_detail, "Top N reject/warning/hold/discard details (0: none)");
   cmd->add_option("--smtp-detail", args->smtp_detail, "Top N smtp delivery failures (0: none)");
-  cmd->add_option("--smtpd-warning-detail", args->smtpd_warning_detail, "Top N warnings (0: none)");
+  cmd->add_option("--smtpd-warning-detail,--warning-detail", args->smtpd_warning_detail, "Top N warnings (0: none)");
+  cmd->add_option("--compat", args->compat,
+                  "Count and print as this pflogsumm release: 1.1.5 (Debian's, the default) or 1.3 (1.3.0: "
+                  "late rejects and cancels not received, 'removed (canceled)' and 'expired' totals, "
+                  "'(nn)' / '(top nn of nn)' headings, deferrals by host, SMTP Exceptions)")
+      ->check(CLI::IsMember({"1.1.5", "1.1", "1.3", "1.3.0"}));
+  cmd->add_option("--expired-detail", args->expired_detail, "With --compat 1.3: top N expired-message relays (0: none)");
   cmd->add_flag("--smtpd-stats", args->smtpd_stats, "smtpd connection statistics");
   cmd->add_flag("--mailq", args->mailq, "Append the current mail queue (postqueue -p)");
   cmd->add_flag("-m,--uucp-mung", args->uucp_mung, "Rewrite UUCP-style bang-paths");

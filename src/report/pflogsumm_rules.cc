@@ -471,4 +471,363 @@ int CompareDomainThenUser(std::string_view a, std::string_view qa, std::string_v
   return qa.compare(qb);
 }
 
+
+// ---- pflogsumm 1.3.0 (report --compat 1.3) --------------------------------
+
+namespace {
+
+bool IsHostish(char c) { return IsWord(c) || c == '.' || c == '-'; }  // [A-Za-z0-9._-]
+bool IsHexDigit(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool IsSpaceChar(char c) { return IsSpace(c); }
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// $HOST: unknown|localhost|(?:[a-z0-9-]+\.)+[a-z0-9-]+ (case-insensitive), the whole of h.
+bool IsHost13(std::string_view h) {
+  if (EqualsNoCase(h, "unknown") || EqualsNoCase(h, "localhost")) return true;
+  size_t labels = 0, len = 0;
+  for (char c : h) {
+    if (c == '.') {
+      if (len == 0) return false;
+      ++labels, len = 0;
+    } else if (IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-') {
+      ++len;
+    } else {
+      return false;
+    }
+  }
+  return len > 0 && labels > 0;
+}
+
+// $IPv4|$IPv6:$IPv4|$IPv6, the whole of ip (inside brackets).
+bool IsIp13(std::string_view ip) {
+  size_t end;
+  if (IsIpv4At(ip, 0, &end) && end == ip.size()) return true;
+  if (ip.find(':') == std::string_view::npos) return false;
+  size_t k = 0;
+  while (k < ip.size() && (IsHexDigit(ip[k]) || ip[k] == ':')) ++k;
+  if (k == ip.size()) return true;  // $IPv6
+  size_t c = ip.rfind(':');  // $IPv6:$IPv4
+  if (c == 0 || c == std::string_view::npos) return false;
+  for (size_t i = 0; i < c; ++i)
+    if (!IsHexDigit(ip[i]) && ip[i] != ':') return false;
+  return IsIpv4At(ip, c + 1, &end) && end == ip.size();
+}
+
+// The host run that ends right before position p (a '[' or '/'), with $HBOUND
+// before it and one optional trailing '.' dropped; empty if not a $HOST.
+std::string_view HostBefore(std::string_view s, size_t p) {
+  size_t b = p;
+  while (b > 0 && IsHostish(s[b - 1])) --b;
+  std::string_view h = s.substr(b, p - b);
+  if (IsHost13(h)) return h;
+  if (!h.empty() && h.back() == '.' && IsHost13(h.substr(0, h.size() - 1))) return h.substr(0, h.size() - 1);
+  return {};
+}
+
+// "/IP" forms: $IPv4, \[?$IPv6:$IPv4\]?, \[?$IPv6\]? at s[i..]; the match's length, 0 if none.
+size_t SlashIpAt(std::string_view s, size_t i) {
+  size_t end;
+  if (IsIpv4At(s, i, &end)) return end - i;
+  size_t j = i;
+  if (j < s.size() && s[j] == '[') ++j;
+  size_t close = s.find(']', j);
+  std::string_view ahead = s.substr(j, close == std::string_view::npos ? std::string_view::npos : close - j);
+  if (ahead.find(':') == std::string_view::npos) return 0;  // (?=[^\]]*:)
+  size_t k = j;
+  while (k < s.size() && (IsHexDigit(s[k]) || s[k] == ':')) ++k;
+  if (k == j) return 0;
+  // $IPv6:$IPv4 when a dotted quad follows the last colon of the run.
+  size_t c = s.substr(j, k - j).rfind(':');
+  if (c != std::string_view::npos && IsIpv4At(s, j + c + 1, &end) && c > 0) k = end;
+  if (k < s.size() && s[k] == ']') ++k;
+  return k - i;
+}
+
+}  // namespace
+
+void FoldDomain13(std::string_view s, std::string* out) {
+  // s/^\s*<?(?:[^@]+\@)?([^\s>]+)>?\s*$/\L$1/
+  std::string_view t = s;
+  while (!t.empty() && IsSpaceChar(t.front())) t.remove_prefix(1);
+  while (!t.empty() && IsSpaceChar(t.back())) t.remove_suffix(1);
+  if (!t.empty() && t.back() == '>') t.remove_suffix(1);
+  if (!t.empty() && t.front() == '<') t.remove_prefix(1);
+  auto plain = [](std::string_view d) {
+    if (d.empty()) return false;
+    for (char c : d)
+      if (IsSpaceChar(c) || c == '>') return false;
+    return true;
+  };
+  std::string_view d;
+  size_t at = t.find('@');
+  bool matched = true;
+  if (at != std::string_view::npos && at > 0 && plain(t.substr(at + 1))) {
+    d = t.substr(at + 1);
+  } else if (plain(t)) {
+    d = t;
+  } else {
+    matched = false;
+  }
+  size_t start = out->size();
+  if (matched) {
+    AppendLower(out, d);
+  } else {
+    out->append(s);
+  }
+  if (out->size() > start && out->back() == '.') out->pop_back();  // s/\.$//
+  std::string_view dom = std::string_view(*out).substr(start);
+  if (dom.find('.') == std::string_view::npos) return;
+  // split /\./ (trailing empty fields dropped)
+  size_t n = dom.size();
+  while (n > 0 && dom[n - 1] == '.') --n;
+  std::string_view fields = dom.substr(0, n);
+  size_t parts = fields.empty() ? 0 : 1;
+  for (char c : fields) parts += c == '.';
+  size_t last = fields.rfind('.');
+  std::string_view tld = last == std::string_view::npos ? fields : fields.substr(last + 1);
+  if (parts >= 2 && (tld == "com" || tld == "net" || tld == "org" || tld == "gov" || tld == "mil" || tld == "edu")) {
+    size_t prev = fields.rfind('.', last - 1);
+    size_t from = last == 0 ? 0 : (prev == std::string_view::npos ? 0 : prev + 1);
+    std::string keep(fields.substr(from));
+    out->resize(start);
+    out->append(keep);
+    return;
+  }
+  if (parts > 3) {
+    std::string keep(fields.substr(fields.find('.') + 1));
+    out->resize(start);
+    out->append(keep);
+  }
+}
+
+void GimmeDomain13(std::string_view s, bool want_fqdn, std::string* out) {
+  // return 'none' if $line =~ /^none(?::\d+)?$/
+  if (StartsWith(s, "none")) {
+    size_t i = 4;
+    if (i < s.size() && s[i] == ':' && i + 1 < s.size()) {
+      ++i;
+      while (i < s.size() && IsDigit(s[i])) ++i;
+    }
+    if (i == s.size() && (s.size() == 4 || s.size() > 5)) {
+      out->append("none");
+      return;
+    }
+  }
+  std::string_view fqdn, ip;
+  bool found = false;
+  // $bracketRegex: HOST\.?\[IP\]
+  for (size_t b = s.find('['); b != std::string_view::npos && !found; b = s.find('[', b + 1)) {
+    std::string_view h = HostBefore(s, b);
+    if (h.empty()) continue;
+    size_t c = s.find(']', b + 1);
+    if (c == std::string_view::npos) break;
+    if (IsIp13(s.substr(b + 1, c - b - 1))) fqdn = h, ip = s.substr(b + 1, c - b - 1), found = true;
+  }
+  // $slashSepRegex: HOST\.?/IP
+  for (size_t p = s.find('/'); p != std::string_view::npos && !found; p = s.find('/', p + 1)) {
+    std::string_view h = HostBefore(s, p);
+    if (h.empty()) continue;
+    if (size_t len = SlashIpAt(s, p + 1)) fqdn = h, ip = s.substr(p + 1, len), found = true;
+  }
+  // $addrOnlyRegex: ^\[IP\]
+  if (!found && !s.empty() && s[0] == '[') {
+    size_t c = s.find(']');
+    if (c != std::string_view::npos && IsIp13(s.substr(1, c - 1))) ip = s.substr(1, c - 1), found = true;
+  }
+  // Last ditch: \[IP\] or /IP(?=$|\s|[\]\),;:]), the leftmost.
+  for (size_t p = 0; p < s.size() && !found; ++p) {
+    if (s[p] == '[') {
+      size_t c = s.find(']', p + 1);
+      if (c != std::string_view::npos && IsIp13(s.substr(p + 1, c - p - 1))) ip = s.substr(p + 1, c - p - 1), found = true;
+    } else if (s[p] == '/') {
+      size_t end;
+      std::string_view cand;
+      if (IsIpv4At(s, p + 1, &end)) {
+        cand = s.substr(p + 1, end - p - 1);
+      } else {
+        size_t k = p + 1;
+        while (k < s.size() && (IsHexDigit(s[k]) || s[k] == ':')) ++k;
+        cand = s.substr(p + 1, k - p - 1);
+        if (cand.find(':') == std::string_view::npos) cand = {};
+        end = k;
+      }
+      if (!cand.empty() && (end == s.size() || IsSpaceChar(s[end]) || s[end] == ']' || s[end] == ')' ||
+                            s[end] == ',' || s[end] == ';' || s[end] == ':'))
+        ip = cand, found = true;
+    }
+  }
+  if (fqdn.empty()) fqdn = "unknown";
+  if (ip.empty()) ip = "unknown";
+  if (!ip.empty() && ip.front() == '[') ip.remove_prefix(1);  // s/^\[|\]$//g
+  if (!ip.empty() && ip.back() == ']') ip.remove_suffix(1);
+  auto ends = [&](std::string_view suf) {
+    return fqdn.size() >= suf.size() && fqdn.substr(fqdn.size() - suf.size()) == suf;
+  };
+  if (fqdn == "unknown" || ends(".in-addr.arpa") || ends(".ip6.arpa")) {
+    out->append(ip);
+    return;
+  }
+  if (want_fqdn) {
+    out->append(fqdn);
+  } else {
+    FoldDomain13(fqdn, out);
+  }
+}
+
+namespace {
+
+// At s[i]: \d{3}([ -]#?\d\.\d\.\d)? followed by ' '; the position after the
+// space (the longest form first, as the regex backtracks), npos if none.
+size_t ReplyCodeAt(std::string_view s, size_t i) {
+  if (i + 3 > s.size() || !IsDigit(s[i]) || !IsDigit(s[i + 1]) || !IsDigit(s[i + 2])) return std::string_view::npos;
+  size_t j = i + 3;
+  if (j < s.size() && (s[j] == ' ' || s[j] == '-')) {
+    size_t k = j + 1;
+    if (k < s.size() && s[k] == '#') ++k;
+    if (k + 5 <= s.size() && IsDigit(s[k]) && s[k + 1] == '.' && IsDigit(s[k + 2]) && s[k + 3] == '.' &&
+        IsDigit(s[k + 4]) && k + 5 < s.size() && s[k + 5] == ' ')
+      return k + 6;
+  }
+  if (j < s.size() && s[j] == ' ') return j + 1;
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+void SaidStringTrimmer13(std::string_view in, size_t max, std::string* out) {
+  std::string_view s = in;
+  if (size_t k = ReplyCodeAt(s, 0); k != std::string_view::npos) s.remove_prefix(k);  // s/^\d{3}(...)? //
+  while (s.size() > max) {
+    // s/^.* said:( \d{3}([ -]#?\d\.\d\.\d)?)? //
+    size_t cut = std::string_view::npos;
+    for (size_t p = s.rfind(" said:"); p != std::string_view::npos; p = p == 0 ? std::string_view::npos : s.rfind(" said:", p - 1)) {
+      size_t q = p + 6;
+      if (q < s.size() && s[q] == ' ') {
+        size_t k = ReplyCodeAt(s, q + 1);
+        if (k != std::string_view::npos) {
+          cut = k;
+          break;
+        }
+        cut = q + 1;
+        break;
+      }
+    }
+    if (cut != std::string_view::npos) {
+      s.remove_prefix(cut);
+      continue;
+    }
+    if (s.find("delivery error:") != std::string_view::npos || s.find("Requested action not taken:") != std::string_view::npos ||
+        s.find("Transaction failed:") != std::string_view::npos || s.find("RCPT TO:") != std::string_view::npos) {
+      size_t c = s.find(':');  // s/^.*?: *//
+      size_t k = c + 1;
+      while (k < s.size() && s[k] == ' ') ++k;
+      s.remove_prefix(k);
+      continue;
+    }
+    out->append(s.substr(0, max - 3)).append("...");
+    return;
+  }
+  out->append(s);
+}
+
+void DeferralKey13(std::string_view r, std::string* host, std::string* reason) {
+  std::string_view h, why, more;
+  bool ok = false;
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+  // /^host (\S+) (?:said|refused to talk to me): ([^(]+)/
+  if (StartsWith(r, "host ")) {
+    size_t e = 5;
+    while (e < r.size() && !is_space(r[e])) ++e;
+    if (e > 5) {
+      std::string_view rest = r.substr(e);
+      size_t skip = StartsWith(rest, " said: ") ? 7 : StartsWith(rest, " refused to talk to me: ") ? 24 : 0;
+      if (skip && skip < rest.size() && rest[skip] != '(') {
+        std::string_view t = rest.substr(skip);
+        h = r.substr(5, e - 5), why = t.substr(0, t.find('(')), ok = true;
+      }
+    }
+  }
+  // /^(?:delivery temporarily suspended: )?connect to (.+?(?::\d+)?): ([^\)]+)$/
+  if (!ok) {
+    std::string_view t = r;
+    if (StartsWith(t, "delivery temporarily suspended: ")) t.remove_prefix(32);
+    if (StartsWith(t, "connect to ")) {
+      t.remove_prefix(11);
+      for (size_t c = t.find(": ", 1); c != std::string_view::npos; c = t.find(": ", c + 1)) {
+        std::string_view tail = t.substr(c + 2);
+        if (!tail.empty() && tail.find(')') == std::string_view::npos) {
+          h = t.substr(0, c), why = tail, ok = true;
+          break;
+        }
+      }
+    }
+  }
+  // /^cannot (?:append to file|update mailbox) ([^:.]+)[:.] (.+)$/
+  if (!ok && StartsWith(r, "cannot ")) {
+    std::string_view t = r.substr(7);
+    size_t skip = StartsWith(t, "append to file ") ? 15 : StartsWith(t, "update mailbox ") ? 15 : 0;
+    if (skip) {
+      t.remove_prefix(skip);
+      size_t e = t.find_first_of(":.");
+      if (e != std::string_view::npos && e > 0 && e + 2 < t.size() + 0 && t[e + 1] == ' ' && e + 2 < t.size())
+        h = t.substr(0, e), why = t.substr(e + 2), ok = true;
+    }
+  }
+  // /^.*(Name service error )for (?:domain |name=)?([^: ]+):? (.+)$/
+  if (!ok) {
+    for (size_t p = r.rfind("Name service error for "); p != std::string_view::npos && !ok;
+         p = p == 0 ? std::string_view::npos : r.rfind("Name service error for ", p - 1)) {
+      std::string_view t = r.substr(p + 23);
+      auto try_at = [&](std::string_view u) {
+        size_t e = 0;
+        while (e < u.size() && u[e] != ':' && u[e] != ' ') ++e;
+        if (e == 0) return false;
+        size_t k = e;
+        if (k < u.size() && u[k] == ':') ++k;
+        if (k < u.size() && u[k] == ' ' && k + 1 < u.size()) {
+          why = "Name service error ", h = u.substr(0, e), more = u.substr(k + 1);
+          return true;
+        }
+        return false;
+      };
+      if (StartsWith(t, "domain ") && try_at(t.substr(7))) ok = true;
+      else if (StartsWith(t, "name=") && try_at(t.substr(5))) ok = true;
+      else if (try_at(t)) ok = true;
+    }
+  }
+  // /^((?:conversation|lost connection) )with (\S+) ((?:timed out )?while (receiving|sending) .+)$/
+  if (!ok) {
+    std::string_view lead = StartsWith(r, "conversation with ") ? "conversation " : StartsWith(r, "lost connection with ") ? "lost connection " : "";
+    if (!lead.empty()) {
+      std::string_view t = r.substr(lead.size() + 5);
+      size_t e = 0;
+      while (e < t.size() && !is_space(t[e])) ++e;
+      if (e > 0 && e < t.size() && t[e] == ' ') {
+        std::string_view m = t.substr(e + 1), w = m;
+        if (StartsWith(w, "timed out ")) w.remove_prefix(10);
+        if ((StartsWith(w, "while receiving ") && w.size() > 16) || (StartsWith(w, "while sending ") && w.size() > 14))
+          why = lead, h = t.substr(0, e), more = m, ok = true;
+      }
+    }
+  }
+  // /^(delivery temporarily suspended: )connect to ([^:]+): (.+)$/ is covered above.
+  if (!ok) {
+    h = "(unknown host)";
+    why = r;
+  }
+  GimmeDomain13(h, true, host);
+  std::string full(why);
+  full.append(more);
+  SaidStringTrimmer13(full, 66, reason);
+}
+
 }  // namespace maillens::pfl

@@ -56,6 +56,22 @@ void DomainThenUserKey(std::string_view first, std::string* domain, std::string*
 int CompareDomainThenUser(std::string_view first_a, std::string_view qid_a, std::string_view first_b,
                           std::string_view qid_b);
 
+// pflogsumm 1.3.0 (report --compat 1.3), /opt/pflogsumm-1.3.0/usr/bin/pflogsumm.
+// fold_domain(): an address or host name to its domain, lower-cased:
+// "user@mail.example.com" -> "example.com" (com net org gov mil edu keep two
+// labels), "a.b.c.d" -> "b.c.d" (the leftmost label dropped once past three).
+void FoldDomain13(std::string_view s, std::string* out);
+// gimme_domain($line, $want_fqdn): the host of "host[ip]", "host/ip", "[ip]"
+// (the IP when the host is "unknown" or a reverse-DNS name), folded unless
+// want_fqdn; "none" for relay=none. Appends.
+void GimmeDomain13(std::string_view s, bool want_fqdn, std::string* out);
+
+// 1.3.0's said_string_trimmer(): a leading reply code dropped first. Appends.
+void SaidStringTrimmer13(std::string_view s, size_t max, std::string* out);
+// 1.3.0's deferral detail keys of a "status=deferred (REASON)" text: the host
+// (gimme_domain(..., 1), "unknown" when no rule names one) and the reason.
+void DeferralKey13(std::string_view reason, std::string* host, std::string* out_reason);
+
 using fields::AppendLower;  // pflogsumm lower-cases ASCII only
 
 }  // namespace maillens::pfl

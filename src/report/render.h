@@ -28,6 +28,7 @@ struct RenderOptions {
   int64_t top_users = -1;      // -u
   int64_t deferral_detail = -1, bounce_detail = -1, reject_detail = -1, smtp_detail = -1,
           smtpd_warning_detail = -1;
+  int64_t expired_detail = -1;  // --compat 1.3: message expired detail (by relay)
   bool quiet = false;           // -q: leave out empty sections
   bool problems_first = false;  // --problems-first
   bool smtpd_stats = false;     // --smtpd-stats

@@ -69,6 +69,15 @@ int GrandTotals::discarded_pct() const {
 
 GrandTotals Summary::totals() const {
   GrandTotals t = t_;
+  if (v13()) {
+    // 1.3.0: late rejects and cancels are not received; at the end, nor are
+    // the messages never sized (when the input has size data at all).
+    int64_t unsized = 0;
+    if (size_data13_)
+      for (const auto& [qid, p] : pending13_) unsized += !p.sized;
+    int64_t r = static_cast<int64_t>(t_.received) - received_taken13_ - unsized;
+    t.received = r > 0 ? static_cast<uint64_t>(r) : 0;
+  }
   t.senders = senders_.size();
   t.sending_domains = sending_domains_.size();
   t.recipients = recipients_.size();
@@ -131,6 +140,9 @@ typename Map::mapped_type& Child(Map* m, std::string_view key) {
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 bool IsDigitChar(char c) { return c >= '0' && c <= '9'; }
+bool EndsWith(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
 
 // Seconds of wall-clock time (pflogsumm's Delta_DHMS works on the written time).
 int64_t WallSeconds(const SyslogHeader& h) {
@@ -170,7 +182,16 @@ void Summary::CountSender(const Message& m) {
   u.bytes += size;
   scratch_domain_.clear();
   size_t at = addr.find('@');
-  if (at != std::string::npos && at > 0 && at + 1 < addr.size()) {
+  if (v13()) {  // fold_domain($addr), or whence: "pickup" or gimme_domain(client)
+    if (addr != "from=<>") pfl::FoldDomain13(addr, &scratch_domain_);
+    if (scratch_domain_.empty()) {
+      if (m.origin == Message::Origin::kPickup) {
+        scratch_domain_ = "pickup";
+      } else {
+        pfl::GimmeDomain13(m.client, false, &scratch_domain_);
+      }
+    }
+  } else if (at != std::string::npos && at > 0 && at + 1 < addr.size()) {
     scratch_domain_.append(addr, at + 1, std::string::npos);
   } else if (m.origin == Message::Origin::kPickup) {
     scratch_domain_ = addr;
@@ -282,8 +303,12 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
   const std::string& addr = NormaliseAddress(ev.to);
   scratch_domain_.clear();
   size_t at = addr.find('@');
-  scratch_domain_.append(at != std::string::npos && at > 0 ? std::string_view(addr).substr(at + 1)
-                                                           : std::string_view(addr));
+  if (v13()) {
+    pfl::FoldDomain13(addr, &scratch_domain_);
+  } else {
+    scratch_domain_.append(at != std::string::npos && at > 0 ? std::string_view(addr).substr(at + 1)
+                                                             : std::string_view(addr));
+  }
   switch (ev.status) {
     case DeliveryStatus::kSent: {
       if (ev.rest.find("forwarded as ") != std::string_view::npos) {
@@ -338,6 +363,12 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
           if (e > b) reason = msg.substr(b, e - b);
         }
         key1_.clear();
+        if (v13() && !options_.verbose_msg_detail) {  // {svc}{host}{reason}
+          key2_.clear();
+          pfl::DeferralKey13(reason, &key2_, &key1_);
+          ++CountOf(&Child(&Child(&problems_.deferred13, pfl::Command(h.program)), key2_), key1_);
+          return;
+        }
         if (options_.verbose_msg_detail) {
           key1_.append(reason);
         } else {
@@ -363,6 +394,30 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
           if (e != std::string_view::npos && e > b) reason = msg.substr(b, e - b);
         }
         key1_.clear();
+        if (v13()) {  // {gimme_domain($relay, 1)}{said_string_trimmer(reason, 66)}
+          if (options_.verbose_msg_detail) {
+            key1_.append(reason);
+          } else {
+            pfl::SaidStringTrimmer13(reason, 66, &key1_);
+          }
+          key2_.clear();
+          std::string_view relay = ev.relay;  // s/:\d+$//
+          size_t c = relay.rfind(':');
+          if (c != std::string_view::npos && c + 1 < relay.size()) {
+            bool digits = true;
+            for (size_t i = c + 1; i < relay.size(); ++i) digits = digits && IsDigitChar(relay[i]);
+            if (digits) relay = relay.substr(0, c);
+          }
+          scratch_.clear();
+          if (options_.ignore_case) {
+            AppendLower(&scratch_, relay);
+          } else {
+            scratch_.append(relay);
+          }
+          pfl::GimmeDomain13(scratch_, true, &key2_);
+          ++CountOf(&Child(&problems_.bounced, key2_), key1_);
+          return;
+        }
         if (options_.verbose_msg_detail) {
           key1_.append(reason);
         } else {
@@ -389,6 +444,10 @@ void Summary::CountDiagnostic(const SyslogHeader& h) {
   std::string_view msg = h.message;
   if (msg.empty()) return;
   std::string_view cmd = pfl::Command(h.program);
+  if (v13()) {
+    CountDiagnostic13(cmd, msg);
+    return;
+  }
   Counts2* target = nullptr;
   std::string_view word;
   switch (msg[0]) {
@@ -466,6 +525,159 @@ void Summary::CountDiagnostic(const SyslogHeader& h) {
       ++CountOf(&Child(&problems_.smtp_failures, key1_), msg.substr(j, br - j));
       return;
     }
+  }
+}
+
+// pflogsumm 1.3.0: the text after the queue ID ($logRmdr: the line's
+// "NOQUEUE: " / "QID: " taken off) is tested for "warning|panic|fatal: "
+// first, then master's messages (whole), then smtp's session exceptions.
+void Summary::CountDiagnostic13(std::string_view cmd, std::string_view msg) {
+  // (?:(?:NOQUEUE|[0-9A-F]+|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]+):\h+)?
+  {
+    auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); };
+    auto longq = [](char c) {
+      if (c >= '0' && c <= '9') return true;
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+        char l = static_cast<char>(c | 0x20);
+        return l != 'a' && l != 'e' && l != 'i' && l != 'o' && l != 'u';
+      }
+      return false;
+    };
+    size_t c = msg.find(':');
+    if (c != std::string_view::npos && c > 0 && c + 1 < msg.size() && (msg[c + 1] == ' ' || msg[c + 1] == '\t')) {
+      std::string_view tok = msg.substr(0, c);
+      bool all_hex = true, all_long = true;
+      for (char x : tok) all_hex = all_hex && hex(x), all_long = all_long && longq(x);
+      if (tok == "NOQUEUE" || all_hex || all_long) {
+        size_t k = c + 1;
+        while (k < msg.size() && (msg[k] == ' ' || msg[k] == '\t')) ++k;
+        msg.remove_prefix(k);
+      }
+    }
+  }
+  Counts2* target = nullptr;
+  size_t word = 0;
+  if (StartsWith(msg, "warning:")) target = &problems_.warnings, word = 8;
+  else if (StartsWith(msg, "fatal:")) target = &problems_.fatals, word = 6;
+  else if (StartsWith(msg, "panic:")) target = &problems_.panics, word = 6;
+  if (target != nullptr) {
+    std::string_view text = msg.substr(word);
+    size_t k = 0;
+    while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;  // \s+(.+)
+    if (k == 0 || k == text.size()) target = nullptr;
+    text.remove_prefix(k);
+    if (target == &problems_.warnings) {
+      key1_.clear();
+      pfl::StringTrimmer(text, 66, &key1_);
+      ++CountOf(&Child(target, cmd), key1_);
+      return;
+    }
+    if (target != nullptr) {
+      ++CountOf(&Child(target, cmd), text);
+      return;
+    }
+  }
+  if (cmd == "master") {
+    ++CountOf(&problems_.master, msg);
+    return;
+  }
+  if (cmd == "smtp" && StartsWith(msg, "connect to")) {
+    // /^connect to\s+([^\]]+\]): (.+?) \(port \d+\)$/ or /^connect to\s+([^\]]+\]):\d+:\s+(.+)$/
+    size_t j = 10;
+    if (j >= msg.size() || (msg[j] != ' ' && msg[j] != '\t')) return;
+    while (j < msg.size() && (msg[j] == ' ' || msg[j] == '\t')) ++j;
+    size_t close = msg.find(']', j);
+    if (close == std::string_view::npos || close == j || close + 1 >= msg.size() || msg[close + 1] != ':') return;
+    std::string_view dest = msg.substr(j, close + 1 - j), text;
+    std::string_view after = msg.substr(close + 2);
+    bool ok = false;
+    if (StartsWith(after, " ") && !msg.empty() && msg.back() == ')') {
+      size_t port = after.rfind(" (port ");
+      if (port != std::string_view::npos && port > 1) {
+        bool digits = port + 7 < after.size() - 1;
+        for (size_t q = port + 7; q + 1 < after.size(); ++q) digits = digits && IsDigitChar(after[q]);
+        if (digits) text = after.substr(1, port - 1), ok = true;
+      }
+    }
+    if (!ok && !after.empty() && IsDigitChar(after[0])) {
+      size_t q = 0;
+      while (q < after.size() && IsDigitChar(after[q])) ++q;
+      if (q < after.size() && after[q] == ':') {
+        ++q;
+        size_t w = q;
+        while (q < after.size() && (after[q] == ' ' || after[q] == '\t')) ++q;
+        if (q > w && q < after.size()) text = after.substr(q), ok = true;
+      }
+    }
+    if (!ok) return;
+    key1_.clear();
+    pfl::AppendLower(&key1_, text);
+    key2_.clear();
+    pfl::GimmeDomain13(dest, true, &key2_);
+    ++CountOf(&Child(&problems_.smtp_exceptions, key1_), key2_);
+  }
+}
+
+// pflogsumm 1.3.0's %rcvdMsg bookkeeping and its new totals.
+void Summary::Track13(const Event& ev) {
+  absl::string_view qid(ev.queue_id.data(), ev.queue_id.size());
+  switch (ev.kind) {
+    case EventKind::kClient:
+      if (ev.daemon == Daemon::kSmtpd || ev.daemon == Daemon::kPostscreen) pending13_.try_emplace(qid);
+      return;
+    case EventKind::kPickup:
+      pending13_.try_emplace(qid);
+      return;
+    case EventKind::kQueueActive:
+      if (ev.daemon != Daemon::kQmgr) return;
+      size_data13_ = true;
+      pending13_[qid].sized = true;
+      return;
+    case EventKind::kDelivery:
+      if (ev.status == DeliveryStatus::kSent) {
+        if (ev.rest.find("(forwarded as ") != std::string_view::npos) {
+          pending13_.erase(qid);
+        } else {
+          pending13_.try_emplace(qid);  // $rcvdMsg{$qid}{'size'} autovivifies
+        }
+      } else if (ev.status == DeliveryStatus::kDeferred) {
+        auto it = pending13_.find(qid);
+        if (it != pending13_.end()) {
+          std::string_view relay = ev.relay;  // s/:\d+$//
+          size_t c = relay.rfind(':');
+          if (c != std::string_view::npos && c + 1 < relay.size()) {
+            bool digits = true;
+            for (size_t i = c + 1; i < relay.size(); ++i) digits = digits && IsDigitChar(relay[i]);
+            if (digits) relay = relay.substr(0, c);
+          }
+          it->second.relay.assign(relay);
+        }
+      }
+      return;
+    case EventKind::kExpired: {
+      if (ev.daemon != Daemon::kQmgr || !EndsWith(ev.header->message, ", status=expired, returned to sender")) return;
+      ++t_.expired;
+      Pending13& p = pending13_[qid];
+      key1_.clear();
+      if (p.relay.empty()) {
+        key1_ = "unknown";  // gimme_domain(undef)
+      } else {
+        pfl::GimmeDomain13(p.relay, true, &key1_);
+      }
+      ++CountOf(&problems_.expired, key1_);
+      return;
+    }
+    case EventKind::kRemoved:
+      if (ev.daemon == Daemon::kQmgr && ev.header->message.substr(ev.header->message.find(' ') + 1) == "removed") {
+        pending13_.erase(qid);
+      } else if (ev.daemon == Daemon::kCleanup && ev.text == " (canceled)") {
+        ++t_.removed_canceled;
+        ++received_taken13_;
+        pending13_.erase(qid);
+      }
+      return;
+    default:
+      return;
   }
 }
 
@@ -588,7 +800,13 @@ void Summary::CountConnection(const Event& ev) {
   std::string_view msg = h.message;
   size_t p = StartsWith(msg, "disconnect from ") ? 0 : msg.find("disconnect from ");
   key1_.clear();
-  if (p != std::string_view::npos) pfl::GimmeDomain(msg.substr(p + 16), &key1_);
+  if (p != std::string_view::npos) {
+    if (v13()) {
+      pfl::GimmeDomain13(msg.substr(p + 16), false, &key1_);
+    } else {
+      pfl::GimmeDomain(msg.substr(p + 16), &key1_);
+    }
+  }
   auto add = [secs](ConnStats& c) {
     ++c.count;
     c.seconds += secs;
@@ -638,12 +856,18 @@ void Summary::OnEvent(const Event& ev, const Message* m) {
       (ev.daemon == Daemon::kSmtp && ev.kind != EventKind::kDelivery)) {
     CountDiagnostic(h);
   }
+  if (v13()) Track13(ev);
   switch (ev.kind) {
     case EventKind::kReject:
     case EventKind::kCleanupAction: {
       if (ev.kind == EventKind::kCleanupAction && ev.stage != "header" && ev.stage != "body" &&
           ev.stage != "END-OF-MESSAGE")
         return;
+      // 1.3.0: cleanup's "warning: header ..." is a warning (CountDiagnostic13).
+      if (v13() && ev.kind == EventKind::kCleanupAction && ev.action == Action::kWarn) {
+        if (ev.severity == Severity::kInfo) CountDiagnostic(h);
+        return;
+      }
       uint64_t* counter = nullptr;
       Counts3* detail = nullptr;
       switch (ev.action) {
@@ -662,6 +886,17 @@ void Summary::OnEvent(const Event& ev, const Message* m) {
       if (counter == nullptr) return;
       ++*counter;
       Bump(h, kRjct);
+      if (v13()) {  // a late reject was counted as received; the message is done with
+        absl::string_view qid(ev.queue_id.data(), ev.queue_id.size());
+        bool reject = counter == &t_.rejected;
+        if (ev.kind == EventKind::kCleanupAction) {
+          if (reject) ++received_taken13_;
+          pending13_.erase(qid);
+        } else if (reject) {
+          if (ev.queue_id != "NOQUEUE") ++received_taken13_;
+          pending13_.erase(qid);
+        }
+      }
       if (ev.kind == EventKind::kReject) {
         CountReject(ev, detail);
       } else {

@@ -40,7 +40,15 @@
 
 namespace maillens {
 
+// The pflogsumm release whose counting and layout `report` follows
+// (report --compat): Debian's 1.1.5, the default, or 1.3.0. Every point
+// where 1.3.0 counts or prints differently branches on SummaryOptions::compat
+// (Summary::v13(), and render.cc through Summary::options()); the list is in
+// docs/pflogsumm-differences.md, "report --compat 1.3".
+enum class Compat : uint8_t { kPflogsumm115, kPflogsumm13 };
+
 struct SummaryOptions {
+  Compat compat = Compat::kPflogsumm115;  // --compat 1.3: pflogsumm 1.3.0's rules
   bool ignore_case = false;  // pflogsumm -i: lower-case whole addresses
   bool uucp_mung = false;    // -m: "a!b!user@host" -> "host!a!user@b"
   int verp_mung = 0;         // --verp-mung[=2]
@@ -71,6 +79,9 @@ struct Problems {
   Counts2 smtp_failures;  // {reason}{host}
   Counts2 warnings, fatals, panics;  // {command}{text}
   Counts master;
+  Counts3 deferred13;       // --compat 1.3 (not verbose): {command}{host}{reason}
+  Counts2 smtp_exceptions;  // --compat 1.3: smtp "connect to" failures {text}{host}, instead of smtp_failures
+  Counts expired;  // --compat 1.3: {relay host of the last deferral} of expired messages
 };
 
 // Delivery latency (Postfix's delay= of sent recipients) in buckets with
@@ -134,6 +145,8 @@ struct SmtpdStats {
 struct GrandTotals {
   uint64_t received = 0, delivered = 0, forwarded = 0, deferred = 0, deferrals = 0, bounced = 0,
            rejected = 0, reject_warnings = 0, held = 0, discarded = 0;
+  // --compat 1.3 only: cleanup "removed (canceled)" and qmgr "status=expired".
+  uint64_t removed_canceled = 0, expired = 0;
   uint64_t bytes_received = 0, bytes_delivered = 0;
   uint64_t senders = 0, sending_domains = 0, recipients = 0, recipient_domains = 0;
   uint64_t content_filter_hops = 0;  // --dedupe-content-filter: re-injections not counted again
@@ -180,6 +193,7 @@ class Summary : public EventSink {
   // Queue ID -> recipient of deliveries without a known size.
   const absl::flat_hash_map<std::string, std::string>& no_size() const { return no_size_; }
   const SummaryOptions& options() const { return options_; }
+  bool v13() const { return options_.compat == Compat::kPflogsumm13; }
 
  private:
   void NoteDay(const SyslogHeader& h);
@@ -193,9 +207,21 @@ class Summary : public EventSink {
   void CountReject(const Event& ev, Counts3* detail);
   void CountCleanupAction(const Event& ev, Counts3* detail);
   void CountDiagnostic(const SyslogHeader& h);
+  void CountDiagnostic13(std::string_view cmd, std::string_view msg);
   void CountConnection(const Event& ev);
   void NoteReceived(const Event& ev);
   bool DedupeHop(std::string_view child);
+  // --compat 1.3: pflogsumm 1.3.0's %rcvdMsg, the messages received and not
+  // done with yet; the ones never sized are taken out of "received" at the
+  // end (when the input has size data at all).
+  struct Pending13 {
+    bool sized = false;
+    std::string relay;  // of the last deferral: the expired detail's key
+  };
+  void Track13(const Event& ev);
+  absl::flat_hash_map<std::string, Pending13> pending13_;
+  bool size_data13_ = false;
+  int64_t received_taken13_ = 0;  // late rejects and cancels
 
   SummaryOptions options_;
   GrandTotals t_;
