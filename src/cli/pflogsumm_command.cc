@@ -33,7 +33,7 @@ constexpr const char* kUsage =
     "\t[--smtpd-stats] [--smtpd-warning-detail <cnt>]\n"
     "\t[--syslog-name=string] [-u <cnt>] [--verbose-msg-detail]\n"
     "\t[--verp-mung[=<n>]] [--zero-fill] [file1 [filen]]\n"
-    "\t[--compat 1.3 [--expired-detail <cnt>]]\n"
+    "\t[--compat 1.3 [--expired-detail <cnt>] [--pscrn-detail <cnt>] [--pscrn-stats]]\n"
     "\n"
     "       pflogsumm --[version|help]\n";
 
@@ -57,6 +57,7 @@ constexpr Spec kSpecs[] = {
     {"no-bounce-detail", Kind::kFlag}, {"no-deferral-detail", Kind::kFlag},
     {"no-no-msg-size", Kind::kFlag}, {"no-reject-detail", Kind::kFlag},
     {"no-smtpd-warnings", Kind::kFlag}, {"problems-first", Kind::kFlag},
+    {"pscrn-detail", Kind::kInt},   {"pscrn-stats", Kind::kFlag},
     {"q", Kind::kFlag},             {"rej-add-from", Kind::kFlag},
     {"reject-detail", Kind::kInt},  {"smtp-detail", Kind::kInt},
     {"smtpd-stats", Kind::kFlag},   {"smtpd-warning-detail", Kind::kInt},
@@ -176,6 +177,8 @@ int RunPflogsumm(int argc, char** argv) {
     else if (opt == "no-reject-detail") a.no_reject_detail = true;
     else if (opt == "no-smtpd-warnings") a.no_smtpd_warnings = true;
     else if (opt == "problems-first") a.problems_first = true;
+    else if (opt == "pscrn-detail") a.pscrn_detail = n;
+    else if (opt == "pscrn-stats") a.pscrn_stats = true;
     else if (opt == "q") a.quiet = true;
     else if (opt == "rej-add-from") a.rej_add_from = true;
     else if (opt == "reject-detail") a.reject_detail = n;

@@ -64,7 +64,8 @@ int RunReport(ReportArgs a, const char* prog) {
   deprecated(a.no_smtpd_warnings, &a.smtpd_warning_detail, "no_smtpd_warnings", "smtpd-warning-detail");
   if (a.detail != -2) {
     for (int64_t* v : {&a.top_domains, &a.top_users, &a.bounce_detail, &a.deferral_detail, &a.smtp_detail,
-                       &a.smtpd_warning_detail, &a.reject_detail, &a.expired_detail})
+                       &a.smtpd_warning_detail, &a.reject_detail, &a.expired_detail,
+                       &a.pscrn_detail})
       if (*v == -1) *v = a.detail;
   }
   PipelineOptions po;
@@ -80,6 +81,8 @@ int RunReport(ReportArgs a, const char* prog) {
   ro.smtp_detail = a.smtp_detail;
   ro.smtpd_warning_detail = a.smtpd_warning_detail;
   ro.expired_detail = a.expired_detail;
+  ro.pscrn_detail = a.pscrn_detail;
+  ro.pscrn_stats = a.pscrn_stats;
   ro.quiet = a.quiet;
   ro.problems_first = a.problems_first;
   ro.smtpd_stats = a.smtpd_stats;
@@ -117,6 +120,8 @@ int RunReport(ReportArgs a, const char* prog) {
   so.bounce_detail = a.bounce_detail != 0;
   so.reject_detail = a.reject_detail != 0;
   so.smtp_detail = a.smtp_detail != 0;
+  so.pscrn_stats = a.pscrn_stats;
+  so.pscrn_detail = a.pscrn_detail != 0;
   Summary summary(so);
   pipeline.AddSink(&summary);
   std::unique_ptr<Insights> insights;
@@ -233,6 +238,8 @@ void AddReportCommand(CLI::App* app, int* exit_code) {
                   "'(nn)' / '(top nn of nn)' headings, deferrals by host, SMTP Exceptions)")
       ->check(CLI::IsMember({"1.1.5", "1.1", "1.3", "1.3.0"}));
   cmd->add_option("--expired-detail", args->expired_detail, "With --compat 1.3: top N expired-message relays (0: none)");
+  cmd->add_option("--pscrn-detail", args->pscrn_detail, "With --compat 1.3: top N clients per postscreen action (0: none)");
+  cmd->add_flag("--pscrn-stats", args->pscrn_stats, "With --compat 1.3: postscreen connection statistics");
   cmd->add_flag("--smtpd-stats", args->smtpd_stats, "smtpd connection statistics");
   cmd->add_flag("--mailq", args->mailq, "Append the current mail queue (postqueue -p)");
   cmd->add_flag("-m,--uucp-mung", args->uucp_mung, "Rewrite UUCP-style bang-paths");

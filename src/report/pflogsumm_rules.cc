@@ -4,6 +4,7 @@
 #include "report/pflogsumm_rules.h"
 
 #include <cstring>
+#include <functional>
 
 namespace maillens::pfl {
 
@@ -828,6 +829,308 @@ void DeferralKey13(std::string_view r, std::string* host, std::string* reason) {
   std::string full(why);
   full.append(more);
   SaidStringTrimmer13(full, 66, reason);
+}
+
+namespace {
+
+bool IsUpperHexIp(char c) { return IsDigit(c) || (c >= 'A' && c <= 'F') || c == ':' || c == '.'; }  // [0-9A-F:\.]
+
+}  // namespace
+
+bool CondenseWarning13(std::string_view w, std::string* out) {
+  auto ends = [](std::string_view s, std::string_view p) {
+    return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+  };
+  // 1: ^(Unable to look up (?:MX|NS) host) for .+(: Host not found(?:,try again)?)
+  if (StartsWith(w, "Unable to look up MX host for ") || StartsWith(w, "Unable to look up NS host for ")) {
+    size_t p = w.rfind(": Host not found");
+    if (p != std::string_view::npos && p > 30) {
+      out->append(w.substr(0, 25)).append(w.substr(p));
+      return true;
+    }
+  }
+  // 2: ^(hostname ).+ (does not resolve to address) [0-9A-F:\.]+$
+  // 3: ^(hostname ).+ (does not resolve to address) .+(: hostname nor servname provided, or not known)$
+  if (StartsWith(w, "hostname ")) {
+    constexpr std::string_view kDnr = " does not resolve to address ";
+    for (size_t p = w.rfind(kDnr); p != std::string_view::npos && p > 9; p = w.rfind(kDnr, p - 1)) {
+      std::string_view tail = w.substr(p + kDnr.size());
+      bool ip = !tail.empty();
+      for (char c : tail) ip = ip && IsUpperHexIp(c);
+      if (ip) {
+        out->append("hostname does not resolve to address");
+        return true;
+      }
+    }
+    constexpr std::string_view kNs = ": hostname nor servname provided, or not known";
+    if (ends(w, kNs)) {
+      size_t p = w.find(kDnr);
+      if (p != std::string_view::npos && p > 9 && p + kDnr.size() < w.size() - kNs.size()) {
+        out->append("hostname does not resolve to address").append(kNs);
+        return true;
+      }
+    }
+  }
+  // 4: ^(Unable to look up (?:MX|NS) host ).+ (for (?:Sender address|Client host|Helo command)) .+(: (?:...))$
+  if (StartsWith(w, "Unable to look up MX host ") || StartsWith(w, "Unable to look up NS host ")) {
+    std::string_view tails[] = {": hostname nor servname provided, or not known", ": No address associated with hostname"};
+    for (std::string_view t : tails) {
+      if (!ends(w, t)) continue;
+      std::string_view mid = w.substr(26, w.size() - 26 - t.size());
+      for (std::string_view f : {" for Sender address ", " for Client host ", " for Helo command "}) {
+        size_t p = mid.rfind(f);
+        if (p != std::string_view::npos && p > 0 && p + f.size() < mid.size()) {
+          out->append(w.substr(0, 26)).append(f.substr(1, f.size() - 2)).append(t);
+          return true;
+        }
+      }
+    }
+  }
+  // 5-8: a prefix kept, the rest dropped
+  struct Cut {
+    std::string_view prefix, after;
+  };
+  static constexpr Cut kCuts[] = {
+      {"malformed domain name in resource data of MX record", " for "},
+      {"numeric domain name in resource data of MX record", " for "},
+      {"numeric domain name in resource data of NS record", " for "},
+      {"numeric hostname", ": "},
+      {"valid_hostname: invalid character", " "},
+  };
+  for (const Cut& c : kCuts) {
+    if (StartsWith(w, c.prefix) && StartsWith(w.substr(c.prefix.size()), c.after)) {
+      out->append(c.prefix);
+      return true;
+    }
+  }
+  // 9: ^[0-9A-F:\.]+ (address not listed for hostname) .*$
+  // 15: ^[0-9A-F:\.]+ (hostname ).+ (verification failed: No address associated with hostname)$
+  {
+    size_t k = 0;
+    while (k < w.size() && IsUpperHexIp(w[k])) ++k;
+    if (k > 0 && k < w.size() && w[k] == ' ') {
+      std::string_view rest = w.substr(k + 1);
+      if (StartsWith(rest, "address not listed for hostname ")) {
+        out->append("address not listed for hostname");
+        return true;
+      }
+      constexpr std::string_view kVf = " verification failed: No address associated with hostname";
+      if (StartsWith(rest, "hostname ") && ends(rest, kVf) && rest.size() > 9 + kVf.size()) {
+        out->append("hostname").append(kVf);
+        return true;
+      }
+    }
+  }
+  // 10: ^[0-9A-F]+: (queue file size limit exceeded)$
+  {
+    size_t k = 0;
+    while (k < w.size() && (IsDigit(w[k]) || (w[k] >= 'A' && w[k] <= 'F'))) ++k;
+    if (k > 0 && w.substr(k) == ": queue file size limit exceeded") {
+      out->append("queue file size limit exceeded");
+      return true;
+    }
+  }
+  // 11: ^[^:]+: (SASL (?:LOGIN|PLAIN|CRAM-MD5) authentication failed(?:: Invalid authentication mechanism)?).*$
+  {
+    size_t c = w.find(':');
+    if (c != std::string_view::npos && c > 0) {
+      std::string_view rest = w.substr(c);
+      for (std::string_view m : {": SASL LOGIN authentication failed", ": SASL PLAIN authentication failed",
+                                 ": SASL CRAM-MD5 authentication failed"}) {
+        if (!StartsWith(rest, m)) continue;
+        out->append(m.substr(2));
+        if (StartsWith(rest.substr(m.size()), ": Invalid authentication mechanism"))
+          out->append(": Invalid authentication mechanism");
+        return true;
+      }
+    }
+  }
+  // 12: ^(Illegal address syntax )from .+ (in (?:MAIL|RCPT) command): .*$
+  if (StartsWith(w, "Illegal address syntax from ")) {
+    for (std::string_view m : {" in MAIL command: ", " in RCPT command: "}) {
+      size_t p = w.rfind(m);
+      if (p != std::string_view::npos && p > 28) {
+        out->append("Illegal address syntax ").append(m.substr(1, m.size() - 3));
+        return true;
+      }
+    }
+  }
+  // 13: ^(non-SMTP command) from .+?(: \S+) .*$
+  if (StartsWith(w, "non-SMTP command from ")) {
+    for (size_t p = w.find(": ", 23); p != std::string_view::npos; p = w.find(": ", p + 1)) {
+      size_t q = p + 2, r = q;
+      while (r < w.size() && !IsSpace(w[r])) ++r;
+      if (r > q && r < w.size() && w[r] == ' ') {
+        out->append("non-SMTP command").append(w.substr(p, r - p));
+        return true;
+      }
+    }
+  }
+  // 14: ^(Connection concurrency limit exceeded: \d+ )from \S+ (for service .+)$
+  if (StartsWith(w, "Connection concurrency limit exceeded: ")) {
+    size_t k = 39, d = k;
+    while (k < w.size() && IsDigit(w[k])) ++k;
+    if (k > d && StartsWith(w.substr(k), " from ")) {
+      size_t e = k + 6, h = e;
+      while (e < w.size() && !IsSpace(w[e])) ++e;
+      if (e > h && StartsWith(w.substr(e), " for service ") && w.size() > e + 13) {
+        out->append(w.substr(0, k + 1)).append(w.substr(e + 1));
+        return true;
+      }
+    }
+  }
+  // 16: ^[\w\.-]+: (RBL lookup error: ... )for name=[\w\.-]+ (type=.+: Host not found, try again)$
+  {
+    size_t k = 0;
+    while (k < w.size() && (IsWord(w[k]) || w[k] == '.' || w[k] == '-')) ++k;
+    constexpr std::string_view kRbl = ": RBL lookup error: Host or domain name not found. Name service error for name=";
+    if (k > 0 && StartsWith(w.substr(k), kRbl)) {
+      size_t e = k + kRbl.size(), n = e;
+      while (e < w.size() && (IsWord(w[e]) || w[e] == '.' || w[e] == '-')) ++e;
+      std::string_view t = w.substr(e);
+      if (e > n && StartsWith(t, " type=") && ends(t, ": Host not found, try again") && t.size() > 6 + 27) {
+        out->append(kRbl.substr(2, kRbl.size() - 2 - 9)).append(t.substr(1));
+        return true;
+      }
+    }
+  }
+  // 17: ^.+((?:postfix-)?policyd-spf-perl: process )id \d+: (command time limit exceeded)$
+  {
+    constexpr std::string_view kEnd = ": command time limit exceeded";
+    constexpr std::string_view kMid = "policyd-spf-perl: process id ";
+    if (ends(w, kEnd)) {
+      size_t p = w.rfind(kMid);
+      if (p != std::string_view::npos) {
+        size_t k = p + kMid.size(), d = k;
+        while (k < w.size() && IsDigit(w[k])) ++k;
+        if (k > d && k == w.size() - kEnd.size()) {
+          size_t start = p >= 8 && w.substr(p - 8, 8) == "postfix-" && p > 8 ? p - 8 : p;
+          if (start > 0) {
+            out->append(w.substr(start, p + 26 - start)).append("command time limit exceeded");
+            return true;
+          }
+        }
+      }
+    }
+  }
+  // 18: s/(process .+) pid \d+ (exit status \d+)/$1 $2/ (anywhere)
+  {
+    size_t pr = w.find("process ");
+    if (pr != std::string_view::npos) {
+      for (size_t p = w.rfind(" pid "); p != std::string_view::npos && p > pr + 8; p = w.rfind(" pid ", p - 1)) {
+        size_t k = p + 5, d = k;
+        while (k < w.size() && IsDigit(w[k])) ++k;
+        if (k > d && StartsWith(w.substr(k), " exit status ") && k + 13 < w.size() && IsDigit(w[k + 13])) {
+          size_t e = k + 13;
+          while (e < w.size() && IsDigit(w[e])) ++e;
+          out->append(w.substr(0, p)).append(" ").append(w.substr(k + 1));
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+size_t PostscreenAction13(std::string_view s, std::string_view* act, std::string_view* ip, std::string_view* port,
+                          std::string_view* addl) {
+  // "[IP]:PORT" at s[b] followed by a tail accepted by ok(tail): greedy IP
+  // (the last "]:" first).
+  auto ipport = [&](size_t b, auto ok) -> bool {
+    if (b >= s.size() || s[b] != '[') return false;
+    for (size_t c = s.rfind("]:"); c != std::string_view::npos && c > b + 1; c = s.rfind("]:", c - 1)) {
+      size_t k = c + 2, d = k;
+      while (k < s.size() && IsDigit(s[k])) ++k;
+      if (k == d) continue;
+      if (ok(s.substr(k))) {
+        *ip = s.substr(b + 1, c - b - 1);
+        *port = s.substr(d, k - d);
+        return true;
+      }
+    }
+    return false;
+  };
+  auto any = [](std::string_view) { return true; };
+  auto end = [](std::string_view t) { return t.empty(); };
+  auto after_any = [](std::string_view t) { return StartsWith(t, " after ") && t.size() > 7; };
+  auto after_colon = [](std::string_view t) {
+    if (!StartsWith(t, " after ")) return false;
+    size_t p = t.find(": ", 8);
+    return p != std::string_view::npos && p + 2 < t.size();
+  };
+  auto psc = [&](std::string_view t) {  // ", (PSC_CLIENT_ADDR_PORT.+;)"
+    if (!StartsWith(t, ", PSC_CLIENT_ADDR_PORT")) return false;
+    size_t semi = t.rfind(';');
+    if (semi == std::string_view::npos || semi < 23) return false;
+    *addl = t.substr(2, semi - 1);
+    return true;
+  };
+  struct From {
+    std::string_view act;
+    int tail;  // 0 any, 1 " after .+", 2 " after .+: .+", 3 " to [..]:\d+"
+  };
+  auto tail_ok = [&](int t) -> std::function<bool(std::string_view)> {
+    switch (t) {
+      case 1: return after_any;
+      case 2: return after_colon;
+      case 3: return [](std::string_view x) {
+        if (!StartsWith(x, " to [")) return false;
+        size_t c = x.rfind("]:");
+        if (c == std::string_view::npos || c < 6) return false;
+        return c + 2 < x.size() && IsDigit(x[c + 2]);
+      };
+      default: return any;
+    }
+  };
+  // In 1.3.0's @pscrnRegexs order.
+  if (StartsWith(s, "ALLOWLIST VETO [") && ipport(15, any)) return *act = s.substr(0, 14), 3;
+  static constexpr From kFrom[] = {
+      {"BARE NEWLINE", 1}, {"BDAT without valid RCPT", 0}, {"COMMAND COUNT LIMIT", 1}, {"COMMAND LENGTH LIMIT", 1},
+      {"COMMAND PIPELINING", 2}, {"COMMAND TIME LIMIT", 1}, {"CONNECT", 3},
+  };
+  for (const From& f : kFrom) {
+    if (StartsWith(s, f.act) && StartsWith(s.substr(f.act.size()), " from [") &&
+        ipport(f.act.size() + 6, tail_ok(f.tail)))
+      return *act = f.act, 3;
+  }
+  if (StartsWith(s, "ENFORCE [") && ipport(8, psc)) return *act = s.substr(0, 7), 4;
+  if (StartsWith(s, "DATA without valid RCPT from [") && ipport(29, any)) return *act = s.substr(0, 23), 3;
+  if (StartsWith(s, "DISCONNECT [") && ipport(11, any)) return *act = s.substr(0, 10), 3;
+  if (StartsWith(s, "DROP [") && ipport(5, psc)) return *act = s.substr(0, 4), 4;
+  if (StartsWith(s, "DNSBL rank ")) {
+    size_t k = 11, d = k;
+    while (k < s.size() && IsDigit(s[k])) ++k;
+    if (k > d && StartsWith(s.substr(k), " for [") && ipport(k + 5, any)) return *act = s.substr(0, k), 3;
+  }
+  if (StartsWith(s, "FAIL [") && ipport(5, psc)) return *act = s.substr(0, 4), 4;
+  if (StartsWith(s, "HANGUP after ")) {
+    for (size_t p = s.find(" from [", 13); p != std::string_view::npos; p = s.find(" from [", p + 1))
+      if (ipport(p + 6, [](std::string_view t) { return StartsWith(t, " in "); })) return *act = s.substr(0, 6), 3;
+  }
+  if (StartsWith(s, "NON-SMTP COMMAND from [") && ipport(22, after_colon)) return *act = s.substr(0, 16), 3;
+  if (StartsWith(s, "PASS ")) {
+    for (size_t b = s.rfind(" ["); b != std::string_view::npos && b > 5; b = s.rfind(" [", b - 1))
+      if (ipport(b + 1, end)) return *act = s.substr(0, b), 3;
+    for (size_t b = s.rfind(" ["); b != std::string_view::npos && b > 5; b = s.rfind(" [", b - 1))
+      if (ipport(b + 1, psc)) return *act = s.substr(0, b), 4;
+  }
+  if (StartsWith(s, "PREGREET ")) {
+    size_t a = s.find(" after ", 10);
+    if (a != std::string_view::npos) {
+      for (size_t p = s.rfind(" from ["); p != std::string_view::npos && p > a + 7; p = s.rfind(" from [", p - 1))
+        if (ipport(p + 6, [](std::string_view t) { return StartsWith(t, ": ") && t.size() > 2; }))
+          return *act = s.substr(0, 8), 3;
+    }
+  }
+  if (StartsWith(s, "SKIP [") && ipport(5, psc)) return *act = s.substr(0, 4), 4;
+  // (\b\w+LISTED) \[(.+)\]:(\d+)
+  for (size_t p = s.find("LISTED ["); p != std::string_view::npos; p = s.find("LISTED [", p + 1)) {
+    size_t b = p;
+    while (b > 0 && IsWord(s[b - 1])) --b;
+    if (b == p) continue;
+    if (ipport(p + 7, any)) return *act = s.substr(b, p + 6 - b), 3;
+  }
+  return 0;
 }
 
 }  // namespace maillens::pfl

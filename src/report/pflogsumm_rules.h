@@ -72,6 +72,16 @@ void SaidStringTrimmer13(std::string_view s, size_t max, std::string* out);
 // (gimme_domain(..., 1), "unknown" when no rule names one) and the reason.
 void DeferralKey13(std::string_view reason, std::string* host, std::string* out_reason);
 
+// 1.3.0's condensing of a (non-cleanup) warning's text: the 18 rewrites of
+// its main loop ("hostname X does not resolve to address Y" -> "hostname does
+// not resolve to address", ...). Appends and returns true if one applied.
+bool CondenseWarning13(std::string_view warning, std::string* out);
+// 1.3.0's @pscrnRegexs on a postscreen line's text: the action, the client's
+// IP and port, and for the PSC_CLIENT_ADDR_PORT forms the extra text.
+// Returns the number of captures (3 or 4), 0 when no expression matches.
+size_t PostscreenAction13(std::string_view s, std::string_view* act, std::string_view* ip, std::string_view* port,
+                          std::string_view* addl);
+
 using fields::AppendLower;  // pflogsumm lower-cases ASCII only
 
 }  // namespace maillens::pfl

@@ -212,6 +212,7 @@ void ProblemSections13(std::string* out, const Summary& s, const RenderOptions& 
   }
   Nested2(out, "SMTP Exceptions", p.smtp_exceptions, 0, o.quiet);
   if (o.smtpd_warning_detail != 0) Nested2(out, "Warnings", p.warnings, o.smtpd_warning_detail, o.quiet);
+  if (o.pscrn_detail != 0) Nested2(out, "postscreen actions", p.pscrn_actions, o.pscrn_detail, o.quiet);
   Nested2(out, "Fatal Errors", p.fatals, 0, o.quiet);
   Nested2(out, "Panics", p.panics, 0, o.quiet);
   if (SectionTitle(out, "Master daemon messages", p.master.empty(), o.quiet)) CountRows(out, p.master, 0, " ");
@@ -471,18 +472,18 @@ void Title13(std::string* out, const Summary& s) {
   static constexpr const char* kMon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   out->append("Postfix Log Summaries");
-  std::set<int64_t> days = s.all_days();
-  auto day = [&](int64_t z) {
-    int y, m, d;
-    CivilFromDays(z, &y, &m, &d);
-    fmt::format_to(std::back_inserter(*out), "{}, {} {} {}", kDow[((z % 7) + 7) % 7], kMon[m - 1], d, y);
+  auto day = [&](Date13 d) {
+    int64_t z = DaysFromCivil(d.year, d.month, d.day);
+    fmt::format_to(std::back_inserter(*out), "{}, {} {} {}", kDow[((z % 7) + 7) % 7], kMon[d.month - 1], d.day,
+                   d.year);
   };
-  if (!days.empty()) {
+  if (s.any_line13()) {
+    Date13 a = s.first_date13(), b = s.last_date13();
     out->append(" for ");
-    day(*days.begin());
-    if (*days.rbegin() != *days.begin()) {
+    day(a);
+    if (a.year != b.year || a.month != b.month || a.day != b.day) {
       out->append(" through ");
-      day(*days.rbegin());
+      day(b);
     }
   }
   out->append("\n");
@@ -545,6 +546,21 @@ void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
                                       : 0);
     out->push_back(' ');
     AppendHms(out, static_cast<double>(st.seconds));
+    out->append("  total connect time\n");
+  }
+  if (g_v13 && o.pscrn_stats) {
+    const PscrnStats& ps = s.pscrn();
+    out->append("\npostscreen\n\n  ");
+    AppendCount(out, ps.connections);
+    out->append("  connections\n  ");
+    AppendCount(out, ps.addresses.size());
+    out->append("  IP addresses\n");
+    fmt::format_to(std::back_inserter(*out), "  {:6d}   avg. connect time (seconds)\n",
+                   ps.connections > 0 ? static_cast<int64_t>(static_cast<double>(ps.seconds) /
+                                                                 static_cast<double>(ps.connections) + .5)
+                                      : 0);
+    out->push_back(' ');
+    AppendHms(out, static_cast<double>(ps.seconds));
     out->append("  total connect time\n");
   }
   out->append("\n");

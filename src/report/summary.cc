@@ -2,6 +2,7 @@
 #include "report/summary.h"
 
 #include <charconv>
+#include <ctime>
 
 #include "postfix/fields.h"
 #include "report/pflogsumm_rules.h"
@@ -528,6 +529,63 @@ void Summary::CountDiagnostic(const SyslogHeader& h) {
   }
 }
 
+Summary::Summary(SummaryOptions options) : options_(options) {
+  if (v13()) {  // 1.3.0's $thisYr and current month, for traditional stamps
+    time_t now = std::time(nullptr);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    this_year13_ = tm.tm_year + 1900;
+    this_month13_ = tm.tm_mon + 1;
+  }
+}
+
+void Summary::NoteLine13(const SyslogHeader& h) {
+  Date13 d{h.year, h.month, h.day};
+  if (h.format == TimeFormat::kTraditional) d.year = h.month > this_month13_ ? this_year13_ - 1 : this_year13_;
+  if (!any_line13_) first13_ = d;
+  last13_ = d;
+  any_line13_ = true;
+}
+
+void Summary::OnForeign(const SyslogHeader& h, std::string_view line) {
+  (void)line;
+  if (v13()) NoteLine13(h);
+}
+
+// 1.3.0's postscreen branch: @pscrnRegexs, connection times per IP:port.
+void Summary::CountPostscreen13(const SyslogHeader& h) {
+  if (!options_.pscrn_stats && !options_.pscrn_detail) return;
+  std::string_view act, ip, port, addl;
+  size_t n = pfl::PostscreenAction13(h.message, &act, &ip, &port, &addl);
+  auto bump = [&]() {
+    if (!options_.pscrn_detail) return;
+    key1_.assign(act);
+    if (n == 4) key1_.append(" ").append(addl);
+    ++CountOf(&Child(&problems_.pscrn_actions, key1_), ip);
+  };
+  if (n == 4) {
+    bump();
+    return;
+  }
+  if (n != 3) return;
+  key2_.assign(ip).append(":").append(port);
+  if (act == "CONNECT") {
+    pscrn_open_[key2_] = WallSeconds(h);
+  } else if (act == "DISCONNECT" || act == "HANGUP" || act == "PASS NEW" || act == "PASS OLD") {
+    auto it = pscrn_open_.find(key2_);
+    if (it == pscrn_open_.end()) return;
+    int64_t secs = WallSeconds(h) - it->second;
+    pscrn_open_.erase(it);
+    ++pscrn_.connections;
+    pscrn_.seconds += secs;
+    if (options_.pscrn_stats && !pscrn_.addresses.contains(absl::string_view(ip.data(), ip.size())))
+      pscrn_.addresses.emplace(ip);
+    if (act == "PASS NEW" || act == "PASS OLD") bump();
+  } else {
+    bump();
+  }
+}
+
 // pflogsumm 1.3.0: the text after the queue ID ($logRmdr: the line's
 // "NOQUEUE: " / "QID: " taken off) is tested for "warning|panic|fatal: "
 // first, then master's messages (whole), then smtp's session exceptions.
@@ -567,8 +625,16 @@ void Summary::CountDiagnostic13(std::string_view cmd, std::string_view msg) {
     if (k == 0 || k == text.size()) target = nullptr;
     text.remove_prefix(k);
     if (target == &problems_.warnings) {
+      // Condensed (not cleanup's), then string_trimmer(66): no trimming
+      // with --verbose-msg-detail (1.3.0 sets colwidth 0).
+      key2_.clear();
+      if (cmd != "cleanup" && pfl::CondenseWarning13(text, &key2_)) text = key2_;
       key1_.clear();
-      pfl::StringTrimmer(text, 66, &key1_);
+      if (options_.verbose_msg_detail) {
+        key1_.append(text);
+      } else {
+        pfl::StringTrimmer(text, 66, &key1_);
+      }
       ++CountOf(&Child(target, cmd), key1_);
       return;
     }
@@ -842,13 +908,16 @@ void Summary::CountDetailSender(const Event& ev, const Message* m) {
 
 void Summary::OnUnparsed(const SyslogHeader* h, Origin origin, std::string_view line) {
   (void)line;
+  if (h != nullptr && v13()) NoteLine13(*h);
   if (h != nullptr && origin == Origin::kPostfix) {
     NoteDay(*h);
     CountDiagnostic(*h);
+    if (v13() && h->daemon == "postscreen") CountPostscreen13(*h);
   }
 }
 
 void Summary::OnEvent(const Event& ev, const Message* m) {
+  if (v13() && ev.header != nullptr) NoteLine13(*ev.header);
   if (ev.daemon == Daemon::kDovecot) return;
   const SyslogHeader& h = *ev.header;
   NoteDay(h);
@@ -856,7 +925,12 @@ void Summary::OnEvent(const Event& ev, const Message* m) {
       (ev.daemon == Daemon::kSmtp && ev.kind != EventKind::kDelivery)) {
     CountDiagnostic(h);
   }
-  if (v13()) Track13(ev);
+  if (v13()) {
+    Track13(ev);
+    if (ev.daemon == Daemon::kPostscreen && ev.severity == Severity::kInfo && ev.kind != EventKind::kReject &&
+        ev.kind != EventKind::kClient)
+      CountPostscreen13(h);
+  }
   switch (ev.kind) {
     case EventKind::kReject:
     case EventKind::kCleanupAction: {

@@ -63,6 +63,9 @@ struct SummaryOptions {
   bool dedupe_content_filter = false;
   // Details not collected when their listing is off (pflogsumm's "== 0").
   bool deferral_detail = true, bounce_detail = true, reject_detail = true, smtp_detail = true;
+  // --compat 1.3: postscreen lines are read for --pscrn-stats or the
+  // "postscreen actions" listing (on unless --pscrn-detail 0).
+  bool pscrn_stats = false, pscrn_detail = true;
 };
 
 // Counts by key, nested as pflogsumm's detail hashes are.
@@ -81,6 +84,7 @@ struct Problems {
   Counts master;
   Counts3 deferred13;       // --compat 1.3 (not verbose): {command}{host}{reason}
   Counts2 smtp_exceptions;  // --compat 1.3: smtp "connect to" failures {text}{host}, instead of smtp_failures
+  Counts2 pscrn_actions;    // --compat 1.3: postscreen actions {action[ detail]}{client IP}
   Counts expired;  // --compat 1.3: {relay host of the last deferral} of expired messages
 };
 
@@ -142,6 +146,20 @@ struct SmtpdStats {
   absl::flat_hash_map<std::string, ConnStats> per_domain;
 };
 
+// --compat 1.3 --pscrn-stats: postscreen connections (CONNECT to
+// DISCONNECT, HANGUP or PASS NEW/OLD of the same address and port).
+struct PscrnStats {
+  uint64_t connections = 0;
+  int64_t seconds = 0;
+  absl::flat_hash_set<std::string> addresses;
+};
+
+// --compat 1.3: the date of a line as 1.3.0 reads it (traditional stamps:
+// this year, or last year for a later month; RFC 3339: the year written).
+struct Date13 {
+  int year = 0, month = 0, day = 0;
+};
+
 struct GrandTotals {
   uint64_t received = 0, delivered = 0, forwarded = 0, deferred = 0, deferrals = 0, bounced = 0,
            rejected = 0, reject_warnings = 0, held = 0, discarded = 0;
@@ -169,10 +187,11 @@ struct DomainStats {
 
 class Summary : public EventSink {
  public:
-  explicit Summary(SummaryOptions options = {}) : options_(options) {}
+  explicit Summary(SummaryOptions options = {});
 
   void OnEvent(const Event& ev, const Message* m) override;
   void OnUnparsed(const SyslogHeader* h, Origin origin, std::string_view line) override;
+  void OnForeign(const SyslogHeader& h, std::string_view line) override;
 
   // Figures; call after the input is processed.
   GrandTotals totals() const;
@@ -194,6 +213,12 @@ class Summary : public EventSink {
   const absl::flat_hash_map<std::string, std::string>& no_size() const { return no_size_; }
   const SummaryOptions& options() const { return options_; }
   bool v13() const { return options_.compat == Compat::kPflogsumm13; }
+  // --compat 1.3: the first and the last line's dates (any program's), and
+  // whether there was a line at all.
+  bool any_line13() const { return any_line13_; }
+  Date13 first_date13() const { return first13_; }
+  Date13 last_date13() const { return last13_; }
+  const PscrnStats& pscrn() const { return pscrn_; }
 
  private:
   void NoteDay(const SyslogHeader& h);
@@ -219,6 +244,13 @@ class Summary : public EventSink {
     std::string relay;  // of the last deferral: the expired detail's key
   };
   void Track13(const Event& ev);
+  void NoteLine13(const SyslogHeader& h);
+  void CountPostscreen13(const SyslogHeader& h);
+  bool any_line13_ = false;
+  Date13 first13_, last13_;
+  int this_year13_ = 0, this_month13_ = 0;
+  PscrnStats pscrn_;
+  absl::flat_hash_map<std::string, int64_t> pscrn_open_;  // "IP:port" -> second of CONNECT
   absl::flat_hash_map<std::string, Pending13> pending13_;
   bool size_data13_ = false;
   int64_t received_taken13_ = 0;  // late rejects and cancels
