@@ -504,7 +504,11 @@ void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
     AppendCount(out, v);
     out->append("  ").append(label).append("\n");
   };
-  line(t.received, "received");
+  if (g_v13 && t.received13 < 0) {  // 1.3.0 takes late rejects off and can go below zero
+    fmt::format_to(std::back_inserter(*out), " {:6d}   received\n", t.received13);
+  } else {
+    line(t.received, "received");
+  }
   line(t.delivered, "delivered");
   line(t.forwarded, "forwarded");
   out->push_back(' ');

@@ -76,8 +76,8 @@ GrandTotals Summary::totals() const {
     int64_t unsized = 0;
     if (size_data13_)
       for (const auto& [qid, p] : pending13_) unsized += !p.sized;
-    int64_t r = static_cast<int64_t>(t_.received) - received_taken13_ - unsized;
-    t.received = r > 0 ? static_cast<uint64_t>(r) : 0;
+    t.received13 = static_cast<int64_t>(t_.received) - received_taken13_ - unsized;
+    t.received = t.received13 > 0 ? static_cast<uint64_t>(t.received13) : 0;
   }
   t.senders = senders_.size();
   t.sending_domains = sending_domains_.size();
@@ -689,16 +689,23 @@ void Summary::Track13(const Event& ev) {
   absl::string_view qid(ev.queue_id.data(), ev.queue_id.size());
   switch (ev.kind) {
     case EventKind::kClient:
-      if (ev.daemon == Daemon::kSmtpd || ev.daemon == Daemon::kPostscreen) pending13_.try_emplace(qid);
+      if (ev.daemon == Daemon::kSmtpd || ev.daemon == Daemon::kPostscreen) pending13_[qid].whence = true;
       return;
     case EventKind::kPickup:
-      pending13_.try_emplace(qid);
+      pending13_[qid].whence = true;
       return;
-    case EventKind::kQueueActive:
+    case EventKind::kQueueActive: {
+      // next if($rcvdMsg{$qid}{'size'}); a sender only if $rcvdMsg{$qid}{'whence'}
+      count_sender13_ = false;
       if (ev.daemon != Daemon::kQmgr) return;
       size_data13_ = true;
-      pending13_[qid].sized = true;
+      Pending13& p = pending13_[qid];
+      if (p.size_nonzero) return;
+      count_sender13_ = p.whence;
+      p.sized = true;
+      p.size_nonzero = ev.size > 0;
       return;
+    }
     case EventKind::kDelivery:
       if (ev.status == DeliveryStatus::kSent) {
         if (ev.rest.find("(forwarded as ") != std::string_view::npos) {
@@ -988,7 +995,8 @@ void Summary::OnEvent(const Event& ev, const Message* m) {
       return;
     case EventKind::kQueueActive:
       if (options_.message_detail) CountDetailSender(ev, m);
-      if (m != nullptr && m->queue_active == 1 && m->origin != Message::Origin::kUnknown) {
+      if (v13() ? (m != nullptr && count_sender13_)
+                : (m != nullptr && m->queue_active == 1 && m->origin != Message::Origin::kUnknown)) {
         if (options_.dedupe_content_filter) {  // a re-injection already taken back: not a sender
           auto it = recent_.find(absl::string_view(ev.queue_id.data(), ev.queue_id.size()));
           if (it != recent_.end() && it->second.hop) return;

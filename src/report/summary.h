@@ -165,6 +165,7 @@ struct GrandTotals {
            rejected = 0, reject_warnings = 0, held = 0, discarded = 0;
   // --compat 1.3 only: cleanup "removed (canceled)" and qmgr "status=expired".
   uint64_t removed_canceled = 0, expired = 0;
+  int64_t received13 = 0;  // --compat 1.3: received as 1.3.0 prints it (may be negative); `received` is >= 0
   uint64_t bytes_received = 0, bytes_delivered = 0;
   uint64_t senders = 0, sending_domains = 0, recipients = 0, recipient_domains = 0;
   uint64_t content_filter_hops = 0;  // --dedupe-content-filter: re-injections not counted again
@@ -240,7 +241,8 @@ class Summary : public EventSink {
   // done with yet; the ones never sized are taken out of "received" at the
   // end (when the input has size data at all).
   struct Pending13 {
-    bool sized = false;
+    bool whence = false;  // received (client= or pickup)
+    bool sized = false, size_nonzero = false;
     std::string relay;  // of the last deferral: the expired detail's key
   };
   void Track13(const Event& ev);
@@ -253,6 +255,7 @@ class Summary : public EventSink {
   absl::flat_hash_map<std::string, int64_t> pscrn_open_;  // "IP:port" -> second of CONNECT
   absl::flat_hash_map<std::string, Pending13> pending13_;
   bool size_data13_ = false;
+  bool count_sender13_ = false;  // this qmgr line's sender is counted (Track13)
   int64_t received_taken13_ = 0;  // late rejects and cancels
 
   SummaryOptions options_;
