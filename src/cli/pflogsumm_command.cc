@@ -33,7 +33,8 @@ constexpr const char* kUsage =
     "\t[--smtpd-stats] [--smtpd-warning-detail <cnt>]\n"
     "\t[--syslog-name=string] [-u <cnt>] [--verbose-msg-detail]\n"
     "\t[--verp-mung[=<n>]] [--zero-fill] [file1 [filen]]\n"
-    "\t[--compat 1.3 [--expired-detail <cnt>] [--pscrn-detail <cnt>] [--pscrn-stats]]\n"
+    "\t[--compat 1.3 [--expired-detail <cnt>] [--pscrn-detail <cnt>] [--pscrn-stats]\n"
+    "\t [--rej-add-to]]\n"
     "\n"
     "       pflogsumm --[version|help]\n";
 
@@ -59,6 +60,7 @@ constexpr Spec kSpecs[] = {
     {"no-smtpd-warnings", Kind::kFlag}, {"problems-first", Kind::kFlag},
     {"pscrn-detail", Kind::kInt},   {"pscrn-stats", Kind::kFlag},
     {"q", Kind::kFlag},             {"rej-add-from", Kind::kFlag},
+    {"rej-add-to", Kind::kFlag},
     {"reject-detail", Kind::kInt},  {"smtp-detail", Kind::kInt},
     {"smtpd-stats", Kind::kFlag},   {"smtpd-warning-detail", Kind::kInt},
     {"syslog-name", Kind::kString}, {"u", Kind::kInt},
@@ -181,6 +183,7 @@ int RunPflogsumm(int argc, char** argv) {
     else if (opt == "pscrn-stats") a.pscrn_stats = true;
     else if (opt == "q") a.quiet = true;
     else if (opt == "rej-add-from") a.rej_add_from = true;
+    else if (opt == "rej-add-to") a.rej_add_to = true;
     else if (opt == "reject-detail") a.reject_detail = n;
     else if (opt == "smtp-detail") a.smtp_detail = n;
     else if (opt == "smtpd-stats") a.smtpd_stats = true;

@@ -114,6 +114,7 @@ int RunReport(ReportArgs a, const char* prog) {
   so.message_detail = a.message_detail;
   so.no_no_msg_size = a.no_no_msg_size;
   so.rej_add_from = a.rej_add_from;
+  so.rej_add_to = a.rej_add_to;
   so.no_smtpd_warnings = a.no_smtpd_warnings;
   so.dedupe_content_filter = a.dedupe_content_filter;
   so.deferral_detail = a.deferral_detail != 0;
@@ -240,6 +241,7 @@ void AddReportCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--expired-detail", args->expired_detail, "With --compat 1.3: top N expired-message relays (0: none)");
   cmd->add_option("--pscrn-detail", args->pscrn_detail, "With --compat 1.3: top N clients per postscreen action (0: none)");
   cmd->add_flag("--pscrn-stats", args->pscrn_stats, "With --compat 1.3: postscreen connection statistics");
+  cmd->add_flag("--rej-add-to", args->rej_add_to, "With --compat 1.3: add the recipient to reject detail rows");
   cmd->add_flag("--smtpd-stats", args->smtpd_stats, "smtpd connection statistics");
   cmd->add_flag("--mailq", args->mailq, "Append the current mail queue (postqueue -p)");
   cmd->add_flag("-m,--uucp-mung", args->uucp_mung, "Rewrite UUCP-style bang-paths");

@@ -1133,4 +1133,59 @@ size_t PostscreenAction13(std::string_view s, std::string_view* act, std::string
   return 0;
 }
 
+void RejectReason13(std::string_view stage, std::string_view r, std::string* out) {
+  if (stage == "connect") {  // $rejTyp 'CONNECT', the reason as written
+    out->append(r);
+    return;
+  }
+  const bool rcpt_like = stage == "RCPT" || stage == "DATA" || stage == "CONNECT" || stage == "BDAT";
+  size_t base = out->size();
+  if (rcpt_like) {
+    // s/^(\d{3} (?:\d\.\d\.\d )?<).*?(>:)/$1$2/ with the DSN (1.1.5's rule has none)
+    if (r.size() >= 11 && IsDigit(r[0]) && IsDigit(r[1]) && IsDigit(r[2]) && r[3] == ' ' && IsDigit(r[4]) &&
+        r[5] == '.' && IsDigit(r[6]) && r[7] == '.' && IsDigit(r[8]) && r[9] == ' ' && r[10] == '<') {
+      size_t g = r.find(">:", 11);
+      if (g != std::string_view::npos) {
+        std::string t(r.substr(0, 11));
+        t.append(r.substr(g));
+        RejectReason("RCPT", t, out);
+      } else {
+        RejectReason("RCPT", r, out);
+      }
+    } else {
+      RejectReason("RCPT", r, out);
+    }
+  } else {
+    RejectReason(stage, r, out);
+  }
+  if (!rcpt_like) return;
+  std::string_view v = std::string_view(*out).substr(base);
+  auto set = [&](std::string t) {
+    out->resize(base);
+    out->append(t);
+  };
+  // s/^\d{3} \d\.\d\.\d (Server configuration (?:error|problem));.+$/$1/
+  if (v.size() >= 10 && IsDigit(v[0]) && IsDigit(v[1]) && IsDigit(v[2]) && v[3] == ' ' && IsDigit(v[4]) &&
+      v[5] == '.' && IsDigit(v[6]) && v[7] == '.' && IsDigit(v[8]) && v[9] == ' ') {
+    for (std::string_view m : {"Server configuration error;", "Server configuration problem;"}) {
+      if (StartsWith(v.substr(10), m) && v.size() > 10 + m.size()) {
+        set(std::string(m.substr(0, m.size() - 1)));
+        return;
+      }
+    }
+  }
+  // s/^Unverified (Client host rejected: Generic - Please relay via ISP).*$/$1/
+  constexpr std::string_view kGeneric = "Unverified Client host rejected: Generic - Please relay via ISP";
+  if (StartsWith(v, kGeneric)) {
+    set(std::string(kGeneric.substr(11)));
+    return;
+  }
+  // s/^(Sender address rejected: Domain) .+ (does not accept mail \(nullMX\)).*$/$1 $2/
+  constexpr std::string_view kNull = " does not accept mail (nullMX)";
+  if (StartsWith(v, "Sender address rejected: Domain ")) {
+    size_t p = v.rfind(kNull);
+    if (p != std::string_view::npos && p > 32) set("Sender address rejected: Domain does not accept mail (nullMX)");
+  }
+}
+
 }  // namespace maillens::pfl

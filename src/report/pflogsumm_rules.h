@@ -82,6 +82,11 @@ bool CondenseWarning13(std::string_view warning, std::string* out);
 size_t PostscreenAction13(std::string_view s, std::string_view* act, std::string_view* ip, std::string_view* port,
                           std::string_view* addl);
 
+// 1.3.0's reject reason: 1.1.5's rules, BDAT like RCPT, a DSN allowed before
+// "<...>:", and the "Server configuration", fqrdns "Generic" and nullMX
+// condensings; stage "connect" keeps the text. Appends.
+void RejectReason13(std::string_view stage, std::string_view rmdr, std::string* out);
+
 using fields::AppendLower;  // pflogsumm lower-cases ASCII only
 
 }  // namespace maillens::pfl

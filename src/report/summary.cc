@@ -754,8 +754,96 @@ void Summary::Track13(const Event& ev) {
   }
 }
 
+// 1.3.0's proc_smtpd_reject(): its reasons and per-reason keys.
+void Summary::CountReject13(const Event& ev, Counts3* detail) {
+  std::string_view stage, client, rmdr;
+  pfl::SplitReject(ev.header->message, &stage, &client, &rmdr);
+  key1_.clear();  // reason
+  if (options_.verbose_msg_detail) {
+    key1_.append(rmdr);
+  } else {
+    pfl::RejectReason13(stage, rmdr, &key1_);
+  }
+  if (stage == "connect" && !options_.verbose_msg_detail) stage = "CONNECT";
+  std::string_view to = pfl::RejectTo(rmdr), from = pfl::RejectFrom(rmdr);
+  std::string from_s, to_s;  // rarely needed: munged or lower-cased
+  if (options_.verp_mung > 0 || options_.ignore_case) {
+    from_s.assign(from);
+    pfl::VerpMung(options_.verp_mung, &from_s);
+    if (options_.ignore_case) {
+      std::string l;
+      pfl::AppendLower(&l, from_s);
+      from_s = l;
+      pfl::AppendLower(&to_s, to);
+      to = to_s;
+    }
+    from = from_s;
+  }
+  key2_.clear();  // data
+  std::string_view reason = key1_;
+  auto client_domain = [&]() { pfl::GimmeDomain13(client, false, &key2_); };
+  if (StartsWith(reason, "Sender address rejected:")) {
+    if (!client.empty()) client_domain();
+    if (options_.rej_add_to) {
+      if (!to.empty()) key2_.append(" (").append(from).append(" -> ").append(to).append(")");
+    } else {
+      key2_.append(" (<").append(from).append(")");
+    }
+  } else if (StartsWith(reason, "Recipient address rejected:") ||
+             (StartsWith(reason, "User unknown") && (reason.size() == 12 || reason[12] == ' '))) {
+    key2_.append(to);
+    if (options_.rej_add_from) {
+      key2_.append("  (");
+      if (from.empty()) {
+        client_domain();
+      } else {
+        key2_.append(from);
+      }
+      key2_.append(")");
+    }
+  } else if (HasCodedPhrase(reason, "Improper use of SMTP command pipelining;")) {
+    key1_ = "Improper use of SMTP command pipelining";
+    std::string_view msg = ev.header->message;  // /^.+? from (\S+?):.*$/
+    for (size_t f = msg.find(" from "); f != std::string_view::npos; f = msg.find(" from ", f + 1)) {
+      size_t j = f + 6, k = j + 1;
+      while (k < msg.size() && msg[k - 1] != ' ' && msg[k] != ':') ++k;
+      if (j < msg.size() && k < msg.size() && msg[k - 1] != ' ' && msg[k] == ':') {
+        key2_.append(msg.substr(j, k - j));
+        break;
+      }
+    }
+  } else if (HasCodedPhrase(reason, "Message size exceeds fixed limit;") ||
+             HasCodedPhrase(reason, "Server configuration error;") ||
+             HasCodedPhrase(reason, "Server configuration problem;") ||
+             reason == "Helo command rejected: Invalid name") {
+    if (HasCodedPhrase(reason, "Message size exceeds fixed limit;")) {
+      key1_ = "Message size exceeds fixed limit";
+    } else if (HasCodedPhrase(reason, "Server configuration error;")) {
+      key1_ = "(Local) Server configuration error";
+    } else if (HasCodedPhrase(reason, "Server configuration problem;")) {
+      key1_ = "(Local) Server configuration problem";
+    }
+    client_domain();
+    if (options_.rej_add_from) key2_.append("  (").append(from).append(")");
+  } else {
+    client_domain();
+    if (options_.rej_add_from && options_.rej_add_to && !to.empty()) {
+      key2_.append("  (").append(from).append(" -> ").append(to).append(")");
+    } else if (options_.rej_add_from) {
+      key2_.append("  (< ").append(from).append(")");
+    } else if (options_.rej_add_to && !to.empty()) {
+      key2_.append("  (> ").append(to).append(")");
+    }
+  }
+  ++CountOf(&Child(&Child(detail, stage), key1_), key2_);
+}
+
 void Summary::CountReject(const Event& ev, Counts3* detail) {
   if (!options_.reject_detail) return;
+  if (v13()) {
+    CountReject13(ev, detail);
+    return;
+  }
   std::string_view stage, client, rmdr;
   pfl::SplitReject(ev.header->message, &stage, &client, &rmdr);
   key1_.clear();  // reason

@@ -57,6 +57,7 @@ struct SummaryOptions {
   bool message_detail = false;      // -e: per-message detail
   bool no_no_msg_size = false;      // --no-no-msg-size
   bool rej_add_from = false;        // --rej-add-from
+  bool rej_add_to = false;          // --compat 1.3 --rej-add-to: the recipient in reject rows
   bool no_smtpd_warnings = false;   // --no-smtpd-warnings (deprecated)
   // --dedupe-content-filter: a message re-injected by a content filter is
   // counted once (see Summary::DedupeHop).
@@ -231,6 +232,7 @@ class Summary : public EventSink {
   void CountDetailSender(const Event& ev, const Message* m);
   MessageLines& DetailLines(const Event& ev, const Message* m);
   void CountReject(const Event& ev, Counts3* detail);
+  void CountReject13(const Event& ev, Counts3* detail);
   void CountCleanupAction(const Event& ev, Counts3* detail);
   void CountDiagnostic(const SyslogHeader& h);
   void CountDiagnostic13(std::string_view cmd, std::string_view msg);
