@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <functional>
+#include <vector>
 
 namespace maillens::pfl {
 
@@ -1185,6 +1186,81 @@ void RejectReason13(std::string_view stage, std::string_view r, std::string* out
   if (StartsWith(v, "Sender address rejected: Domain ")) {
     size_t p = v.rfind(kNull);
     if (p != std::string_view::npos && p > 32) set("Sender address rejected: Domain does not accept mail (nullMX)");
+  }
+}
+
+void NormalizeHost13(std::string_view host, std::string* out) {
+  // (split(/\s/, $host))[0]
+  size_t e = 0;
+  while (e < host.size() && !IsSpace(host[e])) ++e;
+  std::string_view h = host.substr(0, e);
+  // IPv4: "2_" and the octets in hex ("0_" and the text if an octet > 255)
+  size_t end;
+  if (IsIpv4At(h, 0, &end) && end == h.size()) {
+    unsigned oct[4] = {0, 0, 0, 0};
+    int k = 0;
+    for (char c : h) {
+      if (c == '.') {
+        ++k;
+      } else {
+        oct[k] = oct[k] * 10 + static_cast<unsigned>(c - '0');
+      }
+    }
+    if (oct[0] > 255 || oct[1] > 255 || oct[2] > 255 || oct[3] > 255) {
+      out->append("0_").append(h);
+      return;
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    out->append("2_");
+    for (unsigned o : oct) out->push_back(kHex[o >> 4]), out->push_back(kHex[o & 15]);
+    return;
+  }
+  // IPv6 (/^[\dA-Fa-f]+:/): "3_" and the eight blocks, zero-padded
+  size_t x = 0;
+  while (x < h.size() && IsHexDigit(h[x])) ++x;
+  if (x > 0 && x < h.size() && h[x] == ':') {
+    std::string a;
+    AppendLower(&a, h);
+    std::vector<std::string_view> blocks;
+    std::string_view v = a;
+    for (;;) {  // split /:/ (trailing empty fields dropped)
+      size_t c = v.find(':');
+      blocks.push_back(v.substr(0, c));
+      if (c == std::string_view::npos) break;
+      v.remove_prefix(c + 1);
+    }
+    while (!blocks.empty() && blocks.back().empty()) blocks.pop_back();
+    std::vector<std::string_view> full;
+    bool expanded = false;
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      if (blocks[i].empty() && !expanded) {
+        expanded = true;
+        size_t missing = 8 + 1 > blocks.size() ? 8 - blocks.size() + 1 : 0;
+        for (size_t z = 0; z < missing; ++z) full.push_back("0000");
+      } else {
+        full.push_back(blocks[i]);
+      }
+    }
+    while (full.size() < 8) full.push_back("0000");
+    out->append("3_");
+    for (std::string_view b : full) {
+      for (size_t p = b.size(); p < 4; ++p) out->push_back('0');
+      out->append(b);
+    }
+    return;
+  }
+  // else: "0_" and the lower-cased labels in reverse (split /[.@]/)
+  out->append("0_");
+  size_t stop = h.size();
+  while (stop > 0 && (h[stop - 1] == '.' || h[stop - 1] == '@')) --stop;  // trailing empty fields
+  std::string_view t = h.substr(0, stop);
+  size_t hi = t.size();
+  for (;;) {
+    size_t lo = hi;
+    while (lo > 0 && t[lo - 1] != '.' && t[lo - 1] != '@') --lo;
+    AppendLower(out, t.substr(lo, hi - lo));
+    if (lo == 0) break;
+    hi = lo - 1;
   }
 }
 

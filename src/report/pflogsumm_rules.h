@@ -87,6 +87,11 @@ size_t PostscreenAction13(std::string_view s, std::string_view* act, std::string
 // condensings; stage "connect" keeps the text. Appends.
 void RejectReason13(std::string_view stage, std::string_view rmdr, std::string* out);
 
+// 1.3.0's normalize_host(), the tie-break of its count listings: "2_" and
+// hex octets for IPv4, "3_" and eight zero-padded blocks for IPv6, else "0_"
+// and the lower-cased labels of the first word in reverse. Appends.
+void NormalizeHost13(std::string_view key, std::string* out);
+
 using fields::AppendLower;  // pflogsumm lower-cases ASCII only
 
 }  // namespace maillens::pfl

@@ -17,6 +17,10 @@ namespace maillens {
 
 namespace {
 
+// Which pflogsumm's headings RenderText prints: 1.3.0's under report
+// --compat 1.3 (Summary::v13()). Set at RenderText's start, per thread.
+thread_local bool g_v13 = false;
+
 // Civil date from days since 1970 (Hinnant's civil_from_days).
 void CivilFromDays(int64_t z, int* y, int* m, int* d) {
   z += 719468;
@@ -128,10 +132,33 @@ uint64_t Total(const Counts& m) {
   return t;
 }
 
+// 1.3.0's order of a count listing: count descending, then normalize_host()
+// ascending (its ties are deterministic), then the key.
+template <typename Pair>
+void SortByCountThenHost13(std::vector<Pair>* v) {
+  std::vector<std::pair<std::string, size_t>> keys(v->size());
+  for (size_t i = 0; i < v->size(); ++i) {
+    pfl::NormalizeHost13((*v)[i].first, &keys[i].first);
+    keys[i].second = i;
+  }
+  std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
+    const auto &x = (*v)[a.second], &y = (*v)[b.second];
+    if (x.second != y.second) return x.second > y.second;
+    if (a.first != b.first) return a.first < b.first;
+    return x.first < y.first;
+  });
+  std::vector<Pair> sorted;
+  sorted.reserve(v->size());
+  for (const auto& k : keys) sorted.push_back((*v)[k.second]);
+  v->swap(sorted);
+}
+
 // really_print_hash_by_cnt_vals
 void CountRows(std::string* out, const Counts& m, int64_t limit, std::string_view indent) {
   int64_t n = limit;
-  for (const auto& [k, v] : ByCount(m)) {
+  auto rows = ByCount(m);
+  if (g_v13) SortByCountThenHost13(&rows);
+  for (const auto& [k, v] : rows) {
     out->append(indent);
     AppendCount(out, v);
     out->append("  ");
@@ -141,9 +168,6 @@ void CountRows(std::string* out, const Counts& m, int64_t limit, std::string_vie
   }
 }
 
-// Which pflogsumm's headings RenderText prints: 1.3.0's under report
-// --compat 1.3 (Summary::v13()). Set at RenderText's start, per thread.
-thread_local bool g_v13 = false;
 
 void LeafHeading(std::string* out, const Counts& leaves, int64_t limit) {
   if (g_v13) {  // 1.3.0: " (top N of TOTAL)" when rows are left out, else " (TOTAL)"
@@ -369,6 +393,7 @@ void UserData(std::string* out, const absl::flat_hash_map<std::string, AddressSt
   std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
+  if (g_v13) SortByCountThenHost13(&v);
   for (const auto& [k, val] : v) {
     out->push_back(' ');
     AppendCount(out, val);
