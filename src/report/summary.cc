@@ -320,6 +320,10 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
       ++t_.delivered;
       Bump(h, kDlvd);
       uint64_t size = (m && m->size > 0) ? static_cast<uint64_t>(m->size) : 0;
+      if (v13()) {  // $rcvdMsg{$qid}{'size'}: gone once a recipient was forwarded or the message removed
+        auto it = pending13_.find(absl::string_view(ev.queue_id.data(), ev.queue_id.size()));
+        size = it != pending13_.end() && it->second.size > 0 ? static_cast<uint64_t>(it->second.size) : 0;
+      }
       t_.bytes_delivered += size;
       double delay = ExactDelay(ev.delay);
       DomainStats& d = Slot(&recipient_domains_, scratch_domain_);
@@ -704,6 +708,7 @@ void Summary::Track13(const Event& ev) {
       count_sender13_ = p.whence;
       p.sized = true;
       p.size_nonzero = ev.size > 0;
+      p.size = ev.size;
       return;
     }
     case EventKind::kDelivery:
@@ -1031,6 +1036,11 @@ void Summary::OnEvent(const Event& ev, const Message* m) {
     case EventKind::kCleanupAction: {
       if (ev.kind == EventKind::kCleanupAction && ev.stage != "header" && ev.stage != "body" &&
           ev.stage != "END-OF-MESSAGE")
+        return;
+      // 1.3.0: cleanup's milter-hold and milter-discard are not read (its
+      // expression is anchored: /^((?:milter-)?reject|hold|discard): /).
+      if (v13() && ev.kind == EventKind::kCleanupAction &&
+          (ev.action == Action::kMilterHold || ev.action == Action::kMilterDiscard))
         return;
       // 1.3.0: cleanup's "warning: header ..." is a warning (CountDiagnostic13).
       if (v13() && ev.kind == EventKind::kCleanupAction && ev.action == Action::kWarn) {

@@ -245,6 +245,7 @@ class Summary : public EventSink {
   struct Pending13 {
     bool whence = false;  // received (client= or pickup)
     bool sized = false, size_nonzero = false;
+    int64_t size = 0;
     std::string relay;  // of the last deferral: the expired detail's key
   };
   void Track13(const Event& ev);
