@@ -19,7 +19,7 @@ BUILD_PKGS=(
   libmicrohttpd-dev libssl-dev
 )
 TEST_PKGS=(
-  openssl pflogsumm libdate-calc-perl
+  openssl pflogsumm libdate-calc-perl libconfig-simple-perl
   gzip bzip2 xz-utils zstd
   clang libclang-rt-14-dev
   hyperfine time python3
@@ -54,4 +54,32 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# pflogsumm 1.3.0, the second oracle of the conformance test (report
+# --compat 1.3): Debian unstable's package, fetched with a private sources
+# list and private apt state (the system's sources stay untouched) from the
+# mirror the system already uses, and unpacked into PFLOGSUMM13_DIR, never
+# installed (it would replace the 1.1.5 that the default report equals).
+PFLOGSUMM13_DIR=/opt/pflogsumm-1.3.0
+PFLOGSUMM13_DEB=pflogsumm_1.3.0-1_all.deb
+fetch_pflogsumm13() {
+  [ -x "$PFLOGSUMM13_DIR/usr/bin/pflogsumm" ] && return 0
+  local mirror d
+  mirror=$( { grep -rhoE 'https?://[^ ]*debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null || true; } \
+             | grep -v security | head -n1 | tr -d ' ' || true)
+  mirror=${mirror:-http://deb.debian.org/debian}
+  d=$(mktemp -d)
+  mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/} unstable main" >"$d/sources.list"
+  local apt_private=(-o "Dir::Etc::SourceList=$d/sources.list" -o Dir::Etc::SourceParts=/dev/null
+                     -o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache" -o Dir::State::status=/dev/null)
+  apt-get "${apt_private[@]}" update -qq 2>/dev/null
+  (cd "$d" && apt-get "${apt_private[@]}" download pflogsumm=1.3.0-1 2>/dev/null)
+  [ -f "$d/$PFLOGSUMM13_DEB" ] || { echo "install-deps: could not fetch $PFLOGSUMM13_DEB" >&2; rm -rf "$d"; return 1; }
+  $SUDO mkdir -p "$PFLOGSUMM13_DIR"
+  $SUDO dpkg-deb -x "$d/$PFLOGSUMM13_DEB" "$PFLOGSUMM13_DIR"
+  rm -rf "$d"
+  "$PFLOGSUMM13_DIR/usr/bin/pflogsumm" --version >/dev/null
+}
+if [ "${1:-}" = "--test" ]; then fetch_pflogsumm13; fi
 echo "install-deps: ok" >&2

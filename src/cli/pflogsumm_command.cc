@@ -33,6 +33,8 @@ constexpr const char* kUsage =
     "\t[--smtpd-stats] [--smtpd-warning-detail <cnt>]\n"
     "\t[--syslog-name=string] [-u <cnt>] [--verbose-msg-detail]\n"
     "\t[--verp-mung[=<n>]] [--zero-fill] [file1 [filen]]\n"
+    "\t[--compat 1.3 [--expired-detail <cnt>] [--pscrn-detail <cnt>] [--pscrn-stats]\n"
+    "\t [--rej-add-to]]\n"
     "\n"
     "       pflogsumm --[version|help]\n";
 
@@ -45,16 +47,20 @@ struct Spec {
 
 // pflogsumm's GetOptions() table.
 constexpr Spec kSpecs[] = {
-    {"bounce-detail", Kind::kInt},  {"d", Kind::kString},
+    {"bounce-detail", Kind::kInt},  {"compat", Kind::kString},
+    {"d", Kind::kString},
     {"deferral-detail", Kind::kInt}, {"detail", Kind::kInt},
-    {"e", Kind::kFlag},             {"help", Kind::kFlag},
+    {"e", Kind::kFlag},             {"expired-detail", Kind::kInt},
+    {"help", Kind::kFlag},
     {"h", Kind::kInt},              {"ignore-case", Kind::kFlag},
     {"i", Kind::kFlag},             {"iso-date-time", Kind::kFlag},
     {"mailq", Kind::kFlag},         {"m", Kind::kFlag},
     {"no-bounce-detail", Kind::kFlag}, {"no-deferral-detail", Kind::kFlag},
     {"no-no-msg-size", Kind::kFlag}, {"no-reject-detail", Kind::kFlag},
     {"no-smtpd-warnings", Kind::kFlag}, {"problems-first", Kind::kFlag},
+    {"pscrn-detail", Kind::kInt},   {"pscrn-stats", Kind::kFlag},
     {"q", Kind::kFlag},             {"rej-add-from", Kind::kFlag},
+    {"rej-add-to", Kind::kFlag},
     {"reject-detail", Kind::kInt},  {"smtp-detail", Kind::kInt},
     {"smtpd-stats", Kind::kFlag},   {"smtpd-warning-detail", Kind::kInt},
     {"syslog-name", Kind::kString}, {"u", Kind::kInt},
@@ -155,7 +161,9 @@ int RunPflogsumm(int argc, char** argv) {
       n = std::strtoll(std::string(value).c_str(), nullptr, 10);
     }
     if (opt == "bounce-detail") a.bounce_detail = n;
+    else if (opt == "compat") a.compat = std::string(value);
     else if (opt == "d") a.day = std::string(value);
+    else if (opt == "expired-detail") a.expired_detail = n;
     else if (opt == "deferral-detail") a.deferral_detail = n;
     else if (opt == "detail") a.detail = n;
     else if (opt == "e") a.message_detail = true;
@@ -171,8 +179,11 @@ int RunPflogsumm(int argc, char** argv) {
     else if (opt == "no-reject-detail") a.no_reject_detail = true;
     else if (opt == "no-smtpd-warnings") a.no_smtpd_warnings = true;
     else if (opt == "problems-first") a.problems_first = true;
+    else if (opt == "pscrn-detail") a.pscrn_detail = n;
+    else if (opt == "pscrn-stats") a.pscrn_stats = true;
     else if (opt == "q") a.quiet = true;
     else if (opt == "rej-add-from") a.rej_add_from = true;
+    else if (opt == "rej-add-to") a.rej_add_to = true;
     else if (opt == "reject-detail") a.reject_detail = n;
     else if (opt == "smtp-detail") a.smtp_detail = n;
     else if (opt == "smtpd-stats") a.smtpd_stats = true;

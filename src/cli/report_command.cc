@@ -64,7 +64,8 @@ int RunReport(ReportArgs a, const char* prog) {
   deprecated(a.no_smtpd_warnings, &a.smtpd_warning_detail, "no_smtpd_warnings", "smtpd-warning-detail");
   if (a.detail != -2) {
     for (int64_t* v : {&a.top_domains, &a.top_users, &a.bounce_detail, &a.deferral_detail, &a.smtp_detail,
-                       &a.smtpd_warning_detail, &a.reject_detail})
+                       &a.smtpd_warning_detail, &a.reject_detail, &a.expired_detail,
+                       &a.pscrn_detail})
       if (*v == -1) *v = a.detail;
   }
   PipelineOptions po;
@@ -79,6 +80,9 @@ int RunReport(ReportArgs a, const char* prog) {
   ro.reject_detail = a.reject_detail;
   ro.smtp_detail = a.smtp_detail;
   ro.smtpd_warning_detail = a.smtpd_warning_detail;
+  ro.expired_detail = a.expired_detail;
+  ro.pscrn_detail = a.pscrn_detail;
+  ro.pscrn_stats = a.pscrn_stats;
   ro.quiet = a.quiet;
   ro.problems_first = a.problems_first;
   ro.smtpd_stats = a.smtpd_stats;
@@ -96,6 +100,12 @@ int RunReport(ReportArgs a, const char* prog) {
   StderrReporter reporter;
   Pipeline pipeline(po, &reporter);
   SummaryOptions so;
+  if (a.compat == "1.3" || a.compat == "1.3.0") {
+    so.compat = Compat::kPflogsumm13;
+  } else if (a.compat != "1.1.5" && a.compat != "1.1") {
+    std::fprintf(stderr, "%s: --compat takes 1.1.5 or 1.3\n", prog);
+    return kExitUsage;
+  }
   so.ignore_case = a.ignore_case;
   so.uucp_mung = a.uucp_mung;
   so.verp_mung = a.verp_mung;
@@ -104,12 +114,15 @@ int RunReport(ReportArgs a, const char* prog) {
   so.message_detail = a.message_detail;
   so.no_no_msg_size = a.no_no_msg_size;
   so.rej_add_from = a.rej_add_from;
+  so.rej_add_to = a.rej_add_to;
   so.no_smtpd_warnings = a.no_smtpd_warnings;
   so.dedupe_content_filter = a.dedupe_content_filter;
   so.deferral_detail = a.deferral_detail != 0;
   so.bounce_detail = a.bounce_detail != 0;
   so.reject_detail = a.reject_detail != 0;
   so.smtp_detail = a.smtp_detail != 0;
+  so.pscrn_stats = a.pscrn_stats;
+  so.pscrn_detail = a.pscrn_detail != 0;
   Summary summary(so);
   pipeline.AddSink(&summary);
   std::unique_ptr<Insights> insights;
@@ -219,7 +232,16 @@ void AddReportCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--deferral-detail", args->deferral_detail, "Top N deferral reasons (0: none)");
   cmd->add_option("--reject-detail", args->reject_detail, "Top N reject/warning/hold/discard details (0: none)");
   cmd->add_option("--smtp-detail", args->smtp_detail, "Top N smtp delivery failures (0: none)");
-  cmd->add_option("--smtpd-warning-detail", args->smtpd_warning_detail, "Top N warnings (0: none)");
+  cmd->add_option("--smtpd-warning-detail,--warning-detail", args->smtpd_warning_detail, "Top N warnings (0: none)");
+  cmd->add_option("--compat", args->compat,
+                  "Count and print as this pflogsumm release: 1.1.5 (Debian's, the default) or 1.3 (1.3.0: "
+                  "late rejects and cancels not received, 'removed (canceled)' and 'expired' totals, "
+                  "'(nn)' / '(top nn of nn)' headings, deferrals by host, SMTP Exceptions)")
+      ->check(CLI::IsMember({"1.1.5", "1.1", "1.3", "1.3.0"}));
+  cmd->add_option("--expired-detail", args->expired_detail, "With --compat 1.3: top N expired-message relays (0: none)");
+  cmd->add_option("--pscrn-detail", args->pscrn_detail, "With --compat 1.3: top N clients per postscreen action (0: none)");
+  cmd->add_flag("--pscrn-stats", args->pscrn_stats, "With --compat 1.3: postscreen connection statistics");
+  cmd->add_flag("--rej-add-to", args->rej_add_to, "With --compat 1.3: add the recipient to reject detail rows");
   cmd->add_flag("--smtpd-stats", args->smtpd_stats, "smtpd connection statistics");
   cmd->add_flag("--mailq", args->mailq, "Append the current mail queue (postqueue -p)");
   cmd->add_flag("-m,--uucp-mung", args->uucp_mung, "Rewrite UUCP-style bang-paths");

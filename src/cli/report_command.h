@@ -29,7 +29,9 @@ struct ReportArgs {
   int64_t top_users = -1;       // -u
   int64_t detail = -2;          // --detail (-2: not given)
   int64_t bounce_detail = -1, deferral_detail = -1, reject_detail = -1, smtp_detail = -1,
-          smtpd_warning_detail = -1;
+          smtpd_warning_detail = -1, expired_detail = -1, pscrn_detail = -1;
+  bool pscrn_stats = false, rej_add_to = false;
+  std::string compat = "1.1.5";  // --compat: the pflogsumm release counted like, 1.1.5 or 1.3
   bool smtpd_stats = false, mailq = false, uucp_mung = false, no_no_msg_size = false, problems_first = false,
        rej_add_from = false, verbose_msg_detail = false, zero_fill = false;
   int verp_mung = 0;

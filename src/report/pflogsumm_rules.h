@@ -56,6 +56,42 @@ void DomainThenUserKey(std::string_view first, std::string* domain, std::string*
 int CompareDomainThenUser(std::string_view first_a, std::string_view qid_a, std::string_view first_b,
                           std::string_view qid_b);
 
+// pflogsumm 1.3.0 (report --compat 1.3), /opt/pflogsumm-1.3.0/usr/bin/pflogsumm.
+// fold_domain(): an address or host name to its domain, lower-cased:
+// "user@mail.example.com" -> "example.com" (com net org gov mil edu keep two
+// labels), "a.b.c.d" -> "b.c.d" (the leftmost label dropped once past three).
+void FoldDomain13(std::string_view s, std::string* out);
+// gimme_domain($line, $want_fqdn): the host of "host[ip]", "host/ip", "[ip]"
+// (the IP when the host is "unknown" or a reverse-DNS name), folded unless
+// want_fqdn; "none" for relay=none. Appends.
+void GimmeDomain13(std::string_view s, bool want_fqdn, std::string* out);
+
+// 1.3.0's said_string_trimmer(): a leading reply code dropped first. Appends.
+void SaidStringTrimmer13(std::string_view s, size_t max, std::string* out);
+// 1.3.0's deferral detail keys of a "status=deferred (REASON)" text: the host
+// (gimme_domain(..., 1), "unknown" when no rule names one) and the reason.
+void DeferralKey13(std::string_view reason, std::string* host, std::string* out_reason);
+
+// 1.3.0's condensing of a (non-cleanup) warning's text: the 18 rewrites of
+// its main loop ("hostname X does not resolve to address Y" -> "hostname does
+// not resolve to address", ...). Appends and returns true if one applied.
+bool CondenseWarning13(std::string_view warning, std::string* out);
+// 1.3.0's @pscrnRegexs on a postscreen line's text: the action, the client's
+// IP and port, and for the PSC_CLIENT_ADDR_PORT forms the extra text.
+// Returns the number of captures (3 or 4), 0 when no expression matches.
+size_t PostscreenAction13(std::string_view s, std::string_view* act, std::string_view* ip, std::string_view* port,
+                          std::string_view* addl);
+
+// 1.3.0's reject reason: 1.1.5's rules, BDAT like RCPT, a DSN allowed before
+// "<...>:", and the "Server configuration", fqrdns "Generic" and nullMX
+// condensings; stage "connect" keeps the text. Appends.
+void RejectReason13(std::string_view stage, std::string_view rmdr, std::string* out);
+
+// 1.3.0's normalize_host(), the tie-break of its count listings: "2_" and
+// hex octets for IPv4, "3_" and eight zero-padded blocks for IPv6, else "0_"
+// and the lower-cased labels of the first word in reverse. Appends.
+void NormalizeHost13(std::string_view key, std::string* out);
+
 using fields::AppendLower;  // pflogsumm lower-cases ASCII only
 
 }  // namespace maillens::pfl

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 #include <vector>
 
 #include "report/insights.h"
@@ -15,6 +16,10 @@
 namespace maillens {
 
 namespace {
+
+// Which pflogsumm's headings RenderText prints: 1.3.0's under report
+// --compat 1.3 (Summary::v13()). Set at RenderText's start, per thread.
+thread_local bool g_v13 = false;
 
 // Civil date from days since 1970 (Hinnant's civil_from_days).
 void CivilFromDays(int64_t z, int* y, int* m, int* d) {
@@ -127,10 +132,33 @@ uint64_t Total(const Counts& m) {
   return t;
 }
 
+// 1.3.0's order of a count listing: count descending, then normalize_host()
+// ascending (its ties are deterministic), then the key.
+template <typename Pair>
+void SortByCountThenHost13(std::vector<Pair>* v) {
+  std::vector<std::pair<std::string, size_t>> keys(v->size());
+  for (size_t i = 0; i < v->size(); ++i) {
+    pfl::NormalizeHost13((*v)[i].first, &keys[i].first);
+    keys[i].second = i;
+  }
+  std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
+    const auto &x = (*v)[a.second], &y = (*v)[b.second];
+    if (x.second != y.second) return x.second > y.second;
+    if (a.first != b.first) return a.first < b.first;
+    return x.first < y.first;
+  });
+  std::vector<Pair> sorted;
+  sorted.reserve(v->size());
+  for (const auto& k : keys) sorted.push_back((*v)[k.second]);
+  v->swap(sorted);
+}
+
 // really_print_hash_by_cnt_vals
 void CountRows(std::string* out, const Counts& m, int64_t limit, std::string_view indent) {
   int64_t n = limit;
-  for (const auto& [k, v] : ByCount(m)) {
+  auto rows = ByCount(m);
+  if (g_v13) SortByCountThenHost13(&rows);
+  for (const auto& [k, v] : rows) {
     out->append(indent);
     AppendCount(out, v);
     out->append("  ");
@@ -140,9 +168,22 @@ void CountRows(std::string* out, const Counts& m, int64_t limit, std::string_vie
   }
 }
 
+
 void LeafHeading(std::string* out, const Counts& leaves, int64_t limit) {
+  if (g_v13) {  // 1.3.0: " (top N of TOTAL)" when rows are left out, else " (TOTAL)"
+    out->append(" (");
+    if (limit > 0 && static_cast<int64_t>(leaves.size()) > limit) fmt::format_to(std::back_inserter(*out), "top {} of ", limit);
+    fmt::format_to(std::back_inserter(*out), "{})\n", Total(leaves));
+    return;
+  }
   if (limit > 0) fmt::format_to(std::back_inserter(*out), " (top {})", limit);
   fmt::format_to(std::back_inserter(*out), " (total: {})\n", Total(leaves));
+}
+
+// 1.3.0's " (top N of M)" / " (M)" after a listing's title.
+std::string CountSuffix(int64_t limit, size_t rows) {
+  if (limit > 0 && rows > static_cast<size_t>(limit)) return fmt::format(" (top {} of {})", limit, rows);
+  return fmt::format(" ({})", rows);
 }
 
 // print_nested_hash / walk_nested_hash for two and three levels.
@@ -174,7 +215,38 @@ void Nested3(std::string* out, std::string_view title, const Counts3& m, int64_t
   }
 }
 
+// 1.3.0's problem sections (print_problems_reports).
+void ProblemSections13(std::string* out, const Summary& s, const RenderOptions& o) {
+  const maillens::Problems& p = s.problems();
+  if (o.deferral_detail != 0) {
+    if (s.options().verbose_msg_detail) {
+      Nested2(out, "message deferral detail", p.deferred, o.deferral_detail, o.quiet);
+    } else {
+      Nested3(out, "message deferral detail", p.deferred13, o.deferral_detail, o.quiet);
+    }
+  }
+  if (o.bounce_detail != 0) Nested2(out, "message bounce detail (by relay)", p.bounced, o.bounce_detail, o.quiet);
+  if (o.expired_detail != 0 && SectionTitle(out, "message expired detail (by relay)", p.expired.empty(), o.quiet))
+    CountRows(out, p.expired, o.expired_detail, "  ");
+  if (o.reject_detail != 0) {
+    Nested3(out, "message reject detail", p.rejects, o.reject_detail, o.quiet);
+    Nested3(out, "message reject warning detail", p.reject_warnings, o.reject_detail, o.quiet);
+    Nested3(out, "message hold detail", p.holds, o.reject_detail, o.quiet);
+    Nested3(out, "message discard detail", p.discards, o.reject_detail, o.quiet);
+  }
+  Nested2(out, "SMTP Exceptions", p.smtp_exceptions, 0, o.quiet);
+  if (o.smtpd_warning_detail != 0) Nested2(out, "Warnings", p.warnings, o.smtpd_warning_detail, o.quiet);
+  if (o.pscrn_detail != 0) Nested2(out, "postscreen actions", p.pscrn_actions, o.pscrn_detail, o.quiet);
+  Nested2(out, "Fatal Errors", p.fatals, 0, o.quiet);
+  Nested2(out, "Panics", p.panics, 0, o.quiet);
+  if (SectionTitle(out, "Master daemon messages", p.master.empty(), o.quiet)) CountRows(out, p.master, 0, " ");
+}
+
 void ProblemSections(std::string* out, const Summary& s, const RenderOptions& o) {
+  if (g_v13) {
+    ProblemSections13(out, s, o);
+    return;
+  }
   const maillens::Problems& p = s.problems();
   if (o.deferral_detail != 0) Nested2(out, "message deferral detail", p.deferred, o.deferral_detail, o.quiet);
   if (o.bounce_detail != 0) Nested2(out, "message bounce detail (by relay)", p.bounced, o.bounce_detail, o.quiet);
@@ -191,14 +263,17 @@ void ProblemSections(std::string* out, const Summary& s, const RenderOptions& o)
   if (SectionTitle(out, "Master daemon messages", p.master.empty(), o.quiet)) CountRows(out, p.master, 0, " ");
 }
 
-std::string TopTitle(std::string_view title, int64_t n) {
+std::string TopTitle(std::string_view title, int64_t n, size_t rows) {
+  if (g_v13) return std::string(title) + CountSuffix(n, rows);
   return n > 0 ? fmt::format("{} (top {})", title, n) : std::string(title) + " ";
 }
 
 void RecipientDomains(std::string* out, const Summary& s, int64_t n) {
   if (n == 0) return;
-  Title(out, TopTitle("Host/Domain Summary: Message Delivery", n));
-  out->append(" sent cnt  bytes   defers   avg dly max dly host/domain\n"
+  Title(out, TopTitle("Host/Domain Summary: Message Delivery", n, s.recipient_domains().size()));
+  out->append(g_v13 ? " msg cnt   bytes   defers   avg dly max dly host/domain\n"
+                    : " sent cnt  bytes   defers   avg dly max dly host/domain\n");
+  out->append(
               " -------- -------  -------  ------- ------- -----------\n");
   for (const auto& [k, d] : RankedRows(s.recipient_domains(), &DomainStats::bytes)) {
     out->push_back(' ');
@@ -220,7 +295,7 @@ void RecipientDomains(std::string* out, const Summary& s, int64_t n) {
 
 void SendingDomains(std::string* out, const Summary& s, int64_t n) {
   if (n == 0) return;
-  Title(out, TopTitle("Host/Domain Summary: Messages Received", n));
+  Title(out, TopTitle("Host/Domain Summary: Messages Received", n, s.sending_domains().size()));
   out->append(" msg cnt   bytes   host/domain\n"
               " -------- -------  -----------\n");
   for (const auto& [k, d] : RankedRows(s.sending_domains(), &AddressStats::bytes)) {
@@ -280,7 +355,7 @@ void SmtpdSections(std::string* out, const Summary& s, const RenderOptions& o) {
   }
   if (o.top_domains != 0) {
     int64_t n = o.top_domains;
-    Title(out, TopTitle("Host/Domain Summary: SMTPD Connections", n));
+    Title(out, TopTitle("Host/Domain Summary: SMTPD Connections", n, st.per_domain.size()));
     out->append(" connections  time conn.  avg./conn.  max. time  host/domain\n"
                 " -----------  ----------  ----------  ---------  -----------\n");
     auto v = RankedRows(st.per_domain, &ConnStats::seconds);
@@ -301,14 +376,24 @@ void SmtpdSections(std::string* out, const Summary& s, const RenderOptions& o) {
 void UserData(std::string* out, const absl::flat_hash_map<std::string, AddressStats>& m, std::string_view title,
               bool by_size, int64_t n, bool quiet) {
   if (n == 0) return;
-  std::string t = n > 0 ? fmt::format("top {} {}", n, title) : std::string(title);
-  if (!SectionTitle(out, t, m.empty(), quiet)) return;
+  if (g_v13) {  // "TITLE (top N of M)" / "TITLE (M)"; empty: "TITLE (0)", no underline
+    std::string t = std::string(title) + CountSuffix(n, m.size());
+    if (m.empty()) {
+      if (!quiet) out->append("\n").append(t).append("\n");
+      return;
+    }
+    Title(out, t);
+  } else {
+    std::string t = n > 0 ? fmt::format("top {} {}", n, title) : std::string(title);
+    if (!SectionTitle(out, t, m.empty(), quiet)) return;
+  }
   std::vector<std::pair<std::string_view, uint64_t>> v;
   v.reserve(m.size());
   for (const auto& [k, a] : m) v.emplace_back(k, by_size ? a.bytes : a.count);
   std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
+  if (g_v13) SortByCountThenHost13(&v);
   for (const auto& [k, val] : v) {
     out->push_back(' ');
     AppendCount(out, val);
@@ -322,7 +407,11 @@ void UserData(std::string* out, const absl::flat_hash_map<std::string, AddressSt
 void NoSizeData(std::string* out, const Summary& s) {
   // print_hash_by_key(..., quiet = 1): only when there is something.
   if (s.no_size().empty()) return;
-  SectionTitle(out, "Messages with no size data", false, true);
+  if (g_v13) {
+    SectionTitle(out, "Messages with no size data" + CountSuffix(0, s.no_size().size()), false, true);
+  } else {
+    SectionTitle(out, "Messages with no size data", false, true);
+  }
   for (std::string_view qid : SortedKeys(s.no_size())) {
     out->push_back(' ');
     AppendSafe(out, qid);
@@ -401,9 +490,38 @@ void MessageDetail(std::string* out, const Summary& s, bool quiet) {
 
 }  // namespace
 
+// 1.3.0's first line: "Postfix Log Summaries for Sun, Nov 22 2026[ through ...]"
+// (the first and the last day of the input).
+void Title13(std::string* out, const Summary& s) {
+  static constexpr const char* kDow[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};  // day 0: 1970-01-01
+  static constexpr const char* kMon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  out->append("Postfix Log Summaries");
+  auto day = [&](Date13 d) {
+    int64_t z = DaysFromCivil(d.year, d.month, d.day);
+    fmt::format_to(std::back_inserter(*out), "{}, {} {} {}", kDow[((z % 7) + 7) % 7], kMon[d.month - 1], d.day,
+                   d.year);
+  };
+  if (s.any_line13()) {
+    Date13 a = s.first_date13(), b = s.last_date13();
+    out->append(" for ");
+    day(a);
+    if (a.year != b.year || a.month != b.month || a.day != b.day) {
+      out->append(" through ");
+      day(b);
+    }
+  }
+  out->append("\n");
+}
+
 void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
   GrandTotals t = s.totals();
-  if (!o.title_date.empty()) out->append("Postfix log summaries for ").append(o.title_date).append("\n");
+  g_v13 = s.v13();
+  if (g_v13) {
+    Title13(out, s);
+  } else if (!o.title_date.empty()) {
+    out->append("Postfix log summaries for ").append(o.title_date).append("\n");
+  }
   Title(out, "Grand Totals");
   out->append("messages\n\n");
   auto line = [&](uint64_t v, std::string_view label) {
@@ -411,7 +529,11 @@ void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
     AppendCount(out, v);
     out->append("  ").append(label).append("\n");
   };
-  line(t.received, "received");
+  if (g_v13 && t.received13 < 0) {  // 1.3.0 takes late rejects off and can go below zero
+    fmt::format_to(std::back_inserter(*out), " {:6d}   received\n", t.received13);
+  } else {
+    line(t.received, "received");
+  }
   line(t.delivered, "delivered");
   line(t.forwarded, "forwarded");
   out->push_back(' ');
@@ -424,6 +546,10 @@ void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
   }
   out->append("\n");
   line(t.bounced, "bounced");
+  if (g_v13) {
+    line(t.removed_canceled, "removed (canceled)");
+    line(t.expired, "expired");
+  }
   line(t.rejected, fmt::format("rejected ({}%)", t.rejected_pct()));
   line(t.reject_warnings, "reject warnings");
   line(t.held, "held");
@@ -449,6 +575,21 @@ void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
                                       : 0);
     out->push_back(' ');
     AppendHms(out, static_cast<double>(st.seconds));
+    out->append("  total connect time\n");
+  }
+  if (g_v13 && o.pscrn_stats) {
+    const PscrnStats& ps = s.pscrn();
+    out->append("\npostscreen\n\n  ");
+    AppendCount(out, ps.connections);
+    out->append("  connections\n  ");
+    AppendCount(out, ps.addresses.size());
+    out->append("  IP addresses\n");
+    fmt::format_to(std::back_inserter(*out), "  {:6d}   avg. connect time (seconds)\n",
+                   ps.connections > 0 ? static_cast<int64_t>(static_cast<double>(ps.seconds) /
+                                                                 static_cast<double>(ps.connections) + .5)
+                                      : 0);
+    out->push_back(' ');
+    AppendHms(out, static_cast<double>(ps.seconds));
     out->append("  total connect time\n");
   }
   out->append("\n");

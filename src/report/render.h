@@ -28,6 +28,9 @@ struct RenderOptions {
   int64_t top_users = -1;      // -u
   int64_t deferral_detail = -1, bounce_detail = -1, reject_detail = -1, smtp_detail = -1,
           smtpd_warning_detail = -1;
+  int64_t expired_detail = -1;  // --compat 1.3: message expired detail (by relay)
+  int64_t pscrn_detail = -1;    // --compat 1.3: postscreen actions (0: none)
+  bool pscrn_stats = false;     // --compat 1.3 --pscrn-stats: the postscreen block of the Grand Totals
   bool quiet = false;           // -q: leave out empty sections
   bool problems_first = false;  // --problems-first
   bool smtpd_stats = false;     // --smtpd-stats

@@ -2,6 +2,7 @@
 #include "report/summary.h"
 
 #include <charconv>
+#include <ctime>
 
 #include "postfix/fields.h"
 #include "report/pflogsumm_rules.h"
@@ -69,6 +70,15 @@ int GrandTotals::discarded_pct() const {
 
 GrandTotals Summary::totals() const {
   GrandTotals t = t_;
+  if (v13()) {
+    // 1.3.0: late rejects and cancels are not received; at the end, nor are
+    // the messages never sized (when the input has size data at all).
+    int64_t unsized = 0;
+    if (size_data13_)
+      for (const auto& [qid, p] : pending13_) unsized += !p.sized;
+    t.received13 = static_cast<int64_t>(t_.received) - received_taken13_ - unsized;
+    t.received = t.received13 > 0 ? static_cast<uint64_t>(t.received13) : 0;
+  }
   t.senders = senders_.size();
   t.sending_domains = sending_domains_.size();
   t.recipients = recipients_.size();
@@ -131,6 +141,9 @@ typename Map::mapped_type& Child(Map* m, std::string_view key) {
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 bool IsDigitChar(char c) { return c >= '0' && c <= '9'; }
+bool EndsWith(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
 
 // Seconds of wall-clock time (pflogsumm's Delta_DHMS works on the written time).
 int64_t WallSeconds(const SyslogHeader& h) {
@@ -170,7 +183,16 @@ void Summary::CountSender(const Message& m) {
   u.bytes += size;
   scratch_domain_.clear();
   size_t at = addr.find('@');
-  if (at != std::string::npos && at > 0 && at + 1 < addr.size()) {
+  if (v13()) {  // fold_domain($addr), or whence: "pickup" or gimme_domain(client)
+    if (addr != "from=<>") pfl::FoldDomain13(addr, &scratch_domain_);
+    if (scratch_domain_.empty()) {
+      if (m.origin == Message::Origin::kPickup) {
+        scratch_domain_ = "pickup";
+      } else {
+        pfl::GimmeDomain13(m.client, false, &scratch_domain_);
+      }
+    }
+  } else if (at != std::string::npos && at > 0 && at + 1 < addr.size()) {
     scratch_domain_.append(addr, at + 1, std::string::npos);
   } else if (m.origin == Message::Origin::kPickup) {
     scratch_domain_ = addr;
@@ -282,8 +304,12 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
   const std::string& addr = NormaliseAddress(ev.to);
   scratch_domain_.clear();
   size_t at = addr.find('@');
-  scratch_domain_.append(at != std::string::npos && at > 0 ? std::string_view(addr).substr(at + 1)
-                                                           : std::string_view(addr));
+  if (v13()) {
+    pfl::FoldDomain13(addr, &scratch_domain_);
+  } else {
+    scratch_domain_.append(at != std::string::npos && at > 0 ? std::string_view(addr).substr(at + 1)
+                                                             : std::string_view(addr));
+  }
   switch (ev.status) {
     case DeliveryStatus::kSent: {
       if (ev.rest.find("forwarded as ") != std::string_view::npos) {
@@ -294,6 +320,10 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
       ++t_.delivered;
       Bump(h, kDlvd);
       uint64_t size = (m && m->size > 0) ? static_cast<uint64_t>(m->size) : 0;
+      if (v13()) {  // $rcvdMsg{$qid}{'size'}: gone once a recipient was forwarded or the message removed
+        auto it = pending13_.find(absl::string_view(ev.queue_id.data(), ev.queue_id.size()));
+        size = it != pending13_.end() && it->second.size > 0 ? static_cast<uint64_t>(it->second.size) : 0;
+      }
       t_.bytes_delivered += size;
       double delay = ExactDelay(ev.delay);
       DomainStats& d = Slot(&recipient_domains_, scratch_domain_);
@@ -338,6 +368,12 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
           if (e > b) reason = msg.substr(b, e - b);
         }
         key1_.clear();
+        if (v13() && !options_.verbose_msg_detail) {  // {svc}{host}{reason}
+          key2_.clear();
+          pfl::DeferralKey13(reason, &key2_, &key1_);
+          ++CountOf(&Child(&Child(&problems_.deferred13, pfl::Command(h.program)), key2_), key1_);
+          return;
+        }
         if (options_.verbose_msg_detail) {
           key1_.append(reason);
         } else {
@@ -363,6 +399,30 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
           if (e != std::string_view::npos && e > b) reason = msg.substr(b, e - b);
         }
         key1_.clear();
+        if (v13()) {  // {gimme_domain($relay, 1)}{said_string_trimmer(reason, 66)}
+          if (options_.verbose_msg_detail) {
+            key1_.append(reason);
+          } else {
+            pfl::SaidStringTrimmer13(reason, 66, &key1_);
+          }
+          key2_.clear();
+          std::string_view relay = ev.relay;  // s/:\d+$//
+          size_t c = relay.rfind(':');
+          if (c != std::string_view::npos && c + 1 < relay.size()) {
+            bool digits = true;
+            for (size_t i = c + 1; i < relay.size(); ++i) digits = digits && IsDigitChar(relay[i]);
+            if (digits) relay = relay.substr(0, c);
+          }
+          scratch_.clear();
+          if (options_.ignore_case) {
+            AppendLower(&scratch_, relay);
+          } else {
+            scratch_.append(relay);
+          }
+          pfl::GimmeDomain13(scratch_, true, &key2_);
+          ++CountOf(&Child(&problems_.bounced, key2_), key1_);
+          return;
+        }
         if (options_.verbose_msg_detail) {
           key1_.append(reason);
         } else {
@@ -389,6 +449,10 @@ void Summary::CountDiagnostic(const SyslogHeader& h) {
   std::string_view msg = h.message;
   if (msg.empty()) return;
   std::string_view cmd = pfl::Command(h.program);
+  if (v13()) {
+    CountDiagnostic13(cmd, msg);
+    return;
+  }
   Counts2* target = nullptr;
   std::string_view word;
   switch (msg[0]) {
@@ -469,8 +533,322 @@ void Summary::CountDiagnostic(const SyslogHeader& h) {
   }
 }
 
+Summary::Summary(SummaryOptions options) : options_(options) {
+  if (v13()) {  // 1.3.0's $thisYr and current month, for traditional stamps
+    time_t now = std::time(nullptr);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    this_year13_ = tm.tm_year + 1900;
+    this_month13_ = tm.tm_mon + 1;
+  }
+}
+
+void Summary::NoteLine13(const SyslogHeader& h) {
+  Date13 d{h.year, h.month, h.day};
+  if (h.format == TimeFormat::kTraditional) d.year = h.month > this_month13_ ? this_year13_ - 1 : this_year13_;
+  if (!any_line13_) first13_ = d;
+  last13_ = d;
+  any_line13_ = true;
+}
+
+void Summary::OnForeign(const SyslogHeader& h, std::string_view line) {
+  (void)line;
+  if (v13()) NoteLine13(h);
+}
+
+// 1.3.0's postscreen branch: @pscrnRegexs, connection times per IP:port.
+void Summary::CountPostscreen13(const SyslogHeader& h) {
+  if (!options_.pscrn_stats && !options_.pscrn_detail) return;
+  std::string_view act, ip, port, addl;
+  size_t n = pfl::PostscreenAction13(h.message, &act, &ip, &port, &addl);
+  auto bump = [&]() {
+    if (!options_.pscrn_detail) return;
+    key1_.assign(act);
+    if (n == 4) key1_.append(" ").append(addl);
+    ++CountOf(&Child(&problems_.pscrn_actions, key1_), ip);
+  };
+  if (n == 4) {
+    bump();
+    return;
+  }
+  if (n != 3) return;
+  key2_.assign(ip).append(":").append(port);
+  if (act == "CONNECT") {
+    pscrn_open_[key2_] = WallSeconds(h);
+  } else if (act == "DISCONNECT" || act == "HANGUP" || act == "PASS NEW" || act == "PASS OLD") {
+    auto it = pscrn_open_.find(key2_);
+    if (it == pscrn_open_.end()) return;
+    int64_t secs = WallSeconds(h) - it->second;
+    pscrn_open_.erase(it);
+    ++pscrn_.connections;
+    pscrn_.seconds += secs;
+    if (options_.pscrn_stats && !pscrn_.addresses.contains(absl::string_view(ip.data(), ip.size())))
+      pscrn_.addresses.emplace(ip);
+    if (act == "PASS NEW" || act == "PASS OLD") bump();
+  } else {
+    bump();
+  }
+}
+
+// pflogsumm 1.3.0: the text after the queue ID ($logRmdr: the line's
+// "NOQUEUE: " / "QID: " taken off) is tested for "warning|panic|fatal: "
+// first, then master's messages (whole), then smtp's session exceptions.
+void Summary::CountDiagnostic13(std::string_view cmd, std::string_view msg) {
+  // (?:(?:NOQUEUE|[0-9A-F]+|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]+):\h+)?
+  {
+    auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); };
+    auto longq = [](char c) {
+      if (c >= '0' && c <= '9') return true;
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+        char l = static_cast<char>(c | 0x20);
+        return l != 'a' && l != 'e' && l != 'i' && l != 'o' && l != 'u';
+      }
+      return false;
+    };
+    size_t c = msg.find(':');
+    if (c != std::string_view::npos && c > 0 && c + 1 < msg.size() && (msg[c + 1] == ' ' || msg[c + 1] == '\t')) {
+      std::string_view tok = msg.substr(0, c);
+      bool all_hex = true, all_long = true;
+      for (char x : tok) all_hex = all_hex && hex(x), all_long = all_long && longq(x);
+      if (tok == "NOQUEUE" || all_hex || all_long) {
+        size_t k = c + 1;
+        while (k < msg.size() && (msg[k] == ' ' || msg[k] == '\t')) ++k;
+        msg.remove_prefix(k);
+      }
+    }
+  }
+  Counts2* target = nullptr;
+  size_t word = 0;
+  if (StartsWith(msg, "warning:")) target = &problems_.warnings, word = 8;
+  else if (StartsWith(msg, "fatal:")) target = &problems_.fatals, word = 6;
+  else if (StartsWith(msg, "panic:")) target = &problems_.panics, word = 6;
+  if (target != nullptr) {
+    std::string_view text = msg.substr(word);
+    size_t k = 0;
+    while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;  // \s+(.+)
+    if (k == 0 || k == text.size()) target = nullptr;
+    text.remove_prefix(k);
+    if (target == &problems_.warnings) {
+      // Condensed (not cleanup's), then string_trimmer(66): no trimming
+      // with --verbose-msg-detail (1.3.0 sets colwidth 0).
+      key2_.clear();
+      if (cmd != "cleanup" && pfl::CondenseWarning13(text, &key2_)) text = key2_;
+      key1_.clear();
+      if (options_.verbose_msg_detail) {
+        key1_.append(text);
+      } else {
+        pfl::StringTrimmer(text, 66, &key1_);
+      }
+      ++CountOf(&Child(target, cmd), key1_);
+      return;
+    }
+    if (target != nullptr) {
+      ++CountOf(&Child(target, cmd), text);
+      return;
+    }
+  }
+  if (cmd == "master") {
+    ++CountOf(&problems_.master, msg);
+    return;
+  }
+  if (cmd == "smtp" && StartsWith(msg, "connect to")) {
+    // /^connect to\s+([^\]]+\]): (.+?) \(port \d+\)$/ or /^connect to\s+([^\]]+\]):\d+:\s+(.+)$/
+    size_t j = 10;
+    if (j >= msg.size() || (msg[j] != ' ' && msg[j] != '\t')) return;
+    while (j < msg.size() && (msg[j] == ' ' || msg[j] == '\t')) ++j;
+    size_t close = msg.find(']', j);
+    if (close == std::string_view::npos || close == j || close + 1 >= msg.size() || msg[close + 1] != ':') return;
+    std::string_view dest = msg.substr(j, close + 1 - j), text;
+    std::string_view after = msg.substr(close + 2);
+    bool ok = false;
+    if (StartsWith(after, " ") && !msg.empty() && msg.back() == ')') {
+      size_t port = after.rfind(" (port ");
+      if (port != std::string_view::npos && port > 1) {
+        bool digits = port + 7 < after.size() - 1;
+        for (size_t q = port + 7; q + 1 < after.size(); ++q) digits = digits && IsDigitChar(after[q]);
+        if (digits) text = after.substr(1, port - 1), ok = true;
+      }
+    }
+    if (!ok && !after.empty() && IsDigitChar(after[0])) {
+      size_t q = 0;
+      while (q < after.size() && IsDigitChar(after[q])) ++q;
+      if (q < after.size() && after[q] == ':') {
+        ++q;
+        size_t w = q;
+        while (q < after.size() && (after[q] == ' ' || after[q] == '\t')) ++q;
+        if (q > w && q < after.size()) text = after.substr(q), ok = true;
+      }
+    }
+    if (!ok) return;
+    key1_.clear();
+    pfl::AppendLower(&key1_, text);
+    key2_.clear();
+    pfl::GimmeDomain13(dest, true, &key2_);
+    ++CountOf(&Child(&problems_.smtp_exceptions, key1_), key2_);
+  }
+}
+
+// pflogsumm 1.3.0's %rcvdMsg bookkeeping and its new totals.
+void Summary::Track13(const Event& ev) {
+  absl::string_view qid(ev.queue_id.data(), ev.queue_id.size());
+  switch (ev.kind) {
+    case EventKind::kClient:
+      if (ev.daemon == Daemon::kSmtpd || ev.daemon == Daemon::kPostscreen) pending13_[qid].whence = true;
+      return;
+    case EventKind::kPickup:
+      pending13_[qid].whence = true;
+      return;
+    case EventKind::kQueueActive: {
+      // next if($rcvdMsg{$qid}{'size'}); a sender only if $rcvdMsg{$qid}{'whence'}
+      count_sender13_ = false;
+      if (ev.daemon != Daemon::kQmgr) return;
+      size_data13_ = true;
+      Pending13& p = pending13_[qid];
+      if (p.size_nonzero) return;
+      count_sender13_ = p.whence;
+      p.sized = true;
+      p.size_nonzero = ev.size > 0;
+      p.size = ev.size;
+      return;
+    }
+    case EventKind::kDelivery:
+      if (ev.status == DeliveryStatus::kSent) {
+        if (ev.rest.find("(forwarded as ") != std::string_view::npos) {
+          pending13_.erase(qid);
+        } else {
+          pending13_.try_emplace(qid);  // $rcvdMsg{$qid}{'size'} autovivifies
+        }
+      } else if (ev.status == DeliveryStatus::kDeferred) {
+        auto it = pending13_.find(qid);
+        if (it != pending13_.end()) {
+          std::string_view relay = ev.relay;  // s/:\d+$//
+          size_t c = relay.rfind(':');
+          if (c != std::string_view::npos && c + 1 < relay.size()) {
+            bool digits = true;
+            for (size_t i = c + 1; i < relay.size(); ++i) digits = digits && IsDigitChar(relay[i]);
+            if (digits) relay = relay.substr(0, c);
+          }
+          it->second.relay.assign(relay);
+        }
+      }
+      return;
+    case EventKind::kExpired: {
+      if (ev.daemon != Daemon::kQmgr || !EndsWith(ev.header->message, ", status=expired, returned to sender")) return;
+      ++t_.expired;
+      Pending13& p = pending13_[qid];
+      key1_.clear();
+      if (p.relay.empty()) {
+        key1_ = "unknown";  // gimme_domain(undef)
+      } else {
+        pfl::GimmeDomain13(p.relay, true, &key1_);
+      }
+      ++CountOf(&problems_.expired, key1_);
+      return;
+    }
+    case EventKind::kRemoved:
+      if (ev.daemon == Daemon::kQmgr && ev.header->message.substr(ev.header->message.find(' ') + 1) == "removed") {
+        pending13_.erase(qid);
+      } else if (ev.daemon == Daemon::kCleanup && ev.text == " (canceled)") {
+        ++t_.removed_canceled;
+        ++received_taken13_;
+        pending13_.erase(qid);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+// 1.3.0's proc_smtpd_reject(): its reasons and per-reason keys.
+void Summary::CountReject13(const Event& ev, Counts3* detail) {
+  std::string_view stage, client, rmdr;
+  pfl::SplitReject(ev.header->message, &stage, &client, &rmdr);
+  key1_.clear();  // reason
+  if (options_.verbose_msg_detail) {
+    key1_.append(rmdr);
+  } else {
+    pfl::RejectReason13(stage, rmdr, &key1_);
+  }
+  if (stage == "connect" && !options_.verbose_msg_detail) stage = "CONNECT";
+  std::string_view to = pfl::RejectTo(rmdr), from = pfl::RejectFrom(rmdr);
+  std::string from_s, to_s;  // rarely needed: munged or lower-cased
+  if (options_.verp_mung > 0 || options_.ignore_case) {
+    from_s.assign(from);
+    pfl::VerpMung(options_.verp_mung, &from_s);
+    if (options_.ignore_case) {
+      std::string l;
+      pfl::AppendLower(&l, from_s);
+      from_s = l;
+      pfl::AppendLower(&to_s, to);
+      to = to_s;
+    }
+    from = from_s;
+  }
+  key2_.clear();  // data
+  std::string_view reason = key1_;
+  auto client_domain = [&]() { pfl::GimmeDomain13(client, false, &key2_); };
+  if (StartsWith(reason, "Sender address rejected:")) {
+    if (!client.empty()) client_domain();
+    if (options_.rej_add_to) {
+      if (!to.empty()) key2_.append(" (").append(from).append(" -> ").append(to).append(")");
+    } else {
+      key2_.append(" (<").append(from).append(")");
+    }
+  } else if (StartsWith(reason, "Recipient address rejected:") ||
+             (StartsWith(reason, "User unknown") && (reason.size() == 12 || reason[12] == ' '))) {
+    key2_.append(to);
+    if (options_.rej_add_from) {
+      key2_.append("  (");
+      if (from.empty()) {
+        client_domain();
+      } else {
+        key2_.append(from);
+      }
+      key2_.append(")");
+    }
+  } else if (HasCodedPhrase(reason, "Improper use of SMTP command pipelining;")) {
+    key1_ = "Improper use of SMTP command pipelining";
+    std::string_view msg = ev.header->message;  // /^.+? from (\S+?):.*$/
+    for (size_t f = msg.find(" from "); f != std::string_view::npos; f = msg.find(" from ", f + 1)) {
+      size_t j = f + 6, k = j + 1;
+      while (k < msg.size() && msg[k - 1] != ' ' && msg[k] != ':') ++k;
+      if (j < msg.size() && k < msg.size() && msg[k - 1] != ' ' && msg[k] == ':') {
+        key2_.append(msg.substr(j, k - j));
+        break;
+      }
+    }
+  } else if (HasCodedPhrase(reason, "Message size exceeds fixed limit;") ||
+             HasCodedPhrase(reason, "Server configuration error;") ||
+             HasCodedPhrase(reason, "Server configuration problem;") ||
+             reason == "Helo command rejected: Invalid name") {
+    if (HasCodedPhrase(reason, "Message size exceeds fixed limit;")) {
+      key1_ = "Message size exceeds fixed limit";
+    } else if (HasCodedPhrase(reason, "Server configuration error;")) {
+      key1_ = "(Local) Server configuration error";
+    } else if (HasCodedPhrase(reason, "Server configuration problem;")) {
+      key1_ = "(Local) Server configuration problem";
+    }
+    client_domain();
+    if (options_.rej_add_from) key2_.append("  (").append(from).append(")");
+  } else {
+    client_domain();
+    if (options_.rej_add_from && options_.rej_add_to && !to.empty()) {
+      key2_.append("  (").append(from).append(" -> ").append(to).append(")");
+    } else if (options_.rej_add_from) {
+      key2_.append("  (< ").append(from).append(")");
+    } else if (options_.rej_add_to && !to.empty()) {
+      key2_.append("  (> ").append(to).append(")");
+    }
+  }
+  ++CountOf(&Child(&Child(detail, stage), key1_), key2_);
+}
+
 void Summary::CountReject(const Event& ev, Counts3* detail) {
   if (!options_.reject_detail) return;
+  if (v13()) {
+    CountReject13(ev, detail);
+    return;
+  }
   std::string_view stage, client, rmdr;
   pfl::SplitReject(ev.header->message, &stage, &client, &rmdr);
   key1_.clear();  // reason
@@ -588,7 +966,13 @@ void Summary::CountConnection(const Event& ev) {
   std::string_view msg = h.message;
   size_t p = StartsWith(msg, "disconnect from ") ? 0 : msg.find("disconnect from ");
   key1_.clear();
-  if (p != std::string_view::npos) pfl::GimmeDomain(msg.substr(p + 16), &key1_);
+  if (p != std::string_view::npos) {
+    if (v13()) {
+      pfl::GimmeDomain13(msg.substr(p + 16), false, &key1_);
+    } else {
+      pfl::GimmeDomain(msg.substr(p + 16), &key1_);
+    }
+  }
   auto add = [secs](ConnStats& c) {
     ++c.count;
     c.seconds += secs;
@@ -624,13 +1008,16 @@ void Summary::CountDetailSender(const Event& ev, const Message* m) {
 
 void Summary::OnUnparsed(const SyslogHeader* h, Origin origin, std::string_view line) {
   (void)line;
+  if (h != nullptr && v13()) NoteLine13(*h);
   if (h != nullptr && origin == Origin::kPostfix) {
     NoteDay(*h);
     CountDiagnostic(*h);
+    if (v13() && h->daemon == "postscreen") CountPostscreen13(*h);
   }
 }
 
 void Summary::OnEvent(const Event& ev, const Message* m) {
+  if (v13() && ev.header != nullptr) NoteLine13(*ev.header);
   if (ev.daemon == Daemon::kDovecot) return;
   const SyslogHeader& h = *ev.header;
   NoteDay(h);
@@ -638,12 +1025,28 @@ void Summary::OnEvent(const Event& ev, const Message* m) {
       (ev.daemon == Daemon::kSmtp && ev.kind != EventKind::kDelivery)) {
     CountDiagnostic(h);
   }
+  if (v13()) {
+    Track13(ev);
+    if (ev.daemon == Daemon::kPostscreen && ev.severity == Severity::kInfo && ev.kind != EventKind::kReject &&
+        ev.kind != EventKind::kClient)
+      CountPostscreen13(h);
+  }
   switch (ev.kind) {
     case EventKind::kReject:
     case EventKind::kCleanupAction: {
       if (ev.kind == EventKind::kCleanupAction && ev.stage != "header" && ev.stage != "body" &&
           ev.stage != "END-OF-MESSAGE")
         return;
+      // 1.3.0: cleanup's milter-hold and milter-discard are not read (its
+      // expression is anchored: /^((?:milter-)?reject|hold|discard): /).
+      if (v13() && ev.kind == EventKind::kCleanupAction &&
+          (ev.action == Action::kMilterHold || ev.action == Action::kMilterDiscard))
+        return;
+      // 1.3.0: cleanup's "warning: header ..." is a warning (CountDiagnostic13).
+      if (v13() && ev.kind == EventKind::kCleanupAction && ev.action == Action::kWarn) {
+        if (ev.severity == Severity::kInfo) CountDiagnostic(h);
+        return;
+      }
       uint64_t* counter = nullptr;
       Counts3* detail = nullptr;
       switch (ev.action) {
@@ -662,6 +1065,17 @@ void Summary::OnEvent(const Event& ev, const Message* m) {
       if (counter == nullptr) return;
       ++*counter;
       Bump(h, kRjct);
+      if (v13()) {  // a late reject was counted as received; the message is done with
+        absl::string_view qid(ev.queue_id.data(), ev.queue_id.size());
+        bool reject = counter == &t_.rejected;
+        if (ev.kind == EventKind::kCleanupAction) {
+          if (reject) ++received_taken13_;
+          pending13_.erase(qid);
+        } else if (reject) {
+          if (ev.queue_id != "NOQUEUE") ++received_taken13_;
+          pending13_.erase(qid);
+        }
+      }
       if (ev.kind == EventKind::kReject) {
         CountReject(ev, detail);
       } else {
@@ -679,7 +1093,8 @@ void Summary::OnEvent(const Event& ev, const Message* m) {
       return;
     case EventKind::kQueueActive:
       if (options_.message_detail) CountDetailSender(ev, m);
-      if (m != nullptr && m->queue_active == 1 && m->origin != Message::Origin::kUnknown) {
+      if (v13() ? (m != nullptr && count_sender13_)
+                : (m != nullptr && m->queue_active == 1 && m->origin != Message::Origin::kUnknown)) {
         if (options_.dedupe_content_filter) {  // a re-injection already taken back: not a sender
           auto it = recent_.find(absl::string_view(ev.queue_id.data(), ev.queue_id.size()));
           if (it != recent_.end() && it->second.hop) return;

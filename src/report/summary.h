@@ -40,7 +40,15 @@
 
 namespace maillens {
 
+// The pflogsumm release whose counting and layout `report` follows
+// (report --compat): Debian's 1.1.5, the default, or 1.3.0. Every point
+// where 1.3.0 counts or prints differently branches on SummaryOptions::compat
+// (Summary::v13(), and render.cc through Summary::options()); the list is in
+// docs/pflogsumm-differences.md, "report --compat 1.3".
+enum class Compat : uint8_t { kPflogsumm115, kPflogsumm13 };
+
 struct SummaryOptions {
+  Compat compat = Compat::kPflogsumm115;  // --compat 1.3: pflogsumm 1.3.0's rules
   bool ignore_case = false;  // pflogsumm -i: lower-case whole addresses
   bool uucp_mung = false;    // -m: "a!b!user@host" -> "host!a!user@b"
   int verp_mung = 0;         // --verp-mung[=2]
@@ -49,12 +57,16 @@ struct SummaryOptions {
   bool message_detail = false;      // -e: per-message detail
   bool no_no_msg_size = false;      // --no-no-msg-size
   bool rej_add_from = false;        // --rej-add-from
+  bool rej_add_to = false;          // --compat 1.3 --rej-add-to: the recipient in reject rows
   bool no_smtpd_warnings = false;   // --no-smtpd-warnings (deprecated)
   // --dedupe-content-filter: a message re-injected by a content filter is
   // counted once (see Summary::DedupeHop).
   bool dedupe_content_filter = false;
   // Details not collected when their listing is off (pflogsumm's "== 0").
   bool deferral_detail = true, bounce_detail = true, reject_detail = true, smtp_detail = true;
+  // --compat 1.3: postscreen lines are read for --pscrn-stats or the
+  // "postscreen actions" listing (on unless --pscrn-detail 0).
+  bool pscrn_stats = false, pscrn_detail = true;
 };
 
 // Counts by key, nested as pflogsumm's detail hashes are.
@@ -71,6 +83,10 @@ struct Problems {
   Counts2 smtp_failures;  // {reason}{host}
   Counts2 warnings, fatals, panics;  // {command}{text}
   Counts master;
+  Counts3 deferred13;       // --compat 1.3 (not verbose): {command}{host}{reason}
+  Counts2 smtp_exceptions;  // --compat 1.3: smtp "connect to" failures {text}{host}, instead of smtp_failures
+  Counts2 pscrn_actions;    // --compat 1.3: postscreen actions {action[ detail]}{client IP}
+  Counts expired;  // --compat 1.3: {relay host of the last deferral} of expired messages
 };
 
 // Delivery latency (Postfix's delay= of sent recipients) in buckets with
@@ -131,9 +147,26 @@ struct SmtpdStats {
   absl::flat_hash_map<std::string, ConnStats> per_domain;
 };
 
+// --compat 1.3 --pscrn-stats: postscreen connections (CONNECT to
+// DISCONNECT, HANGUP or PASS NEW/OLD of the same address and port).
+struct PscrnStats {
+  uint64_t connections = 0;
+  int64_t seconds = 0;
+  absl::flat_hash_set<std::string> addresses;
+};
+
+// --compat 1.3: the date of a line as 1.3.0 reads it (traditional stamps:
+// this year, or last year for a later month; RFC 3339: the year written).
+struct Date13 {
+  int year = 0, month = 0, day = 0;
+};
+
 struct GrandTotals {
   uint64_t received = 0, delivered = 0, forwarded = 0, deferred = 0, deferrals = 0, bounced = 0,
            rejected = 0, reject_warnings = 0, held = 0, discarded = 0;
+  // --compat 1.3 only: cleanup "removed (canceled)" and qmgr "status=expired".
+  uint64_t removed_canceled = 0, expired = 0;
+  int64_t received13 = 0;  // --compat 1.3: received as 1.3.0 prints it (may be negative); `received` is >= 0
   uint64_t bytes_received = 0, bytes_delivered = 0;
   uint64_t senders = 0, sending_domains = 0, recipients = 0, recipient_domains = 0;
   uint64_t content_filter_hops = 0;  // --dedupe-content-filter: re-injections not counted again
@@ -156,10 +189,11 @@ struct DomainStats {
 
 class Summary : public EventSink {
  public:
-  explicit Summary(SummaryOptions options = {}) : options_(options) {}
+  explicit Summary(SummaryOptions options = {});
 
   void OnEvent(const Event& ev, const Message* m) override;
   void OnUnparsed(const SyslogHeader* h, Origin origin, std::string_view line) override;
+  void OnForeign(const SyslogHeader& h, std::string_view line) override;
 
   // Figures; call after the input is processed.
   GrandTotals totals() const;
@@ -180,6 +214,13 @@ class Summary : public EventSink {
   // Queue ID -> recipient of deliveries without a known size.
   const absl::flat_hash_map<std::string, std::string>& no_size() const { return no_size_; }
   const SummaryOptions& options() const { return options_; }
+  bool v13() const { return options_.compat == Compat::kPflogsumm13; }
+  // --compat 1.3: the first and the last line's dates (any program's), and
+  // whether there was a line at all.
+  bool any_line13() const { return any_line13_; }
+  Date13 first_date13() const { return first13_; }
+  Date13 last_date13() const { return last13_; }
+  const PscrnStats& pscrn() const { return pscrn_; }
 
  private:
   void NoteDay(const SyslogHeader& h);
@@ -191,11 +232,34 @@ class Summary : public EventSink {
   void CountDetailSender(const Event& ev, const Message* m);
   MessageLines& DetailLines(const Event& ev, const Message* m);
   void CountReject(const Event& ev, Counts3* detail);
+  void CountReject13(const Event& ev, Counts3* detail);
   void CountCleanupAction(const Event& ev, Counts3* detail);
   void CountDiagnostic(const SyslogHeader& h);
+  void CountDiagnostic13(std::string_view cmd, std::string_view msg);
   void CountConnection(const Event& ev);
   void NoteReceived(const Event& ev);
   bool DedupeHop(std::string_view child);
+  // --compat 1.3: pflogsumm 1.3.0's %rcvdMsg, the messages received and not
+  // done with yet; the ones never sized are taken out of "received" at the
+  // end (when the input has size data at all).
+  struct Pending13 {
+    bool whence = false;  // received (client= or pickup)
+    bool sized = false, size_nonzero = false;
+    int64_t size = 0;
+    std::string relay;  // of the last deferral: the expired detail's key
+  };
+  void Track13(const Event& ev);
+  void NoteLine13(const SyslogHeader& h);
+  void CountPostscreen13(const SyslogHeader& h);
+  bool any_line13_ = false;
+  Date13 first13_, last13_;
+  int this_year13_ = 0, this_month13_ = 0;
+  PscrnStats pscrn_;
+  absl::flat_hash_map<std::string, int64_t> pscrn_open_;  // "IP:port" -> second of CONNECT
+  absl::flat_hash_map<std::string, Pending13> pending13_;
+  bool size_data13_ = false;
+  bool count_sender13_ = false;  // this qmgr line's sender is counted (Track13)
+  int64_t received_taken13_ = 0;  // late rejects and cancels
 
   SummaryOptions options_;
   GrandTotals t_;
