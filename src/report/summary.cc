@@ -1071,7 +1071,7 @@ void Summary::OnEvent(const Event& ev, const Message* m) {
         if (ev.kind == EventKind::kCleanupAction) {
           if (reject) ++received_taken13_;
           pending13_.erase(qid);
-        } else if (reject) {
+        } else if (reject && ev.action == Action::kReject) {  // smtpd's milter-reject: unseen by 1.3.0
           if (ev.queue_id != "NOQUEUE") ++received_taken13_;
           pending13_.erase(qid);
         }
