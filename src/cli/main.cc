@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "maillens " MAILLENS_VERSION " (git " MAILLENS_GIT_REVISION ")\n"
                                     "inputs: plain files, stdin, gzip (ISA-L), bzip2, xz, zstd, systemd journal\n"
                                     "timestamps: traditional syslog (Mmm dd hh:mm:ss), RFC 3339\n"
-                                    "report counting: pflogsumm 1.1.5");
+                                    "report counting: pflogsumm 1.1.5 (default), 1.3.0 with --compat 1.3");
   app.require_subcommand(1);
   int exit_code = maillens::cli::kExitOk;
   maillens::cli::AddReportCommand(&app, &exit_code);
