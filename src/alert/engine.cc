@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "alert/tally.h"
 #include "assemble/assembler.h"
 #include "queue/postqueue.h"
 #include "util/text_escape.h"
@@ -13,14 +14,6 @@ namespace maillens::alert {
 namespace {
 
 constexpr int64_t kWeek = 7 * 86400;
-
-// The address inside "name[addr]", or the whole text.
-std::string_view AddrOf(std::string_view client) {
-  size_t open = client.rfind('[');
-  size_t close = client.rfind(']');
-  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return client;
-  return client.substr(open + 1, close - open - 1);
-}
 
 // Percent-encodes bytes that would break the state's line/field structure.
 void AppendEscaped(std::string* out, std::string_view s) {
@@ -170,51 +163,10 @@ void AlertEngine::Bump(Counter c, int64_t t, std::string_view domain, std::strin
 }
 
 void AlertEngine::OnEvent(const Event& ev, const Message* m) {
+  Tally t;
   if (!ev.header) return;
-  int64_t t = ev.header->epoch;
-  if (t > newest_) newest_ = t;
-  auto domain_of = [](std::string_view to) {
-    size_t at = to.rfind('@');
-    return at == std::string_view::npos ? std::string_view() : to.substr(at + 1);
-  };
-  std::string_view msg_ip = m ? AddrOf(m->client) : std::string_view();
-  std::string_view msg_user = m ? std::string_view(m->sasl_username) : std::string_view();
-  switch (ev.kind) {
-    case EventKind::kDelivery: {
-      Counter c;
-      switch (ev.status) {
-        case DeliveryStatus::kSent: c = Counter::kSent; break;
-        case DeliveryStatus::kDeferred: c = Counter::kDeferred; break;
-        case DeliveryStatus::kBounced: c = Counter::kBounced; break;
-        case DeliveryStatus::kExpired: c = Counter::kExpired; break;
-        default: return;
-      }
-      Bump(c, t, domain_of(ev.to), msg_ip, msg_user);
-      break;
-    }
-    case EventKind::kExpired:
-      Bump(Counter::kExpired, t, {}, msg_ip, msg_user);
-      break;
-    case EventKind::kReject:  // smtpd (and milter) rejects: the seeds' grep "reject:"
-    case EventKind::kCleanupAction:  // header/body checks
-      if (ev.action == Action::kReject || ev.action == Action::kMilterReject)
-        Bump(Counter::kRejected, t, domain_of(ev.to), ev.client_addr, {});
-      break;
-    case EventKind::kClient:  // received as `report` counts it (content-filter hops included)
-      if (m) Bump(Counter::kReceived, t, {}, ev.client_addr, ev.sasl_username);
-      break;
-    case EventKind::kPickup:
-      if (m) Bump(Counter::kReceived, t, {}, {}, {});
-      break;
-    case EventKind::kSaslFailure:
-      Bump(Counter::kAuthFailures, t, {}, ev.client_addr, ev.sasl_username);
-      break;
-    case EventKind::kDovecotAuthFailure:
-      Bump(Counter::kAuthFailures, t, {}, ev.client_addr, ev.user);
-      break;
-    default:
-      break;
-  }
+  if (ev.header->epoch > newest_) newest_ = ev.header->epoch;
+  if (TallyEvent(ev, m, &t)) Bump(t.counter, t.time, t.domain, t.ip, t.user);
   if (newest_ - last_prune_ >= 60) Prune(newest_);
 }
 

@@ -13,7 +13,7 @@ namespace maillens::alert {
 namespace {
 
 constexpr const char* kCounterNames[kCounterCount] = {"sent",     "deferred", "bounced",      "expired",
-                                                      "rejected", "received", "auth_failures"};
+                                                      "rejected", "received", "auth_failures", "held"};
 constexpr const char* kQueues[] = {"total", "active", "deferred", "hold", "incoming", "maildrop"};
 
 // A cursor over the expression.

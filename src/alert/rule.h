@@ -10,7 +10,7 @@
 // The left side is `queue.NAME` (NAME: total, active, deferred, hold,
 // incoming, maildrop) or FUNC([KEY,] WINDOW) where FUNC is a counter (sent,
 // deferred, bounced, expired, rejected, received, volume (= received),
-// auth_failures), rate/count(COUNTER[, KEY], WINDOW) (the count over the
+// auth_failures, held), rate/count(COUNTER[, KEY], WINDOW) (the count over the
 // window, as the seeds' cron scripts count), or bounce_ratio. KEY splits
 // the rule per domain (recipient domain), ip (client address) or user (SASL
 // or Dovecot user); each key fires on its own. The right side is a number,
@@ -36,8 +36,9 @@
 
 namespace maillens::alert {
 
-enum class Counter : uint8_t { kSent, kDeferred, kBounced, kExpired, kRejected, kReceived, kAuthFailures };
-inline constexpr int kCounterCount = 7;
+// (New counters go at the end: checkpoints store their numbers.)
+enum class Counter : uint8_t { kSent, kDeferred, kBounced, kExpired, kRejected, kReceived, kAuthFailures, kHeld };
+inline constexpr int kCounterCount = 8;
 const char* CounterName(Counter c);
 
 enum class KeyDim : uint8_t { kNone, kDomain, kIp, kUser };
