@@ -3,22 +3,20 @@
 
 #include <arpa/inet.h>
 #include <httplib.h>
+#include <isa-l/igzip_lib.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <memory>
+
+#include "export/clickhouse_schema.h"
+#include "util/text_escape.h"
 
 namespace maillens::exporter {
 
 namespace {
-
-std::string ClickHouseType(const Column& c) {
-  const char* base = "String";
-  switch (c.type) {
-    case ColumnType::kTime: base = "DateTime"; break;
-    case ColumnType::kText: base = "String"; break;
-    case ColumnType::kInt: base = "Int64"; break;
-    case ColumnType::kReal: base = "Float64"; break;
-    case ColumnType::kBool: base = "UInt8"; break;
-  }
-  return c.nullable ? "Nullable(" + std::string(base) + ")" : std::string(base);
-}
 
 bool ValidIdentifier(const std::string& s) {
   if (s.empty() || s.size() > 64 || (s[0] >= '0' && s[0] <= '9')) return false;
@@ -87,12 +85,17 @@ Status ClickHouseClient::Query(const std::string& sql, std::string* reply) {
   return Status::OK();
 }
 
-Status ClickHouseClient::Insert(std::string_view table, const char* rows, size_t n) {
+Status ClickHouseClient::Insert(std::string_view table, std::string_view columns, std::string_view format,
+                                const char* rows, size_t n, bool gzipped) {
   std::string query = "INSERT INTO " + ClickHouseIdentifier(options_.database) + "." + ClickHouseIdentifier(table) +
-                      " FORMAT JSONEachRow";
-  httplib::Params params{{"query", query}};
+                      " " + std::string(columns) + " FORMAT " + std::string(format);
+  // Into a Distributed table, the reply waits until the rows are on their
+  // shard: an acknowledged batch is stored (no effect on other tables).
+  httplib::Params params{{"query", query}, {"insert_distributed_sync", "1"}};
   std::string path = httplib::append_query_params("/", params);
-  auto res = client_->Post(path, rows, n, "application/x-ndjson");
+  httplib::Headers headers;
+  if (gzipped) headers.emplace("Content-Encoding", "gzip");
+  auto res = client_->Post(path, headers, rows, n, "application/octet-stream");
   if (!res) return Status::IOError("ClickHouse at " + options_.url + ": " + httplib::to_string(res.error()));
   if (res->status != 200)
     return Status::IOError("ClickHouse at " + options_.url + " refused rows for " + std::string(table) + ": HTTP " +
@@ -176,34 +179,87 @@ std::string ForgetSql(const std::string& database, RecordKind kind, std::string_
   return AlterDelete(database, kind, where);
 }
 
-ClickHouseWriter::ClickHouseWriter(Options options)
-    : JsonRowWriter(JsonRowFormatter::Style{true, true}), client_(std::move(options)) {}
+namespace {
+
+// Little-endian fixed-width and LEB128 values of RowBinary.
+template <typename T>
+void PutFixed(ByteBuffer* out, T v) {
+  static_assert(std::endian::native == std::endian::little);
+  char* p = out->Reserve(sizeof v);
+  std::memcpy(p, &v, sizeof v);
+  out->Commit(p + sizeof v);
+}
+
+void PutString(ByteBuffer* out, std::string_view v) {
+  char* p = out->Reserve(10 + v.size());
+  uint64_t n = v.size();
+  do {
+    uint8_t b = n & 0x7f;
+    n >>= 7;
+    *p++ = static_cast<char>(n ? b | 0x80 : b);
+  } while (n);
+  if (!v.empty()) std::memcpy(p, v.data(), v.size());
+  out->Commit(p + v.size());
+}
+
+// Compresses `in` into *out as one gzip member (ISA-L, level 1).
+bool Gzip(std::string_view in, std::string* out) {
+  isal_zstream z;
+  isal_deflate_init(&z);
+  auto level_buf = std::make_unique<uint8_t[]>(ISAL_DEF_LVL1_DEFAULT);
+  z.level = 1;
+  z.level_buf = level_buf.get();
+  z.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+  z.gzip_flag = IGZIP_GZIP;
+  z.end_of_stream = 1;
+  z.flush = NO_FLUSH;
+  z.next_in = reinterpret_cast<uint8_t*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uint32_t>(in.size());
+  out->resize(in.size() + in.size() / 8 + 4096);
+  size_t done = 0;
+  while (true) {
+    z.next_out = reinterpret_cast<uint8_t*>(out->data()) + done;
+    z.avail_out = static_cast<uint32_t>(out->size() - done);
+    if (isal_deflate(&z) != COMP_OK) return false;
+    done = out->size() - z.avail_out;
+    if (z.internal_state.state == ZSTATE_END) break;
+    out->resize(out->size() * 2);
+  }
+  out->resize(done);
+  return true;
+}
+
+}  // namespace
+
+ClickHouseWriter::ClickHouseWriter(Options options) : client_(std::move(options)) {}
 
 ClickHouseWriter::~ClickHouseWriter() = default;
-
-std::string ClickHouseWriter::CreateTableSql(const std::string& database, RecordKind kind) {
-  const Schema& s = SchemaFor(kind);
-  std::string sql = "CREATE TABLE IF NOT EXISTS " + ClickHouseIdentifier(database) + "." + ClickHouseIdentifier(s.name) + " (";
-  for (size_t i = 0; i < s.columns.size(); ++i) {
-    if (i > 0) sql += ", ";
-    sql += ClickHouseIdentifier(s.columns[i].name) + " " + ClickHouseType(s.columns[i]);
-  }
-  sql += ") ENGINE = MergeTree()";
-  if (!s.clickhouse_partition.empty()) sql += " PARTITION BY " + std::string(s.clickhouse_partition);
-  sql += " ORDER BY " + std::string(s.clickhouse_order_by);
-  return sql;
-}
 
 Status ClickHouseWriter::Open(const std::vector<RecordKind>& kinds) {
   status_ = client_.Open();
   if (!status_.ok()) return status_;
   open_ = true;
-  const std::string& db = client_.options().database;
-  status_ = client_.Query("CREATE DATABASE IF NOT EXISTS " + ClickHouseIdentifier(db));
+  ClickHouseSchemaOptions so;
+  so.database = client_.options().database;
+  status_ = client_.Query(ClickHouseSchemaSql(so, {})[0]);
   for (RecordKind k : kinds) {
     if (!status_.ok()) return status_;
-    status_ = client_.Query(CreateTableSql(db, k));
-    wanted_[static_cast<size_t>(k)] = status_.ok();
+    for (const std::string& sql : ClickHouseTableSql(so, k)) {
+      status_ = client_.Query(sql);
+      if (!status_.ok()) return status_;
+    }
+    // A table made before row_key (or by someone else) cannot take the rows.
+    std::string reply;
+    status_ = client_.Query("SELECT count() FROM system.columns WHERE database = " + ClickHouseString(so.database) +
+                                " AND table = " + ClickHouseString(SchemaFor(k).name) + " AND name = 'row_key'",
+                            &reply);
+    if (status_.ok() && reply != "1\n")
+      status_ = Status::InvalidArgument("table " + so.database + "." + std::string(SchemaFor(k).name) +
+                                        " has no row_key column (made by an older maillens?): drop or rename it, "
+                                        "or export into another --database (doc/clickhouse.md)");
+    if (!status_.ok()) return status_;
+    wanted_[static_cast<size_t>(k)] = true;
+    columns_[static_cast<size_t>(k)] = ClickHouseColumnList(k);
     // Room for a batch and the row that crosses the limit: no regrowth.
     batch_[static_cast<size_t>(k)] = ByteBuffer(client_.options().batch_bytes + (1 << 20));
   }
@@ -212,23 +268,102 @@ Status ClickHouseWriter::Open(const std::vector<RecordKind>& kinds) {
 
 void ClickHouseWriter::BeginRow(RecordKind kind) {
   cur_ = kind;
-  json_.Begin(kind, &batch_[static_cast<size_t>(kind)]);
+  const Schema& s = SchemaFor(kind);
+  cols_ = s.columns.data();
+  ncols_ = s.columns.size();
+  col_ = 0;
+  row_time_ = -1;
+  row_start_ = batch_[static_cast<size_t>(kind)].size();
+}
+
+const Column& ClickHouseWriter::Next(bool null) {
+  const Column& c = cols_[col_ < ncols_ ? col_ : ncols_ - 1];
+  ++col_;
+  if (c.nullable) PutFixed<uint8_t>(&batch_[static_cast<size_t>(cur_)], null ? 1 : 0);
+  return c;
+}
+
+void ClickHouseWriter::Null() {
+  const Column& c = Next(true);
+  if (c.type == ColumnType::kTime) {  // NAME_us and NAME_offset are not nullable
+    PutFixed<uint32_t>(&batch_[static_cast<size_t>(cur_)], 0);
+    PutFixed<int32_t>(&batch_[static_cast<size_t>(cur_)], 0);
+  }
+}
+
+void ClickHouseWriter::Text(std::string_view v) {
+  Next(false);
+  if (!IsAscii(v)) {
+    utf8_.clear();
+    AppendValidUtf8(&utf8_, v);
+    v = utf8_;
+  }
+  PutString(&batch_[static_cast<size_t>(cur_)], v);
+}
+
+void ClickHouseWriter::Int(int64_t v) {
+  Next(false);
+  PutFixed<int64_t>(&batch_[static_cast<size_t>(cur_)], v);
+}
+
+void ClickHouseWriter::Real(std::string_view, double value) {
+  Next(false);
+  PutFixed<double>(&batch_[static_cast<size_t>(cur_)], value);
+}
+
+void ClickHouseWriter::Bool(bool v) {
+  Next(false);
+  PutFixed<uint8_t>(&batch_[static_cast<size_t>(cur_)], v ? 1 : 0);
+}
+
+void ClickHouseWriter::Time(const Timestamp& t) {
+  Next(false);
+  ByteBuffer* out = &batch_[static_cast<size_t>(cur_)];
+  // DateTime is UInt32 seconds: instants outside 1970..2106 are clamped.
+  int64_t e = t.epoch < 0 ? 0 : (t.epoch > 0xffffffffLL ? 0xffffffffLL : t.epoch);
+  if (row_time_ < 0) row_time_ = e;
+  PutFixed<uint32_t>(out, static_cast<uint32_t>(e));
+  PutFixed<uint32_t>(out, static_cast<uint32_t>(t.usec < 0 ? 0 : t.usec));
+  PutFixed<int32_t>(out, t.offset);
 }
 
 void ClickHouseWriter::EndRow() {
-  json_.End();
   size_t k = static_cast<size_t>(cur_);
+  ByteBuffer& b = batch_[k];
+  uint64_t key = XXH3_64bits_withSeed(b.data() + row_start_, b.size() - row_start_, k);
+  int64_t t = row_time_ < 0 ? 0 : row_time_;
+  Seen& seen = seen_[key];
+  if (seen.copies > 0) {
+    uint64_t mixed[2] = {key, seen.copies};
+    key = XXH3_64bits(mixed, sizeof mixed);
+  }
+  ++seen.copies;
+  seen.time = std::max(seen.time, t);
+  if (t > newest_) newest_ = t;
+  if (newest_ - last_prune_ >= 60) {  // forget rows more than two minutes older than the newest
+    last_prune_ = newest_;
+    absl::erase_if(seen_, [this](const auto& e) { return e.second.time < newest_ - 120; });
+  }
+  PutFixed<uint64_t>(&b, key);
   ++batch_rows_[k];
-  if (batch_[k].size() >= client_.options().batch_bytes) Send(cur_);
+  if (b.size() >= client_.options().batch_bytes) Send(cur_);
 }
 
 void ClickHouseWriter::Send(RecordKind kind) {
   size_t k = static_cast<size_t>(kind);
   ByteBuffer& body = batch_[k];
   if (!body.empty() && status_.ok()) {
-    status_ = client_.Insert(SchemaFor(kind).name, body.data(), body.size());
-    if (status_.ok())
+    const char* data = body.data();
+    size_t n = body.size();
+    bool gz = client_.options().gzip && Gzip(body.view(), &gz_);
+    if (gz) data = gz_.data(), n = gz_.size();
+    status_ = client_.Insert(SchemaFor(kind).name, columns_[k], "RowBinary", data, n, gz);
+    if (status_.ok()) {
       for (uint64_t i = 0; i < batch_rows_[k]; ++i) CountRow(kind);
+      ++batches_;
+      raw_bytes_ += body.size();
+      sent_bytes_ += n;
+    }
   }
   body.clear();
   batch_rows_[k] = 0;

@@ -1,14 +1,20 @@
 // clickhouse_writer.h - records into a ClickHouse server over its HTTP
 // interface.
 //
-// Open() creates the database and one MergeTree table per record kind if
-// they are missing (CREATE ... IF NOT EXISTS; an existing table is used as
-// it is). Rows are formatted as JSONEachRow (json_row.h, times as epoch
-// seconds for DateTime columns, booleans as 1/0 for UInt8) into one buffer
-// per table and sent as `INSERT INTO db.table FORMAT JSONEachRow` each time a
-// buffer reaches Options::batch_bytes, and by Finish(). Column types: String,
-// Int64, Float64, UInt8, DateTime; Nullable(...) for nullable columns. The
-// syntax is ClickHouse 18.16's (Debian 12), which newer servers accept too.
+// Open() creates the database and the tables of clickhouse_schema.h if they
+// are missing (CREATE ... IF NOT EXISTS); an existing table must have the
+// row_key column (tables of maillens before it are refused, with a message).
+// Rows are encoded as RowBinary, ClickHouse's own row format (little-endian
+// numbers, LEB128-prefixed strings, a null flag before nullable values; text
+// made valid UTF-8 as in every other format) into one buffer per table, each
+// row followed by its row_key, and sent as `INSERT INTO db.table (columns)
+// FORMAT RowBinary` (row_key: clickhouse_schema.h; the n-th row with the
+// same bytes within two minutes of log time gets n mixed into its key, so
+// identical records stay distinct and a resent row keeps its key),
+// gzip-compressed (ISA-L; Content-Encoding: gzip, which
+// 18.16 takes; zstd it does not) each time a buffer reaches
+// Options::batch_bytes, and by Finish(). The syntax is ClickHouse 18.16's
+// (Debian 12), which newer servers accept too.
 // Errors (server unreachable, a refused statement) carry the server's reply.
 // ClickHouseClient is the connection it sends through; ForgetSql() and
 // PruneSql() serve `maillens forget` and `prune` (doc/privacy.md).
@@ -22,7 +28,9 @@
 #include <string_view>
 #include <vector>
 
-#include "export/json_row.h"
+#include <absl/container/flat_hash_map.h>
+
+#include "export/byte_buffer.h"
 #include "export/row_writer.h"
 
 namespace httplib {
@@ -35,7 +43,8 @@ struct ClickHouseOptions {
   std::string url = "http://127.0.0.1:8123";  // scheme://host[:port]
   std::string database = "maillens";
   std::string user, password;               // HTTP basic auth when user is set
-  size_t batch_bytes = 16 << 20;            // JSON bytes per INSERT
+  size_t batch_bytes = 16 << 20;            // RowBinary bytes per INSERT (before compression)
+  bool gzip = true;                         // compress INSERT bodies
   int timeout_seconds = 300;
 };
 
@@ -52,8 +61,10 @@ class ClickHouseClient {
   // Runs `sql` (the body of a POST to /); *reply gets the server's answer.
   // IOError, with the start of the server's reply, if it is refused.
   Status Query(const std::string& sql, std::string* reply = nullptr);
-  // INSERT INTO database.`table` FORMAT JSONEachRow, `n` bytes of rows.
-  Status Insert(std::string_view table, const char* rows, size_t n);
+  // INSERT INTO database.`table` `columns` FORMAT `format`: `n` bytes of
+  // rows, gzip-compressed by the caller when `gzipped`.
+  Status Insert(std::string_view table, std::string_view columns, std::string_view format, const char* rows,
+                size_t n, bool gzipped);
   // Which of the record kinds' tables exist in the database.
   Status ExistingTables(std::vector<RecordKind>* kinds);
 
@@ -76,35 +87,65 @@ std::string ForgetSql(const std::string& database, RecordKind kind, std::string_
 // connections by disconnect_time, else connect_time.
 std::string PruneSql(const std::string& database, RecordKind kind, int64_t before);
 
-class ClickHouseWriter : public JsonRowWriter {
+class ClickHouseWriter : public RowWriter {
  public:
   using Options = ClickHouseOptions;
   explicit ClickHouseWriter(Options options);
   ~ClickHouseWriter() override;
 
   // Connects, creates the database and the tables of `kinds`. InvalidArgument
-  // for a bad URL or database name; IOError if the server refuses or is
-  // unreachable.
+  // for a bad URL or database name or a table without row_key; IOError if
+  // the server refuses or is unreachable.
   Status Open(const std::vector<RecordKind>& kinds);
 
   bool Wants(RecordKind kind) const override { return wanted_[static_cast<size_t>(kind)]; }
   void BeginRow(RecordKind kind) override;
+  void Null() override;
+  void Text(std::string_view v) override;
+  void Int(int64_t v) override;
+  void Real(std::string_view text, double value) override;
+  void Bool(bool v) override;
+  void Time(const Timestamp& t) override;
   void EndRow() override;
   Status Finish() override;
 
-  // The CREATE TABLE statement for `kind` in `database` (for tests and docs).
-  static std::string CreateTableSql(const std::string& database, RecordKind kind);
+  // The RowBinary bytes of the rows buffered for `kind` (for tests).
+  std::string_view buffered(RecordKind kind) const { return batch_[static_cast<size_t>(kind)].view(); }
+  // Batches sent and their bytes before and after compression.
+  uint64_t batches() const { return batches_; }
+  uint64_t raw_bytes() const { return raw_bytes_; }
+  uint64_t sent_bytes() const { return sent_bytes_; }
 
  private:
+  // The next column's schema entry; writes its null flag when nullable.
+  const Column& Next(bool null);
   // Sends the rows buffered for `kind`.
   void Send(RecordKind kind);
 
   ClickHouseClient client_;
   bool open_ = false;
   bool wanted_[4] = {false, false, false, false};
+  std::string columns_[4];  // INSERT column lists
   ByteBuffer batch_[4];
   uint64_t batch_rows_[4] = {0, 0, 0, 0};
   RecordKind cur_ = RecordKind::kMessages;
+  const Column* cols_ = nullptr;  // the current kind's schema columns
+  size_t ncols_ = 0, col_ = 0;
+  size_t row_start_ = 0;  // where the current row starts in its batch
+  std::string utf8_;      // scratch: text made valid UTF-8
+  std::string gz_;        // scratch: the compressed batch
+  // Rows with the same bytes (two smtpd sessions of one process in the same
+  // second with the same commands, say) are distinct records: the n-th copy
+  // gets a key mixed with n. Copies have the same time, so the counts are
+  // kept for rows of the last two minutes (of the newest row time seen).
+  struct Seen {
+    uint32_t copies = 0;
+    int64_t time = 0;
+  };
+  absl::flat_hash_map<uint64_t, Seen> seen_;
+  int64_t row_time_ = -1;  // the current row's first time value, seconds
+  int64_t newest_ = 0, last_prune_ = 0;
+  uint64_t batches_ = 0, raw_bytes_ = 0, sent_bytes_ = 0;
   Status status_;
 };
 
