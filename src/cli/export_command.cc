@@ -87,6 +87,7 @@ int RunExport(const ExportArgs& a) {
     o.user = a.user;
     if (const char* pw = std::getenv("CLICKHOUSE_PASSWORD")) o.password = pw;
     o.batch_bytes = static_cast<size_t>(a.batch_mb) << 20;
+    o.gzip = a.compress == "gzip";
     auto w = std::make_unique<exporter::ClickHouseWriter>(o);
     Status st = w->Open(kinds);
     if (!st.ok()) {
@@ -166,6 +167,9 @@ void AddExportCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--user", args->user, "clickhouse: user name (password from $CLICKHOUSE_PASSWORD)");
   cmd->add_option("--batch-mb", args->batch_mb, "clickhouse: MB of rows per INSERT (default 16)")
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--compress", args->compress,
+                  "clickhouse: INSERT bodies gzip (default: less network) or none (a server on this machine)")
+      ->check(CLI::IsMember({"gzip", "none"}));
   cmd->add_option("--year", args->year, "Year of the first line (traditional timestamps carry none)");
   cmd->add_option("--syslog-name", args->syslog_name, "Also treat this syslog name as Postfix");
   cmd->add_flag("--quiet", args->quiet, "No progress line on stderr");

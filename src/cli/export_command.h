@@ -20,6 +20,7 @@ struct ExportArgs {
   std::string database = "maillens";          // clickhouse
   std::string user;                           // clickhouse (password: $CLICKHOUSE_PASSWORD)
   int batch_mb = 16;                          // clickhouse: MB of rows per INSERT
+  std::string compress = "gzip";              // clickhouse: INSERT bodies gzip or none
   int year = 0;
   std::string syslog_name;
   bool anonymize = false;  // --anonymize: pseudonyms as `anonymize --key-file` gives

@@ -233,7 +233,7 @@ bool Gzip(std::string_view in, std::string* out) {
 
 ClickHouseWriter::ClickHouseWriter(Options options) : client_(std::move(options)) {}
 
-ClickHouseWriter::~ClickHouseWriter() = default;
+ClickHouseWriter::~ClickHouseWriter() { StopSender(); }
 
 Status ClickHouseWriter::Open(const std::vector<RecordKind>& kinds) {
   status_ = client_.Open();
@@ -353,27 +353,68 @@ void ClickHouseWriter::Send(RecordKind kind) {
   size_t k = static_cast<size_t>(kind);
   ByteBuffer& body = batch_[k];
   if (!body.empty() && status_.ok()) {
-    const char* data = body.data();
-    size_t n = body.size();
-    bool gz = client_.options().gzip && Gzip(body.view(), &gz_);
-    if (gz) data = gz_.data(), n = gz_.size();
-    status_ = client_.Insert(SchemaFor(kind).name, columns_[k], "RowBinary", data, n, gz);
-    if (status_.ok()) {
-      for (uint64_t i = 0; i < batch_rows_[k]; ++i) CountRow(kind);
-      ++batches_;
-      raw_bytes_ += body.size();
-      sent_bytes_ += n;
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_.wait(lock, [this] { return !job_.has_value(); });  // one batch in flight at most
+    if (!sent_status_.ok()) {
+      status_ = sent_status_;
+    } else {
+      if (!sender_.joinable()) sender_ = std::thread([this] { SendLoop(); });
+      job_.emplace(Job{kind, batch_rows_[k], std::move(body)});
+      body = std::move(spare_);  // the buffer the sender finished with (or a new one)
+      spare_ = ByteBuffer(1);
+      ready_.notify_one();
     }
   }
   body.clear();
   batch_rows_[k] = 0;
 }
 
+void ClickHouseWriter::SendLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    ready_.wait(lock, [this] { return job_.has_value() || stopping_; });
+    if (!job_.has_value()) return;
+    Job& job = *job_;
+    lock.unlock();
+    Status st;
+    const char* data = job.body.data();
+    size_t n = job.body.size();
+    bool gz = client_.options().gzip && Gzip(job.body.view(), &gz_);
+    if (gz) data = gz_.data(), n = gz_.size();
+    st = client_.Insert(SchemaFor(job.kind).name, columns_[static_cast<size_t>(job.kind)], "RowBinary", data, n, gz);
+    lock.lock();
+    if (st.ok()) {
+      for (uint64_t i = 0; i < job.rows; ++i) CountRow(job.kind);
+      ++batches_;
+      raw_bytes_ += job.body.size();
+      sent_bytes_ += n;
+    } else if (sent_status_.ok()) {
+      sent_status_ = st;
+    }
+    job.body.clear();
+    if (spare_.size() == 0 && job.body.data() != nullptr) spare_ = std::move(job.body);
+    job_.reset();
+    idle_.notify_all();
+  }
+}
+
 Status ClickHouseWriter::Finish() {
   if (!open_) return status_.ok() ? Status::IOError("ClickHouse writer not open") : status_;
   for (RecordKind k : kAllRecordKinds)
     if (Wants(k)) Send(k);
+  StopSender();
+  if (status_.ok()) status_ = sent_status_;
   return status_;
+}
+
+void ClickHouseWriter::StopSender() {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_.wait(lock, [this] { return !job_.has_value(); });
+    stopping_ = true;
+    ready_.notify_one();
+  }
+  if (sender_.joinable()) sender_.join();
 }
 
 }  // namespace maillens::exporter

@@ -18,12 +18,17 @@
 // Errors (server unreachable, a refused statement) carry the server's reply.
 // ClickHouseClient is the connection it sends through; ForgetSql() and
 // PruneSql() serve `maillens forget` and `prune` (doc/privacy.md).
-// Thread safety: one thread at a time.
+// Thread safety: one thread at a time (the writer sends from a thread of
+// its own, which only touches its batch in flight).
 #ifndef MAILLENS_EXPORT_CLICKHOUSE_WRITER_H_
 #define MAILLENS_EXPORT_CLICKHOUSE_WRITER_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -119,8 +124,14 @@ class ClickHouseWriter : public RowWriter {
  private:
   // The next column's schema entry; writes its null flag when nullable.
   const Column& Next(bool null);
-  // Sends the rows buffered for `kind`.
+  // Hands the rows buffered for `kind` to the sender thread (waiting while
+  // it still sends the previous batch: one batch in flight, one filling).
   void Send(RecordKind kind);
+  // The sender thread: compresses and INSERTs one batch at a time, so that
+  // parsing the log and the server's insert overlap.
+  void SendLoop();
+  // Waits for the batch in flight and ends the sender thread.
+  void StopSender();
 
   ClickHouseClient client_;
   bool open_ = false;
@@ -145,8 +156,22 @@ class ClickHouseWriter : public RowWriter {
   absl::flat_hash_map<uint64_t, Seen> seen_;
   int64_t row_time_ = -1;  // the current row's first time value, seconds
   int64_t newest_ = 0, last_prune_ = 0;
-  uint64_t batches_ = 0, raw_bytes_ = 0, sent_bytes_ = 0;
+  uint64_t batches_ = 0, raw_bytes_ = 0, sent_bytes_ = 0;  // (sender thread; read after Finish())
   Status status_;
+  // The batch in flight, under mu_. The sender's first error is sticky: the
+  // next Send() or Finish() takes it into status_.
+  struct Job {
+    RecordKind kind;
+    uint64_t rows;
+    ByteBuffer body;
+  };
+  std::mutex mu_;
+  std::condition_variable ready_, idle_;
+  std::optional<Job> job_;
+  bool stopping_ = false;
+  Status sent_status_;
+  ByteBuffer spare_{1};  // a sent batch's buffer, reused for the next one
+  std::thread sender_;
 };
 
 }  // namespace maillens::exporter
