@@ -74,6 +74,14 @@ class JsonRowWriter : public RowWriter {
 
 // Appends v in decimal.
 void AppendInt(ByteBuffer* out, int64_t v);
+// The JSON value appenders JsonRowFormatter and the ECS/GELF writers
+// (event_writers.h) share: `v` as a JSON string (AppendJsonString's
+// escaping: valid JSON for any bytes); a Real as RowWriter::Real defines it
+// (`text` as written, else the shortest decimal, null if not finite); `t` as
+// an ISO 8601 string, or its epoch seconds.
+void AppendJsonText(ByteBuffer* out, std::string_view v);
+void AppendJsonReal(ByteBuffer* out, std::string_view text, double value);
+void AppendJsonTime(ByteBuffer* out, const Timestamp& t, bool epoch = false);
 // Appends v as the shortest decimal that reads back as v; `if_not_finite`
 // for infinities and NaN.
 void AppendDouble(ByteBuffer* out, double v, std::string_view if_not_finite = "null");
