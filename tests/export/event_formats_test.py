@@ -140,6 +140,10 @@ def check_ecs(kind, columns, doc, row):
         want = {"sent": "success", "bounced": "failure", "deferred": "failure"}.get(row["status"])
         if want and flat["event.outcome"] != want:
             fail(f"ecs delivery {row['status']}: outcome {flat['event.outcome']}")
+    if kind == "rejects":
+        denied = row["action"] in ("reject", "milter-reject", "proxy-reject", "discard", "milter-discard")
+        if flat["event.type"] != (["denied"] if denied else ["info"]) or (flat["event.outcome"] == "failure") != denied:
+            fail(f"ecs reject {row['action']}: type {flat['event.type']} outcome {flat['event.outcome']}")
     if row.get("client_addr") and flat.get("source.ip") != row["client_addr"]:
         fail(f"ecs {kind}: source.ip {flat.get('source.ip')} != {row['client_addr']}")
 
