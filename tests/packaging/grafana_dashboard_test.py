@@ -4,7 +4,7 @@ against a real Prometheus scraping `maillens serve`.
 
 Checks the dashboard's JSON (valid, schemaVersion, the ${DS_PROMETHEUS}
 input, unique panel ids, a datasource on every panel and target, unique
-refIds), then starts `maillens serve` on 127.0.0.1 (--now pinned,
+refIds, panels inside the 24-column grid and not overlapping), then starts `maillens serve` on 127.0.0.1 (--now pinned,
 --from-start, the first half of a copy of the bundled real-Postfix log, the
 saved `postqueue -j`) and Debian's prometheus (127.0.0.1, 1 s scrape,
 temporary storage) scraping it, appends the second half of the log and one
@@ -58,7 +58,16 @@ def check_json(path):
         fail("no DS_PROMETHEUS input")
     ids = set()
     targets = []
+    cells = {}
     for p in all_panels(dash["panels"]):
+        g = p.get("gridPos", {})
+        if not (g.get("w", 0) > 0 and g.get("h", 0) > 0 and 0 <= g.get("x", -1) and g["x"] + g["w"] <= 24):
+            fail(f"panel {p.get('title')!r}: gridPos {g}")
+        for x in range(g["x"], g["x"] + g["w"]):
+            for y in range(g["y"], g["y"] + g["h"]):
+                if (x, y) in cells:
+                    fail(f"panel {p.get('title')!r} overlaps {cells[(x, y)]!r}")
+                cells[(x, y)] = p.get("title")
         if not isinstance(p.get("id"), int) or p["id"] in ids:
             fail(f"panel {p.get('title')!r}: id {p.get('id')!r} missing or not unique")
         ids.add(p["id"])
