@@ -4,7 +4,7 @@
 Exports the bundled real-Postfix sample as every record kind in jsonl, ecs
 and gelf, and checks every line with python3's json:
   * ECS: one object per line without duplicate or dotted keys; every leaf
-    path is an ECS 8.x field of the allowlist below or maillens.<column of
+    path is an ECS 8.11 field of the allowlist below (with its type) or maillens.<column of
     the kind>; @timestamp, event.kind/category/type/outcome/dataset and
     ecs.version present with allowed values; ip fields are IP addresses;
     arrays where ECS wants arrays; the values equal the jsonl record's.
@@ -20,19 +20,36 @@ import re
 import subprocess
 import sys
 
-# ECS 8.x fields the writer may use (www.elastic.co/guide/en/ecs/8.11/ecs-field-reference.html).
+# ECS fields the writer may use, with their types in ECS 8.11.0's
+# generated/csv/fields.csv (github.com/elastic/ecs, tag v8.11.0).
 ECS_FIELDS = {
-    "@timestamp", "message", "ecs.version",
-    "event.kind", "event.category", "event.type", "event.action", "event.outcome", "event.dataset",
-    "event.module", "event.reason", "event.start", "event.end", "event.duration",
-    "host.name", "process.name", "process.pid",
-    "source.address", "source.domain", "source.ip", "source.port",
-    "email.from.address", "email.to.address", "email.message_id", "email.local_id", "email.direction",
-    "user.name", "related.ip", "related.user",
+    "@timestamp": "date", "message": "match_only_text", "ecs.version": "keyword",
+    "event.kind": "keyword", "event.category": "keyword", "event.type": "keyword", "event.action": "keyword",
+    "event.outcome": "keyword", "event.dataset": "keyword", "event.module": "keyword", "event.reason": "keyword",
+    "event.start": "date", "event.end": "date", "event.duration": "long",
+    "host.name": "keyword", "process.name": "keyword", "process.pid": "long",
+    "source.address": "keyword", "source.domain": "keyword", "source.ip": "ip", "source.port": "long",
+    "email.from.address": "keyword", "email.to.address": "keyword", "email.message_id": "wildcard",
+    "email.local_id": "keyword", "email.direction": "keyword",
+    "user.name": "keyword", "related.ip": "ip", "related.user": "keyword",
 }
+
+
+def ecs_type_ok(typ, v):
+    if typ == "long":
+        return isinstance(v, int) and not isinstance(v, bool)
+    if not isinstance(v, str):
+        return False
+    if typ == "ip":
+        ipaddress.ip_address(v)
+    elif typ == "date":
+        datetime.datetime.fromisoformat(v)
+    return True
+
+
 ARRAYS = {"event.category", "event.type", "email.from.address", "email.to.address", "related.ip", "related.user"}
 CATEGORIES = {"email", "network"}
-TYPES = {"info", "denied", "connection", "start", "end"}
+TYPES = {"info", "denied", "connection", "start", "end"}  # expected types of email (info) and network
 DATASETS = {"deliveries": "maillens.delivery", "messages": "maillens.message", "rejects": "maillens.reject",
             "connections": "maillens.connection"}
 TIME_COLUMN = {"deliveries": "time", "messages": "first_seen", "rejects": "time", "connections": "connect_time"}
@@ -95,8 +112,11 @@ def check_ecs(kind, columns, doc, row):
                 fail(f"ecs {kind}: {path}={v!r}, jsonl {col}={row.get(col)!r}")
         elif path not in ECS_FIELDS:
             fail(f"ecs {kind}: {path} is not an allowed ECS field")
-        if path in ARRAYS and not (isinstance(v, list) and v and all(isinstance(x, str) for x in v)):
-            fail(f"ecs {kind}: {path} is not an array of strings: {v!r}")
+        elif path in ARRAYS:
+            if not (isinstance(v, list) and v and all(ecs_type_ok(ECS_FIELDS[path], x) for x in v)):
+                fail(f"ecs {kind}: {path} is not an array of {ECS_FIELDS[path]}: {v!r}")
+        elif not ecs_type_ok(ECS_FIELDS[path], v):
+            fail(f"ecs {kind}: {path} = {v!r} is not of ECS type {ECS_FIELDS[path]}")
     for req in ("@timestamp", "ecs.version", "event.kind", "event.category", "event.type", "event.dataset",
                 "event.outcome", "event.action", "host.name", "message"):
         if req not in flat:
