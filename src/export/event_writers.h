@@ -4,8 +4,9 @@
 // EcsWriter: one Elastic Common Schema 8.x document per line, nested objects
 // (never dotted keys): @timestamp, ecs.version, event.{kind, category, type,
 // action, outcome, dataset ("maillens.delivery", "maillens.message",
-// "maillens.reject", "maillens.connection"), reason, start, end, duration},
-// host.name, process.{name, pid}, source.{ip, domain, port}, email.{from,
+// "maillens.reject", "maillens.connection"), module, reason, start, end,
+// duration}, host.name, process.{name, pid}, source.{address, ip, domain,
+// port}, email.{from,
 // to}.address (arrays), email.{message_id, local_id (the queue ID),
 // direction}, user.name (the SASL user), related.{ip, user}, message (a
 // one-line summary); every other column under maillens.<column>.
