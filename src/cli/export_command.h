@@ -13,7 +13,7 @@ namespace maillens::cli {
 // Everything an export run takes.
 struct ExportArgs {
   std::string records;  // messages|deliveries|rejects|connections; empty: deliveries (csv, jsonl) or all
-  std::string format = "jsonl";  // csv|jsonl|sqlite|clickhouse
+  std::string format = "jsonl";  // csv|jsonl|ecs|gelf|sqlite|clickhouse
   std::string output;   // FILE ("-" or empty: stdout; required for sqlite)
   bool quiet = false;   // --quiet: no progress line
   std::string url = "http://127.0.0.1:8123";  // clickhouse
