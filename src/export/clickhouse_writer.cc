@@ -3,8 +3,6 @@
 
 #include <arpa/inet.h>
 #include <httplib.h>
-#include <isa-l/igzip_lib.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <bit>
@@ -179,59 +177,8 @@ std::string ForgetSql(const std::string& database, RecordKind kind, std::string_
   return AlterDelete(database, kind, where);
 }
 
-namespace {
-
-// Little-endian fixed-width and LEB128 values of RowBinary.
-template <typename T>
-void PutFixed(ByteBuffer* out, T v) {
-  static_assert(std::endian::native == std::endian::little);
-  char* p = out->Reserve(sizeof v);
-  std::memcpy(p, &v, sizeof v);
-  out->Commit(p + sizeof v);
-}
-
-void PutString(ByteBuffer* out, std::string_view v) {
-  char* p = out->Reserve(10 + v.size());
-  uint64_t n = v.size();
-  do {
-    uint8_t b = n & 0x7f;
-    n >>= 7;
-    *p++ = static_cast<char>(n ? b | 0x80 : b);
-  } while (n);
-  if (!v.empty()) std::memcpy(p, v.data(), v.size());
-  out->Commit(p + v.size());
-}
-
-// Compresses `in` into *out as one gzip member (ISA-L, level 1).
-bool Gzip(std::string_view in, std::string* out) {
-  isal_zstream z;
-  isal_deflate_init(&z);
-  auto level_buf = std::make_unique<uint8_t[]>(ISAL_DEF_LVL1_DEFAULT);
-  z.level = 1;
-  z.level_buf = level_buf.get();
-  z.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
-  z.gzip_flag = IGZIP_GZIP;
-  z.end_of_stream = 1;
-  z.flush = NO_FLUSH;
-  z.next_in = reinterpret_cast<uint8_t*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uint32_t>(in.size());
-  out->resize(in.size() + in.size() / 8 + 4096);
-  size_t done = 0;
-  while (true) {
-    z.next_out = reinterpret_cast<uint8_t*>(out->data()) + done;
-    z.avail_out = static_cast<uint32_t>(out->size() - done);
-    if (isal_deflate(&z) != COMP_OK) return false;
-    done = out->size() - z.avail_out;
-    if (z.internal_state.state == ZSTATE_END) break;
-    out->resize(out->size() * 2);
-  }
-  out->resize(done);
-  return true;
-}
-
-}  // namespace
-
-ClickHouseWriter::ClickHouseWriter(Options options) : client_(std::move(options)) {}
+ClickHouseWriter::ClickHouseWriter(Options options)
+    : RowBinaryRows(options.batch_bytes), client_(std::move(options)) {}
 
 ClickHouseWriter::~ClickHouseWriter() { StopSender(); }
 
@@ -258,100 +205,15 @@ Status ClickHouseWriter::Open(const std::vector<RecordKind>& kinds) {
                                         " has no row_key column (made by an older maillens?): drop or rename it, "
                                         "or export into another --database (doc/clickhouse.md)");
     if (!status_.ok()) return status_;
-    wanted_[static_cast<size_t>(k)] = true;
+    Want(k);
     columns_[static_cast<size_t>(k)] = ClickHouseColumnList(k);
-    // Room for a batch and the row that crosses the limit: no regrowth.
-    batch_[static_cast<size_t>(k)] = ByteBuffer(client_.options().batch_bytes + (1 << 20));
   }
   return status_;
 }
 
-void ClickHouseWriter::BeginRow(RecordKind kind) {
-  cur_ = kind;
-  const Schema& s = SchemaFor(kind);
-  cols_ = s.columns.data();
-  ncols_ = s.columns.size();
-  col_ = 0;
-  row_time_ = -1;
-  row_start_ = batch_[static_cast<size_t>(kind)].size();
-}
-
-const Column& ClickHouseWriter::Next(bool null) {
-  const Column& c = cols_[col_ < ncols_ ? col_ : ncols_ - 1];
-  ++col_;
-  if (c.nullable) PutFixed<uint8_t>(&batch_[static_cast<size_t>(cur_)], null ? 1 : 0);
-  return c;
-}
-
-void ClickHouseWriter::Null() {
-  const Column& c = Next(true);
-  if (c.type == ColumnType::kTime) {  // NAME_us and NAME_offset are not nullable
-    PutFixed<uint32_t>(&batch_[static_cast<size_t>(cur_)], 0);
-    PutFixed<int32_t>(&batch_[static_cast<size_t>(cur_)], 0);
-  }
-}
-
-void ClickHouseWriter::Text(std::string_view v) {
-  Next(false);
-  if (!IsAscii(v)) {
-    utf8_.clear();
-    AppendValidUtf8(&utf8_, v);
-    v = utf8_;
-  }
-  PutString(&batch_[static_cast<size_t>(cur_)], v);
-}
-
-void ClickHouseWriter::Int(int64_t v) {
-  Next(false);
-  PutFixed<int64_t>(&batch_[static_cast<size_t>(cur_)], v);
-}
-
-void ClickHouseWriter::Real(std::string_view, double value) {
-  Next(false);
-  PutFixed<double>(&batch_[static_cast<size_t>(cur_)], value);
-}
-
-void ClickHouseWriter::Bool(bool v) {
-  Next(false);
-  PutFixed<uint8_t>(&batch_[static_cast<size_t>(cur_)], v ? 1 : 0);
-}
-
-void ClickHouseWriter::Time(const Timestamp& t) {
-  Next(false);
-  ByteBuffer* out = &batch_[static_cast<size_t>(cur_)];
-  // DateTime is UInt32 seconds: instants outside 1970..2106 are clamped.
-  int64_t e = t.epoch < 0 ? 0 : (t.epoch > 0xffffffffLL ? 0xffffffffLL : t.epoch);
-  if (row_time_ < 0) row_time_ = e;
-  PutFixed<uint32_t>(out, static_cast<uint32_t>(e));
-  PutFixed<uint32_t>(out, static_cast<uint32_t>(t.usec < 0 ? 0 : t.usec));
-  PutFixed<int32_t>(out, t.offset);
-}
-
-void ClickHouseWriter::EndRow() {
-  size_t k = static_cast<size_t>(cur_);
-  ByteBuffer& b = batch_[k];
-  uint64_t key = XXH3_64bits_withSeed(b.data() + row_start_, b.size() - row_start_, k);
-  int64_t t = row_time_ < 0 ? 0 : row_time_;
-  Seen& seen = seen_[key];
-  if (seen.copies > 0) {
-    uint64_t mixed[2] = {key, seen.copies};
-    key = XXH3_64bits(mixed, sizeof mixed);
-  }
-  ++seen.copies;
-  seen.time = std::max(seen.time, t);
-  if (t > newest_) newest_ = t;
-  if (newest_ - last_prune_ >= 60) {  // forget rows more than two minutes older than the newest
-    last_prune_ = newest_;
-    absl::erase_if(seen_, [this](const auto& e) { return e.second.time < newest_ - 120; });
-  }
-  PutFixed<uint64_t>(&b, key);
-  ++batch_rows_[k];
-  if (b.size() >= client_.options().batch_bytes) Send(cur_);
-}
-
 void ClickHouseWriter::Send(RecordKind kind) {
   size_t k = static_cast<size_t>(kind);
-  ByteBuffer& body = batch_[k];
+  ByteBuffer& body = batch(kind);
   if (!body.empty() && status_.ok()) {
     std::unique_lock<std::mutex> lock(mu_);
     idle_.wait(lock, [this] { return !job_.has_value(); });  // one batch in flight at most
@@ -359,14 +221,13 @@ void ClickHouseWriter::Send(RecordKind kind) {
       status_ = sent_status_;
     } else {
       if (!sender_.joinable()) sender_ = std::thread([this] { SendLoop(); });
-      job_.emplace(Job{kind, batch_rows_[k], std::move(body)});
+      job_.emplace(Job{kind, batch_rows(kind), std::move(body)});
       body = std::move(spare_);  // the buffer the sender finished with (or a new one)
       spare_ = ByteBuffer(1);
       ready_.notify_one();
     }
   }
-  body.clear();
-  batch_rows_[k] = 0;
+  ClearBatch(kind);
 }
 
 void ClickHouseWriter::SendLoop() {
@@ -379,7 +240,7 @@ void ClickHouseWriter::SendLoop() {
     Status st;
     const char* data = job.body.data();
     size_t n = job.body.size();
-    bool gz = client_.options().gzip && Gzip(job.body.view(), &gz_);
+    bool gz = client_.options().gzip && GzipBytes(job.body.view(), &gz_);
     if (gz) data = gz_.data(), n = gz_.size();
     st = client_.Insert(SchemaFor(job.kind).name, columns_[static_cast<size_t>(job.kind)], "RowBinary", data, n, gz);
     lock.lock();

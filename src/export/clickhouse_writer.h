@@ -33,10 +33,9 @@
 #include <string_view>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
-
 #include "export/byte_buffer.h"
 #include "export/row_writer.h"
+#include "export/rowbinary.h"
 
 namespace httplib {
 class Client;
@@ -92,7 +91,7 @@ std::string ForgetSql(const std::string& database, RecordKind kind, std::string_
 // connections by disconnect_time, else connect_time.
 std::string PruneSql(const std::string& database, RecordKind kind, int64_t before);
 
-class ClickHouseWriter : public RowWriter {
+class ClickHouseWriter : public RowBinaryRows {
  public:
   using Options = ClickHouseOptions;
   explicit ClickHouseWriter(Options options);
@@ -102,28 +101,17 @@ class ClickHouseWriter : public RowWriter {
   // for a bad URL or database name or a table without row_key; IOError if
   // the server refuses or is unreachable.
   Status Open(const std::vector<RecordKind>& kinds);
-
-  bool Wants(RecordKind kind) const override { return wanted_[static_cast<size_t>(kind)]; }
-  void BeginRow(RecordKind kind) override;
-  void Null() override;
-  void Text(std::string_view v) override;
-  void Int(int64_t v) override;
-  void Real(std::string_view text, double value) override;
-  void Bool(bool v) override;
-  void Time(const Timestamp& t) override;
-  void EndRow() override;
   Status Finish() override;
 
-  // The RowBinary bytes of the rows buffered for `kind` (for tests).
-  std::string_view buffered(RecordKind kind) const { return batch_[static_cast<size_t>(kind)].view(); }
   // Batches sent and their bytes before and after compression.
   uint64_t batches() const { return batches_; }
   uint64_t raw_bytes() const { return raw_bytes_; }
   uint64_t sent_bytes() const { return sent_bytes_; }
 
+ protected:
+  void OnBatchFull(RecordKind kind) override { Send(kind); }
+
  private:
-  // The next column's schema entry; writes its null flag when nullable.
-  const Column& Next(bool null);
   // Hands the rows buffered for `kind` to the sender thread (waiting while
   // it still sends the previous batch: one batch in flight, one filling).
   void Send(RecordKind kind);
@@ -135,27 +123,8 @@ class ClickHouseWriter : public RowWriter {
 
   ClickHouseClient client_;
   bool open_ = false;
-  bool wanted_[4] = {false, false, false, false};
   std::string columns_[4];  // INSERT column lists
-  ByteBuffer batch_[4];
-  uint64_t batch_rows_[4] = {0, 0, 0, 0};
-  RecordKind cur_ = RecordKind::kMessages;
-  const Column* cols_ = nullptr;  // the current kind's schema columns
-  size_t ncols_ = 0, col_ = 0;
-  size_t row_start_ = 0;  // where the current row starts in its batch
-  std::string utf8_;      // scratch: text made valid UTF-8
-  std::string gz_;        // scratch: the compressed batch
-  // Rows with the same bytes (two smtpd sessions of one process in the same
-  // second with the same commands, say) are distinct records: the n-th copy
-  // gets a key mixed with n. Copies have the same time, so the counts are
-  // kept for rows of the last two minutes (of the newest row time seen).
-  struct Seen {
-    uint32_t copies = 0;
-    int64_t time = 0;
-  };
-  absl::flat_hash_map<uint64_t, Seen> seen_;
-  int64_t row_time_ = -1;  // the current row's first time value, seconds
-  int64_t newest_ = 0, last_prune_ = 0;
+  std::string gz_;          // scratch: the compressed batch (sender thread)
   uint64_t batches_ = 0, raw_bytes_ = 0, sent_bytes_ = 0;  // (sender thread; read after Finish())
   Status status_;
   // The batch in flight, under mu_. The sender's first error is sticky: the
