@@ -21,22 +21,6 @@ const char* AccountMetricName(int metric) {
   return metric >= 0 && metric < kMetricCount ? kNames[metric] : "?";
 }
 
-void MedianMad(std::vector<double>* v, double* median, double* mad) {
-  *median = *mad = 0;
-  if (v->empty()) return;
-  auto mid = [](std::vector<double>* x) {
-    size_t n = x->size();
-    std::nth_element(x->begin(), x->begin() + static_cast<long>(n / 2), x->end());
-    double hi = (*x)[n / 2];
-    if (n % 2) return hi;
-    double lo = *std::max_element(x->begin(), x->begin() + static_cast<long>(n / 2));
-    return (lo + hi) / 2;
-  };
-  *median = mid(v);
-  for (double& x : *v) x = std::fabs(x - *median);
-  *mad = mid(v);
-}
-
 namespace {
 
 // The clock hour of `epoch`; times before 1970 count as hour 0.

@@ -36,6 +36,7 @@
 #include <absl/container/node_hash_map.h>
 
 #include "pipeline/pipeline.h"
+#include "trends/baseline.h"
 
 namespace maillens {
 
@@ -111,8 +112,8 @@ class AccountAnomalyDetector : public EventSink {
   std::string scratch_;
 };
 
-// Median and median absolute deviation of `v` (reordered).
-void MedianMad(std::vector<double>* v, double* median, double* mad);
+// Median and median absolute deviation (trends/baseline.h).
+using trends::MedianMad;
 
 // Appends the flagged account-hours with their evidence as terminal-safe text.
 void RenderAccountsText(const AccountAnomalyDetector& d, std::string* out);

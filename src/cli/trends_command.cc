@@ -1,0 +1,103 @@
+// trends_command.cc - `maillens trends` and `maillens anomalies`: one pass
+// over the logs into history::Bucketer's series (trends/).
+#include "cli/trends_command.h"
+
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/input_runner.h"
+#include "trends/anomaly.h"
+#include "util/duration.h"
+#include "util/text_escape.h"
+
+namespace maillens::cli {
+
+namespace {
+
+struct CommonArgs {
+  std::vector<std::string> files;
+  std::string format = "text";
+  std::string output;
+  int year = 0;
+  std::string syslog_name;
+  bool quiet = false;
+};
+
+CLI::App* AddCommon(CLI::App* app, const char* name, const char* help, CommonArgs* args,
+                    std::vector<std::string> formats) {
+  CLI::App* cmd = app->add_subcommand(name, help);
+  cmd->set_help_flag("--help", "Print this help message and exit");
+  cmd->add_option("files", args->files, "Log files (rotated sets in any order, any compression); '-' or none: stdin");
+  cmd->add_option("--format", args->format, "Output format")->check(CLI::IsMember(formats));
+  cmd->add_option("-o,--output", args->output, "Write to FILE instead of stdout");
+  cmd->add_option("--year", args->year, "Year of the first line (traditional timestamps carry none)");
+  cmd->add_option("--syslog-name", args->syslog_name, "Also treat this syslog name as Postfix");
+  cmd->add_flag("--quiet", args->quiet, "No progress line on stderr");
+  return cmd;
+}
+
+// A --since/--from/--until value (doc/time.md); "" leaves *epoch. False after a message.
+bool TimeArg(const char* cmd, const char* opt, const std::string& text, int64_t* epoch) {
+  if (text.empty()) return true;
+  if (ParseTimeSpec(text, static_cast<int64_t>(std::time(nullptr)), epoch)) return true;
+  std::fprintf(stderr, "maillens %s: %s takes a time: epoch, YYYY-MM-DD[Thh:mm[:ss][zone]], today, 1h (doc/time.md), not \"%s\"\n",
+               cmd, opt, TerminalSafe(text).c_str());
+  return false;
+}
+
+struct AnomalyArgs : CommonArgs {
+  std::string since;
+  trends::AnomalyOptions options;
+  bool no_weekly = false;
+};
+
+}  // namespace
+
+void AddTrendsCommands(CLI::App* app, int* exit_code) {
+  auto an = std::make_shared<AnomalyArgs>();
+  CLI::App* cmd = AddCommon(app, "anomalies",
+                            "Anomalies against the seasonal baseline (same slot 1-3 days and 1-3 weeks back): "
+                            "volume, rejects, queue, per-domain bounce/deferral ratio, SASL users",
+                            an.get(), {"text", "json"});
+  cmd->add_option("--since", an->since, "Only report slots from this time on (earlier input is history)");
+  cmd->add_option("--k", an->options.baseline.k, "Band half-width in robust standard deviations")
+      ->capture_default_str()->check(CLI::Range(0.5, 100.0));
+  cmd->add_option("--min-volume", an->options.min_volume, "Volume spikes: at least this many per 10 minutes")
+      ->capture_default_str();
+  cmd->add_option("--min-attempts", an->options.min_attempts,
+                  "Domain ratios: at least this many delivery attempts in the hour so far")->capture_default_str();
+  cmd->add_option("--min-user-volume", an->options.min_user_volume,
+                  "SASL users: at least this many messages in the hour so far")->capture_default_str();
+  cmd->add_flag("--no-weekly", an->no_weekly, "Leave out the weekly lags (1-3 weeks back): for logs under 3 weeks");
+  cmd->callback([an, exit_code]() {
+    int64_t since = INT64_MIN;
+    if (!TimeArg("anomalies", "--since", an->since, &since)) {
+      *exit_code = kExitUsage;
+      return;
+    }
+    trends::AnomalyOptions o = an->options;
+    if (an->no_weekly) o.baseline.weekly_lags = false, o.baseline.min_weekly_lags = 0, o.baseline.min_lags = 3;
+    trends::AnomalySink sink(o, since);
+    bool read;
+    int rc = RunOneShot(an->files, an->syslog_name, an->year, {&sink}, an->quiet, &read);
+    if (!read) {
+      *exit_code = rc;
+      return;
+    }
+    sink.Finish();
+    std::string out;
+    if (an->format == "json") trends::RenderAnomaliesJson(sink.detector(), &out);
+    else trends::RenderAnomaliesText(sink.detector(), &out);
+    if (!WriteOutput(an->output, out, "anomalies")) {
+      *exit_code = kExitUsage;
+      return;
+    }
+    // Like `check`: 1 when something was found (input problems: 2 is usage, so 3 here would clash).
+    *exit_code = rc != kExitOk ? rc : sink.detector().anomalies().empty() ? kExitOk : kExitInputProblem;
+  });
+}
+
+}  // namespace maillens::cli
