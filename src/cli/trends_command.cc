@@ -65,6 +65,9 @@ void AddTrendsCommands(CLI::App* app, int* exit_code) {
   cmd->add_option("--since", an->since, "Only report slots from this time on (earlier input is history)");
   cmd->add_option("--k", an->options.baseline.k, "Band half-width in robust standard deviations")
       ->capture_default_str()->check(CLI::Range(0.5, 100.0));
+  cmd->add_option("--factor", an->options.baseline.factor,
+                  "Flagged values are also at least this many times (at most 1/this of) expected")
+      ->capture_default_str()->check(CLI::Range(1.0, 1000.0));
   cmd->add_option("--min-volume", an->options.min_volume, "Volume spikes: at least this many per 10 minutes")
       ->capture_default_str();
   cmd->add_option("--min-attempts", an->options.min_attempts,

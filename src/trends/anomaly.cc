@@ -123,7 +123,7 @@ void QueueTracker::OnEvent(const Event& ev, const Message* m) {
   }
   alert::Tally t;
   if (ev.kind == EventKind::kDelivery && alert::TallyEvent(ev, m, &t) && t.counter == alert::Counter::kDeferred)
-    deferred_.insert(m->queue_id);
+    entered_ += deferred_.insert(m->queue_id).second;
 }
 
 // --- AnomalyDetector --------------------------------------------------------
@@ -150,7 +150,7 @@ void AnomalyDetector::Flag(Anomaly a, const Band& b) {
   char buf[320];
   const char* what = a.kind == AnomalyKind::kBounceRatio    ? "bounced"
                      : a.kind == AnomalyKind::kDeferralRatio ? "deferred"
-                     : a.kind == AnomalyKind::kQueueGrowth   ? "messages in the deferred queue"
+                     : a.kind == AnomalyKind::kQueueGrowth   ? "messages entered the deferred queue"
                      : a.kind == AnomalyKind::kSaslUserVolume ? "messages received"
                                                               : "";
   std::string key = TerminalSafe(a.key);
@@ -163,6 +163,8 @@ void AnomalyDetector::Flag(Anomaly a, const Band& b) {
                   AnomalyKindName(a.kind), key.c_str(), a.seen, what[0] ? what : key.c_str(),
                   Utc(a.window_start).c_str(), Utc(a.window_end).c_str() + 11, a.expected, a.low, a.high);
   a.text = buf;
+  if (a.kind == AnomalyKind::kQueueGrowth)
+    a.text += " (" + std::to_string(a.queue_size) + " deferred at " + Utc(a.window_end).substr(11) + ")";
   open_[id] = anomalies_.size();
   anomalies_.push_back(std::move(a));
   if (on_anomaly) on_anomaly(anomalies_.back());
@@ -188,6 +190,7 @@ void AnomalyDetector::Totals(int64_t slot) {
     a.window_end = end;
     a.seen = seen;
     if (samples_) a.sample_queue_ids = samples_->Slot(slot, m);
+    if (kind == AnomalyKind::kQueueGrowth) a.queue_size = queue_size_;
     Flag(std::move(a), b);
   };
   for (Measure m : {Measure::kReceived, Measure::kDelivered}) {
@@ -201,19 +204,21 @@ void AnomalyDetector::Totals(int64_t slot) {
   {
     Band b = band_of(Measure::kRejected);
     const double seen = static_cast<double>(now[Measure::kRejected]);
-    if (b.ok && seen > b.high() && seen >= o_.min_volume)
+    if (b.ok && seen > b.high() && seen >= o_.min_rejects)
       emit(AnomalyKind::kRejectJump, Measure::kRejected, seen, b, "rejected");
   }
-  double q;
-  if (series_->Queue(end, &q)) {
+  double q, size;
+  if (series_->Queue(slot, &q, &size)) {
     past.clear();
-    double v;
+    double v, unused;
     for (const Lag& l : lags)
-      if (series_->Covered(slot - l.seconds, end - l.seconds) && series_->Queue(end - l.seconds, &v))
+      if (series_->Covered(slot - l.seconds, end - l.seconds) && series_->Queue(slot - l.seconds, &v, &unused))
         past.push_back({v, l.weekly});
     Band b = MakeBand(past, o_.baseline);
-    if (b.ok && q > b.high() && q >= o_.min_queue)
+    if (b.ok && q > b.high() && q >= o_.min_queue) {
+      queue_size_ = static_cast<uint64_t>(size);
       emit(AnomalyKind::kQueueGrowth, Measure::kDeferred, q, b, "deferred_queue");
+    }
   }
 }
 
@@ -228,7 +233,7 @@ void AnomalyDetector::Domains(int64_t slot) {
     if (static_cast<double>(n) < o_.min_attempts) continue;
     for (Measure m : {Measure::kBounced, Measure::kDeferred}) {
       const double seen = static_cast<double>(c[m]);
-      if (seen < o_.min_ratio_count) continue;
+      if (seen < o_.min_ratio_count || seen < o_.min_share * static_cast<double>(n)) continue;
       // Each earlier hour's ratio, applied to this hour's attempts.
       past.clear();
       for (const Lag& l : lags) {
@@ -306,7 +311,7 @@ void AnomalySink::CloseSlot() {
   const int64_t slot_len = detector_.options().slot;
   const int64_t end = slot_ + slot_len;
   series_.Add(bucketer_.Take());
-  series_.SetQueue(end, static_cast<uint32_t>(queue_.size()));
+  series_.SetQueue(slot_, queue_.TakeEntered(), static_cast<uint32_t>(queue_.size()));
   if (series_.begin() <= slot_) {  // a whole slot (the first one is partial)
     series_.Cover(slot_, end);
     if (slot_ >= since_) detector_.Evaluate(slot_);
@@ -373,6 +378,7 @@ void RenderAnomaliesJson(const AnomalyDetector& d, std::string* out) {
     w.Key("mad").Double(a.mad);
     w.Key("lags").Int(a.lags);
     if (a.attempts) w.Field("attempts", a.attempts);
+    if (a.kind == AnomalyKind::kQueueGrowth) w.Field("queue_size", a.queue_size);
     w.Key("sample_queue_ids").BeginArray();
     for (const std::string& q : a.sample_queue_ids) w.String(q);
     w.EndArray();

@@ -8,11 +8,13 @@
 //   volume_spike / volume_drop  received and delivered in the slot against the
 //                               same slot on earlier days/weeks (key: measure)
 //   reject_jump                 rejected in the slot, likewise (key "rejected")
-//   queue_growth                deferred messages not yet removed at the slot's
-//                               end against the same time earlier (key "deferred_queue")
+//   queue_growth                messages entering the deferred queue (their first
+//                               deferral) in the slot, likewise (key "deferred_queue");
+//                               the evidence names the queue's size at the slot's end
 //   bounce_ratio/deferral_ratio per recipient domain, the hour so far: bounced
 //                               (deferred) against the domain's ratio in the same
-//                               hour earlier times this hour's attempts (key: domain)
+//                               hour earlier times this hour's attempts, and at least
+//                               min_share of the attempts (key: domain)
 //   sasl_user_volume            per SASL user, messages received in the hour so far
 //                               against the same hour earlier, scaled by the
 //                               elapsed part of the hour (key: user)
@@ -62,6 +64,7 @@ struct Anomaly {
   double seen = 0, expected = 0, low = 0, high = 0, mad = 0;
   int lags = 0;                  // earlier slots the baseline came from
   uint64_t attempts = 0;         // ratio kinds: delivery attempts in the window
+  uint64_t queue_size = 0;       // queue_growth: the deferred queue at the slot's end
   std::vector<std::string> sample_queue_ids;
   std::string text;              // one line for people
 };
@@ -69,9 +72,11 @@ struct Anomaly {
 struct AnomalyOptions {
   BaselineOptions baseline;
   int64_t slot = 600;             // seconds
-  double min_volume = 20;         // spike: seen at least; drop: expected at least
-  double min_attempts = 10;       // ratio kinds: attempts to the domain in the hour so far
+  double min_volume = 30;         // spike: seen at least; drop: expected at least
+  double min_rejects = 100;       // reject_jump: rejected at least (rejects come in bursts of one bot)
+  double min_attempts = 5;        // ratio kinds: attempts to the domain in the hour so far
   double min_ratio_count = 5;     // ratio kinds: bounced/deferred at least
+  double min_share = 0.5;         // ratio kinds: ... and at least this share of the attempts
   double min_user_volume = 20;    // sasl_user_volume: messages at least
   double min_queue = 10;          // queue_growth: queue at least
   double critical_excess = 2.0;   // half-widths outside the band for critical
@@ -100,14 +105,16 @@ class SampleBook : public EventSink {
 };
 
 // The deferred queue as the log shows it: messages with a deferral and no
-// "removed" yet.
+// "removed" yet, and how many entered it (first deferral) since TakeEntered().
 class QueueTracker : public EventSink {
  public:
   void OnEvent(const Event& ev, const Message* m) override;
   size_t size() const { return deferred_.size(); }
+  uint32_t TakeEntered() { uint32_t n = entered_; entered_ = 0; return n; }
 
  private:
   absl::flat_hash_set<std::string> deferred_;
+  uint32_t entered_ = 0;
 };
 
 class AnomalyDetector {
@@ -138,6 +145,7 @@ class AnomalyDetector {
   std::vector<Anomaly> anomalies_;
   absl::flat_hash_map<std::string, size_t> open_;  // kind/key -> index of its latest anomaly
   uint64_t slots_ = 0;
+  uint64_t queue_size_ = 0;  // the queue size of the slot being evaluated
 };
 
 // The one-shot driver: events in, slots evaluated as the log's clock passes

@@ -8,7 +8,8 @@ namespace maillens::trends {
 
 const char* const kBaselineSentence =
     "expected = the median of the same slot 1, 2, 3 days and 1, 2, 3 weeks back (those with data); "
-    "flagged when further than max(k x 1.4826 x MAD, k x sqrt(expected), floor) from it";
+    "flagged when further than max(k x 1.4826 x MAD, k x sqrt(expected), floor) from it and at least factor times "
+    "(at most 1/factor of) it";
 
 std::vector<Lag> LagOffsets(const BaselineOptions& o) {
   std::vector<Lag> out;
@@ -43,6 +44,9 @@ double HalfWidth(double expected, double mad, const BaselineOptions& o) {
 
 }  // namespace
 
+double Band::low() const { return std::min(expected - half_width, expected / factor); }
+double Band::high() const { return std::max(expected + half_width, expected * factor); }
+
 double Band::Excess(double seen) const {
   if (!ok || half_width <= 0) return 0;
   return (seen - expected) / half_width;
@@ -60,6 +64,7 @@ Band MakeBand(const std::vector<Lagged>& lags, const BaselineOptions& o) {
   b.ok = b.lags >= o.min_lags && weekly >= o.min_weekly_lags;
   MedianMad(&v, &b.expected, &b.mad);
   b.half_width = HalfWidth(b.expected, b.mad, o);
+  b.factor = std::max(o.factor, 1.0);
   return b;
 }
 

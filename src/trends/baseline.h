@@ -3,13 +3,16 @@
 //
 //   "Expected is the median of the same slot 1, 2 and 3 days back and 1, 2
 //    and 3 weeks back (those with data); a value is out of band when it is
-//    more than max(k x 1.4826 x MAD, k x sqrt(expected), floor) away from it."
+//    more than max(k x 1.4826 x MAD, k x sqrt(expected), floor) away from it
+//    and at least `factor` times (or at most 1/factor of) expected."
 //
 // MAD is the median absolute deviation of those lag values (1.4826 x MAD
 // estimates a standard deviation and ignores outliers, e.g. last week's
 // incident); k x sqrt(expected) is the Poisson noise floor of a count, so a
 // quiet series does not flag on a handful of messages; `floor` an absolute
-// minimum half-width. A baseline needs at least min_lags lags with data, of
+// minimum half-width; `factor` keeps bursty counts (one message to fifty
+// recipients is fifty deliveries, not fifty independent events: no Poisson
+// noise) from flagging on ordinary clusters. A baseline needs at least min_lags lags with data, of
 // which at least min_weekly_lags weekly ones (without the weekly season a
 // Monday after a quiet weekend looks like a spike and a Saturday like a drop).
 //
@@ -32,6 +35,7 @@ extern const char* const kBaselineSentence;
 struct BaselineOptions {
   double k = 4.0;           // band half-width in robust standard deviations (and Poisson sqrt's)
   double floor = 3.0;       // minimal half-width (counts)
+  double factor = 4.0;      // above: at least factor x expected; below: at most expected / factor
   int min_lags = 4;         // lags with data needed for a baseline
   int min_weekly_lags = 3;  // ... of which weekly ones
   bool daily_lags = true;   // 1, 2, 3 days back
@@ -57,8 +61,10 @@ struct Band {
   double expected = 0;  // median of the lags
   double mad = 0;       // their median absolute deviation
   double half_width = 0;
-  double low() const { return expected - half_width; }
-  double high() const { return expected + half_width; }
+  double factor = 1;
+  // The band's edges: outside them a value is flagged.
+  double low() const;
+  double high() const;
   // How many half-widths `seen` lies outside the band's centre (signed:
   // positive above). 0 when the band does not apply.
   double Excess(double seen) const;

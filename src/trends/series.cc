@@ -22,10 +22,11 @@ const history::KeyCounts* DeltaSeries::Hour(int64_t hour, history::Dim d) const 
   return it == delta_.hours.end() ? nullptr : &it->second[static_cast<int>(d)];
 }
 
-bool DeltaSeries::Queue(int64_t t, double* v) const {
-  auto it = queue_.find(t);
+bool DeltaSeries::Queue(int64_t slot, double* entered, double* size) const {
+  auto it = queue_.find(slot);
   if (it == queue_.end()) return false;
-  *v = it->second;
+  *entered = it->second.first;
+  *size = it->second.second;
   return true;
 }
 

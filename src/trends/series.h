@@ -25,9 +25,10 @@ class Series {
   virtual history::Counts Sum(int64_t start, int64_t end) const = 0;
   // The counts per key of dimension `d` in the hour starting at `hour` (null: none).
   virtual const history::KeyCounts* Hour(int64_t hour, history::Dim d) const = 0;
-  // The deferred-queue gauge (distinct messages deferred and not yet
-  // removed) at `t`, a slot end; false when not known.
-  virtual bool Queue(int64_t t, double* v) const = 0;
+  // The deferred queue in the 10-minute slot starting at `slot`: messages
+  // that entered it (first deferral) and its size at the slot's end; false
+  // when not known.
+  virtual bool Queue(int64_t slot, double* entered, double* size) const = 0;
 };
 
 class DeltaSeries : public Series {
@@ -35,7 +36,7 @@ class DeltaSeries : public Series {
   void Add(const history::Delta& d) { delta_.Add(d); }
   // Extends coverage to [begin, end) (begin only lowers, end only raises).
   void Cover(int64_t begin, int64_t end);
-  void SetQueue(int64_t t, uint32_t n) { queue_[t] = n; }
+  void SetQueue(int64_t slot, uint32_t entered, uint32_t size) { queue_[slot] = {entered, size}; }
   const history::Delta& delta() const { return delta_; }
   int64_t begin() const { return begin_; }
   int64_t end() const { return end_; }
@@ -43,12 +44,12 @@ class DeltaSeries : public Series {
   bool Covered(int64_t start, int64_t end) const override { return start >= begin_ && end <= end_ && start < end; }
   history::Counts Sum(int64_t start, int64_t end) const override;
   const history::KeyCounts* Hour(int64_t hour, history::Dim d) const override;
-  bool Queue(int64_t t, double* v) const override;
+  bool Queue(int64_t slot, double* entered, double* size) const override;
 
  private:
   history::Delta delta_;
   int64_t begin_ = INT64_MAX, end_ = INT64_MIN;
-  std::map<int64_t, uint32_t> queue_;
+  std::map<int64_t, std::pair<uint32_t, uint32_t>> queue_;
 };
 
 // Floor of t to a multiple of `step` (also for negative t).
