@@ -2,6 +2,7 @@
 // over the logs into history::Bucketer's series (trends/).
 #include "cli/trends_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <memory>
@@ -9,7 +10,9 @@
 #include <vector>
 
 #include "cli/input_runner.h"
+#include "history/series.h"
 #include "trends/anomaly.h"
+#include "trends/trends.h"
 #include "util/duration.h"
 #include "util/text_escape.h"
 
@@ -54,9 +57,77 @@ struct AnomalyArgs : CommonArgs {
   bool no_weekly = false;
 };
 
+struct TrendsArgs : CommonArgs {
+  trends::TrendsOptions options;
+  std::string from, until;
+  uint32_t campaign_min = 100;
+};
+
+// The first and last line time seen: what the input covers.
+class CoverageSink : public EventSink {
+ public:
+  void OnEvent(const Event& ev, const Message*) override {
+    if (ev.header == nullptr) return;
+    first = std::min(first, ev.header->epoch);
+    last = std::max(last, ev.header->epoch + 1);
+  }
+  int64_t first = INT64_MAX, last = INT64_MIN;
+};
+
 }  // namespace
 
 void AddTrendsCommands(CLI::App* app, int* exit_code) {
+  auto tr = std::make_shared<TrendsArgs>();
+  CLI::App* tc = AddCommon(app, "trends",
+                           "Traffic by hour/weekday/day/week with a heat map, growing and shrinking domains and "
+                           "campaigns, each figure against the previous period",
+                           tr.get(), {"text", "json", "html"});
+  tc->add_option("--by", tr->options.by, "Rows per hour, weekday, day or week")
+      ->capture_default_str()->check(CLI::IsMember({"hour", "weekday", "day", "week"}));
+  tc->add_option("--domain", tr->options.domain, "Only this recipient domain's figures");
+  tc->add_option("--user", tr->options.user, "Only this SASL user's figures");
+  tc->add_option("--from", tr->from, "Period start (default: the input's first whole hour; doc/time.md)");
+  tc->add_option("--until", tr->until, "Period end (default: the input's last whole hour)");
+  tc->add_option("--top", tr->options.top, "Domains listed as growing/shrinking")->capture_default_str();
+  tc->add_option("--campaign-min", tr->campaign_min,
+                 "Campaign: distinct recipients of one sender or SASL user within 10 minutes")
+      ->capture_default_str()->check(CLI::Range(1u, 100000000u));
+  tc->callback([tr, exit_code]() {
+    if (!TimeArg("trends", "--from", tr->from, &tr->options.from) ||
+        !TimeArg("trends", "--until", tr->until, &tr->options.until)) {
+      *exit_code = kExitUsage;
+      return;
+    }
+    if (!tr->options.domain.empty() && !tr->options.user.empty()) {
+      std::fprintf(stderr, "maillens trends: --domain and --user: one at a time\n");
+      *exit_code = kExitUsage;
+      return;
+    }
+    history::Bucketer bucketer;
+    trends::CampaignSink campaigns(tr->campaign_min);
+    CoverageSink coverage;
+    bool read;
+    int rc = RunOneShot(tr->files, tr->syslog_name, tr->year, {&bucketer, &campaigns, &coverage}, tr->quiet, &read);
+    if (!read) {
+      *exit_code = rc;
+      return;
+    }
+    campaigns.Finish();
+    trends::TrendsReport report;
+    std::string error;
+    if (!trends::BuildTrends(bucketer.pending(), coverage.first, coverage.last, tr->options, campaigns.campaigns(),
+                             &report, &error)) {
+      std::fprintf(stderr, "maillens trends: %s\n", error.c_str());
+      *exit_code = rc != kExitOk ? rc : kExitUsage;
+      return;
+    }
+    std::string out;
+    if (tr->format == "json") trends::RenderTrendsJson(report, &out);
+    else if (tr->format == "html") trends::RenderTrendsHtml(report, &out);
+    else trends::RenderTrendsText(report, &out);
+    *exit_code = WriteOutput(tr->output, out, "trends") ? rc : kExitUsage;
+  });
+
   auto an = std::make_shared<AnomalyArgs>();
   CLI::App* cmd = AddCommon(app, "anomalies",
                             "Anomalies against the seasonal baseline (same slot 1-3 days and 1-3 weeks back): "
