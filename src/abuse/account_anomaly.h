@@ -14,6 +14,12 @@
 // absolute floor AND, once the user has Options::min_history active hours,
 // is at least `ratio` times the median and `mad_k` robust deviations above
 // it. An hour with any flagged metric is an AccountAnomaly.
+// With Options::seasonal (the default) a metric must also be far above the
+// user's seasonal baseline (trends/baseline.h): the same clock hour 1, 2, 3
+// days and 1, 2, 3 weeks back, 0 where the user was idle while the input
+// ran, at least 3 such hours - with the same ratio and mad_k. So the first
+// busy hour of a Monday is compared with earlier Mondays, not only with a
+// quiet weekend.
 //
 // Memory is bounded: per user a ring of hourly counts, and for the open hour
 // sets of 64-bit hashes capped at Options::distinct_cap entries (a capped
@@ -28,6 +34,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +62,7 @@ struct AccountAnomalyOptions {
   uint32_t distinct_cap = 4096;  // distinct values kept per set and hour
   size_t max_users = 100000;
   size_t samples = 5;  // queue IDs kept per user and hour
+  bool seasonal = true;  // also require the seasonal baseline to be exceeded
 };
 
 struct AccountAnomaly {
@@ -66,6 +74,8 @@ struct AccountAnomaly {
   bool capped = false;  // a distinct count reached distinct_cap (a lower bound)
   int history = 0;      // active hours the baseline was computed from
   bool has_baseline = false;  // history >= min_history: the baseline applied
+  int seasonal_lags = 0;      // seasonal hours the seasonal baseline came from (0: none applied)
+  std::array<double, kMetricCount> seasonal_median{}, seasonal_mad{};
   uint32_t messages = 0;
   std::vector<std::string> sample_queue_ids;
 };
@@ -97,6 +107,7 @@ class AccountAnomalyDetector : public EventSink {
     std::vector<std::string> samples;
     std::vector<std::array<uint32_t, kMetricCount>> ring;  // past active hours
     size_t ring_pos = 0;
+    std::map<int64_t, std::array<uint32_t, kMetricCount>> by_hour;  // seasonal: active hours of the last 3 weeks
   };
   // The user's state with its hour rolled to `epoch`'s hour, or null (cap).
   User* Touch(std::string_view name, int64_t epoch);
@@ -109,6 +120,7 @@ class AccountAnomalyDetector : public EventSink {
   absl::node_hash_map<std::string, User> users_;
   std::vector<AccountAnomaly> anomalies_;
   uint64_t users_dropped_ = 0, hours_evaluated_ = 0;
+  int64_t first_hour_ = -1;  // the first hour of input (seasonal lags before it have no data)
   std::string scratch_;
 };
 

@@ -65,7 +65,12 @@ void AddAbuseCommands(CLI::App* app, int* exit_code) {
       ->capture_default_str()->check(CLI::Range(0, 10000));
   cmd->add_option("--ratio", o.ratio, "Flag values at least this many times the user's median")
       ->capture_default_str()->check(CLI::Range(1.0, 1e6));
-  cmd->callback([acc, exit_code]() {
+  auto no_seasonal = std::make_shared<bool>(false);
+  cmd->add_flag("--no-seasonal", *no_seasonal,
+                "Only the 48-active-hour baseline (by default a value must also exceed the same hour 1-3 days and "
+                "1-3 weeks back)");
+  cmd->callback([acc, exit_code, no_seasonal]() {
+    if (*no_seasonal) acc->accounts.seasonal = false;
     AccountAnomalyDetector d(acc->accounts);
     bool read;
     int rc = Run(*acc, &d, &read);
