@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "alert/actions.h"
 #include "cli/input_runner.h"
 #include "history/series.h"
 #include "trends/anomaly.h"
@@ -55,6 +56,50 @@ struct AnomalyArgs : CommonArgs {
   std::string since;
   trends::AnomalyOptions options;
   bool no_weekly = false;
+  std::string exec;
+};
+
+// --exec: each new anomaly as an alert notification through the alert
+// actions (alert/actions.h: MAILLENS_ALERT_* environment, JSON on stdin).
+class AnomalyNotifier {
+ public:
+  explicit AnomalyNotifier(const std::string& program)
+      : runner_({Spec(program)}, [](const std::string& e) {
+          std::fprintf(stderr, "maillens anomalies: --exec: %s\n", TerminalSafe(e).c_str());
+          failed_ = true;
+        }) {
+    for (int k = 0; k < trends::kAnomalyKindCount; ++k) {
+      rules_[k].name = std::string("anomaly_") + trends::AnomalyKindName(static_cast<trends::AnomalyKind>(k));
+      rules_[k].expr = trends::kBaselineSentence;
+      rules_[k].actions = {"exec"};
+    }
+  }
+  void Notify(const trends::Anomaly& a) {
+    alert::Notification n;
+    n.finding.rule = &rules_[static_cast<int>(a.kind)];
+    n.finding.key = a.key;
+    n.finding.value = a.seen;
+    n.finding.critical = n.finding.warning = a.high;
+    n.finding.has_warning = true;
+    n.finding.baseline = a.expected;
+    n.finding.severity = a.severity == trends::AnomalySeverity::kCritical ? alert::Severity::kCritical
+                                                                         : alert::Severity::kWarning;
+    n.time = a.window_end;
+    n.since = a.slot;
+    runner_.Notify(n);
+  }
+  static bool failed() { return failed_; }
+
+ private:
+  static alert::ActionSpec Spec(const std::string& program) {
+    alert::ActionSpec s;
+    s.name = "exec";
+    s.command = {program};
+    return s;
+  }
+  alert::Rule rules_[trends::kAnomalyKindCount];
+  alert::ActionRunner runner_;
+  static inline bool failed_ = false;
 };
 
 struct TrendsArgs : CommonArgs {
@@ -145,6 +190,8 @@ void AddTrendsCommands(CLI::App* app, int* exit_code) {
                   "Domain ratios: at least this many delivery attempts in the hour so far")->capture_default_str();
   cmd->add_option("--min-user-volume", an->options.min_user_volume,
                   "SASL users: at least this many messages in the hour so far")->capture_default_str();
+  cmd->add_option("--exec", an->exec,
+                  "Run PROGRAM for each anomaly (alert action: MAILLENS_ALERT_* environment, JSON on stdin)");
   cmd->add_flag("--no-weekly", an->no_weekly, "Leave out the weekly lags (1-3 weeks back): for logs under 3 weeks");
   cmd->callback([an, exit_code]() {
     int64_t since = INT64_MIN;
@@ -155,6 +202,11 @@ void AddTrendsCommands(CLI::App* app, int* exit_code) {
     trends::AnomalyOptions o = an->options;
     if (an->no_weekly) o.baseline.weekly_lags = false, o.baseline.min_weekly_lags = 0, o.baseline.min_lags = 3;
     trends::AnomalySink sink(o, since);
+    std::unique_ptr<AnomalyNotifier> notifier;
+    if (!an->exec.empty()) {
+      notifier = std::make_unique<AnomalyNotifier>(an->exec);
+      sink.detector().on_anomaly = [&notifier](const trends::Anomaly& a) { notifier->Notify(a); };
+    }
     bool read;
     int rc = RunOneShot(an->files, an->syslog_name, an->year, {&sink}, an->quiet, &read);
     if (!read) {
