@@ -78,7 +78,7 @@ struct AnomalyOptions {
   double min_ratio_count = 5;     // ratio kinds: bounced/deferred at least
   double min_share = 0.5;         // ratio kinds: ... and at least this share of the attempts
   double min_user_volume = 20;    // sasl_user_volume: messages at least
-  double min_queue = 10;          // queue_growth: queue at least
+  double min_queue = 20;          // queue_growth: messages entering the deferred queue in the slot, at least
   double critical_excess = 2.0;   // half-widths outside the band for critical
   size_t samples = 5;             // queue IDs per anomaly
 };
