@@ -131,8 +131,8 @@ void AddTrendsCommands(CLI::App* app, int* exit_code) {
       ->capture_default_str()->check(CLI::IsMember({"hour", "weekday", "day", "week"}));
   tc->add_option("--domain", tr->options.domain, "Only this recipient domain's figures");
   tc->add_option("--user", tr->options.user, "Only this SASL user's figures");
-  tc->add_option("--from", tr->from, "Period start (default: the input's first whole hour; doc/time.md)");
-  tc->add_option("--until", tr->until, "Period end (default: the input's last whole hour)");
+  tc->add_option("--from", tr->from, "Period start (default: the hour of the input's first line; doc/time.md)");
+  tc->add_option("--until", tr->until, "Period end (default: the end of the hour of its last line)");
   tc->add_option("--top", tr->options.top, "Domains listed as growing/shrinking")->capture_default_str();
   tc->add_option("--campaign-min", tr->campaign_min,
                  "Campaign: distinct recipients of one sender or SASL user within 10 minutes")

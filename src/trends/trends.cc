@@ -158,20 +158,20 @@ bool BuildTrends(const history::Delta& d, int64_t covered_from, int64_t covered_
   } else {
     for (const auto& [minute, c] : d.minutes) h[FloorTo(minute, kHour)] += c;
   }
-  // The period: whole hours the input covered, within --from/--until.
-  int64_t from = covered_from == INT64_MAX ? 0 : FloorTo(covered_from + kHour - 1, kHour);
-  int64_t until = covered_until == INT64_MIN ? 0 : FloorTo(covered_until, kHour);
+  // The period: the hours the input touched, within --from/--until.
+  int64_t from = covered_from == INT64_MAX ? 0 : FloorTo(covered_from, kHour);
+  int64_t until = covered_until == INT64_MIN ? 0 : FloorTo(covered_until + kHour - 1, kHour);
   if (o.from != INT64_MIN) from = std::max(from, FloorTo(o.from, kHour));
   if (o.until != INT64_MAX) until = std::min(until, FloorTo(o.until, kHour));
   if (until <= from) {
-    *error = "no whole hour of input in the period";
+    *error = "no input in the period";
     return false;
   }
   r->by = o.by;
   r->from = from;
   r->until = until;
   r->prev_from = from - (until - from);
-  const int64_t first_hour = FloorTo(covered_from + kHour - 1, kHour);
+  const int64_t first_hour = FloorTo(covered_from, kHour);
   auto covered = [&](int64_t a, int64_t b) { return a >= first_hour && b <= until && a < b; };
   r->has_prev = covered(r->prev_from, from);
   r->total = SumHours(h, from, until);

@@ -72,7 +72,7 @@ class CampaignSink : public EventSink {
 struct TrendsOptions {
   std::string by = "day";  // hour, weekday, day, week
   std::string domain, user;
-  int64_t from = INT64_MIN, until = INT64_MAX;  // default: the input's whole hours
+  int64_t from = INT64_MIN, until = INT64_MAX;  // default: the hours the input touches
   size_t top = 10;
 };
 
