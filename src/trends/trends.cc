@@ -207,24 +207,29 @@ bool BuildTrends(const history::Delta& d, int64_t covered_from, int64_t covered_
       r->rows.push_back(std::move(row));
     }
   }
-  std::array<std::array<int, 24>, 7> n{};
   const Measure hm = r->heat_measure[0] == 'd' ? Measure::kDelivered : Measure::kReceived;
-  for (int64_t t = from; t < until; t += kHour) {
-    const int w = WeekdayOf(t), hod = static_cast<int>((t - FloorTo(t, kDay)) / kHour);
-    ++n[w][hod];
-    if (auto it = h.find(t); it != h.end()) r->heat[w][hod] += static_cast<double>(it->second[hm]);
-  }
-  for (int w = 0; w < 7; ++w)
-    for (int k = 0; k < 24; ++k)
-      if (n[w][k]) r->heat[w][k] /= n[w][k];
+  auto heat = [&](int64_t a, int64_t b, std::array<std::array<double, 24>, 7>* out) {
+    std::array<std::array<int, 24>, 7> n{};
+    for (int64_t t = a; t < b; t += kHour) {
+      const int w = WeekdayOf(t), hod = static_cast<int>((t - FloorTo(t, kDay)) / kHour);
+      ++n[w][hod];
+      if (auto it = h.find(t); it != h.end()) (*out)[w][hod] += static_cast<double>(it->second[hm]);
+    }
+    for (int w = 0; w < 7; ++w)
+      for (int k = 0; k < 24; ++k)
+        if (n[w][k]) (*out)[w][k] /= n[w][k];
+  };
+  heat(from, until, &r->heat);
+  if (r->has_prev) heat(r->prev_from, from, &r->prev_heat);
   if (o.domain.empty() && o.user.empty()) {
     Changes(d, Dim::kRcptDomain, Measure::kDelivered, *r, o.top, &r->rcpt_growing, &r->rcpt_shrinking);
     Changes(d, Dim::kSenderDomain, Measure::kReceived, *r, o.top, &r->sender_growing, &r->sender_shrinking);
   }
   for (const Campaign& c : campaigns) {
-    if (c.end <= from || c.start >= until) continue;
     if (!o.user.empty() && !(c.sasl && c.who == o.user)) continue;
     if (!o.domain.empty()) continue;  // campaigns are per sender, not per recipient domain
+    if (c.start >= r->prev_from && c.start < from) ++r->prev_campaigns;
+    if (c.end <= from || c.start >= until) continue;
     r->campaigns.push_back(c);
   }
   return true;
@@ -332,8 +337,17 @@ void RenderTrendsText(const TrendsReport& r, std::string* out) {
     }
     out->append("\n");
   }
-  std::snprintf(buf, sizeof buf, "(@ = %.1f per hour)\n\n", mx);
+  int bw = 0, bh = 0;
+  for (int w = 0; w < 7; ++w)
+    for (int k = 0; k < 24; ++k)
+      if (r.heat[w][k] > r.heat[bw][bh]) bw = w, bh = k;
+  std::snprintf(buf, sizeof buf, "(@ = %.1f per hour: %s %02d:00", mx, kWeekdays[bw], bh);
   out->append(buf);
+  if (r.has_prev) {
+    std::snprintf(buf, sizeof buf, "; the previous period %.1f there", r.prev_heat[bw][bh]);
+    out->append(buf);
+  }
+  out->append(")\n\n");
   if (r.subject == "all traffic") {
     DomainList("Growing recipient domains (deliveries vs the previous period)", r.rcpt_growing, out);
     DomainList("Shrinking recipient domains", r.rcpt_shrinking, out);
@@ -341,7 +355,9 @@ void RenderTrendsText(const TrendsReport& r, std::string* out) {
     DomainList("Shrinking sender domains", r.sender_shrinking, out);
     out->append("\n");
   }
-  out->append("Campaigns: ").append(std::to_string(r.campaigns.size())).append("\n").append(kCampaignRule).append("\n");
+  out->append("Campaigns: ").append(std::to_string(r.campaigns.size()));
+  if (r.has_prev) out->append(" (previous period: ").append(std::to_string(r.prev_campaigns)).append(")");
+  out->append("\n").append(kCampaignRule).append("\n");
   for (const Campaign& c : r.campaigns) {
     CampaignLine(c, out, false);
     out->append("\n");
@@ -377,6 +393,15 @@ void RenderTrendsJson(const TrendsReport& r, std::string* out) {
     for (double v : r.heat[d]) w.Double(v);
     w.EndArray();
   }
+  if (r.has_prev) {
+    w.Key("previous").BeginObject();
+    for (int d = 0; d < 7; ++d) {
+      w.Key(kWeekdays[d]).BeginArray();
+      for (double v : r.prev_heat[d]) w.Double(v);
+      w.EndArray();
+    }
+    w.EndObject();
+  }
   w.EndObject();
   auto list = [&](const char* key, const std::vector<DomainChange>& v) {
     w.Key(key).BeginArray();
@@ -391,6 +416,7 @@ void RenderTrendsJson(const TrendsReport& r, std::string* out) {
   list("sender_domains_growing", r.sender_growing);
   list("sender_domains_shrinking", r.sender_shrinking);
   w.Field("campaign_rule", kCampaignRule);
+  if (r.has_prev) w.Field("previous_campaigns", static_cast<uint64_t>(r.prev_campaigns));
   w.Key("campaigns").BeginArray();
   for (const Campaign& c : r.campaigns) {
     w.BeginObject().Field("who", c.who).Field("kind", c.sasl ? "sasl_user" : "sender");
@@ -433,7 +459,11 @@ void RenderTrendsHtml(const TrendsReport& r, std::string* out) {
     out->append("<tr><th class=\"l\">").append(kWeekdays[w]).append("</th>");
     for (int k = 0; k < 24; ++k) {
       const double a = mx > 0 ? r.heat[w][k] / mx : 0;
-      std::snprintf(buf, sizeof buf, "<td style=\"background:rgba(200,40,40,%.2f)\">%.0f</td>", a, r.heat[w][k]);
+      if (r.has_prev)
+        std::snprintf(buf, sizeof buf, "<td style=\"background:rgba(200,40,40,%.2f)\" title=\"previous period: %.1f\">%.0f</td>",
+                      a, r.prev_heat[w][k], r.heat[w][k]);
+      else
+        std::snprintf(buf, sizeof buf, "<td style=\"background:rgba(200,40,40,%.2f)\">%.0f</td>", a, r.heat[w][k]);
       out->append(buf);
     }
     out->append("</tr>\n");
@@ -454,7 +484,9 @@ void RenderTrendsHtml(const TrendsReport& r, std::string* out) {
     list("Growing sender domains", r.sender_growing);
     list("Shrinking sender domains", r.sender_shrinking);
   }
-  out->append("<h2>Campaigns</h2>\n<p>").append(kCampaignRule).append("</p>\n<ul>\n");
+  out->append("<h2>Campaigns: ").append(std::to_string(r.campaigns.size()));
+  if (r.has_prev) out->append(" (previous period: ").append(std::to_string(r.prev_campaigns)).append(")");
+  out->append("</h2>\n<p>").append(kCampaignRule).append("</p>\n<ul>\n");
   for (const Campaign& c : r.campaigns) {
     out->append("<li>");
     CampaignLine(c, out, true);

@@ -97,8 +97,10 @@ struct TrendsReport {
   std::vector<TrendRow> rows;
   const char* heat_measure = "received";
   std::array<std::array<double, 24>, 7> heat{};  // [weekday Mon=0][hour]: mean per hour
+  std::array<std::array<double, 24>, 7> prev_heat{};  // the same over the previous period (when has_prev)
   std::vector<DomainChange> rcpt_growing, rcpt_shrinking, sender_growing, sender_shrinking;
   std::vector<Campaign> campaigns;
+  size_t prev_campaigns = 0;  // campaigns that started in the previous period
 };
 
 // The report over `delta`, whose input covered [covered_from, covered_until).

@@ -231,12 +231,23 @@ TEST(Trends, HeatMapAndDomains) {
   o.from = kMon + 7 * kDay;
   TrendsReport r;
   std::string error;
-  ASSERT_TRUE(BuildTrends(TrafficDelta(), kMon, kMon + 14 * kDay, o, {}, &r, &error));
+  std::vector<Campaign> campaigns(3);
+  campaigns[0].who = "old@example.com";
+  campaigns[0].start = kMon + 3600, campaigns[0].end = kMon + 4200;  // the previous period
+  campaigns[1].who = "new@example.com";
+  campaigns[1].start = kMon + 8 * kDay, campaigns[1].end = kMon + 8 * kDay + 1200;
+  campaigns[2].who = "later@example.com";
+  campaigns[2].start = kMon + 15 * kDay, campaigns[2].end = kMon + 15 * kDay + 600;  // after the period
+  ASSERT_TRUE(BuildTrends(TrafficDelta(), kMon, kMon + 14 * kDay, o, campaigns, &r, &error));
+  ASSERT_EQ(r.campaigns.size(), 1u);
+  EXPECT_EQ(r.campaigns[0].who, "new@example.com");
+  EXPECT_EQ(r.prev_campaigns, 1u);
   EXPECT_EQ(WeekdayOf(kMon), 0);
   EXPECT_EQ(WeekdayOf(kMon + 6 * kDay + 86399), 6);
   EXPECT_DOUBLE_EQ(r.heat[0][10], 100);  // one Monday 10:00 in the period
   EXPECT_DOUBLE_EQ(r.heat[1][3], 7);
   EXPECT_DOUBLE_EQ(r.heat[0][11], 0);
+  EXPECT_DOUBLE_EQ(r.prev_heat[0][10], 50);  // last Monday 10:00
   ASSERT_FALSE(r.rcpt_growing.empty());
   EXPECT_EQ(r.rcpt_growing[0].name, "growing.example");
   EXPECT_EQ(r.rcpt_growing[0].now, 30u);
@@ -252,7 +263,9 @@ TEST(Trends, HeatMapAndDomains) {
   EXPECT_NE(text.find("@@"), std::string::npos);  // the busiest cell, darkest
   EXPECT_EQ(html.find("<img"), std::string::npos);
   EXPECT_NE(html.find("&lt;img src=x"), std::string::npos);
-  EXPECT_NE(html.find("background:rgba(200,40,40,1.00)\">100<"), std::string::npos);
+  EXPECT_NE(html.find("background:rgba(200,40,40,1.00)\" title=\"previous period: 50.0\">100<"), std::string::npos);
+  EXPECT_NE(text.find("Mon 10:00; the previous period 50.0 there"), std::string::npos);
+  EXPECT_NE(text.find("Campaigns: 1 (previous period: 1)"), std::string::npos);
   EXPECT_NE(json.find("\"recipient_domains_growing\""), std::string::npos);
 }
 
