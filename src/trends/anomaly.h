@@ -74,8 +74,8 @@ struct AnomalyOptions {
   int64_t slot = 600;             // seconds
   double min_volume = 30;         // spike: seen at least; drop: expected at least
   double min_rejects = 100;       // reject_jump: rejected at least (rejects come in bursts of one bot)
-  double min_attempts = 5;        // ratio kinds: attempts to the domain in the hour so far
-  double min_ratio_count = 5;     // ratio kinds: bounced/deferred at least
+  double min_attempts = 4;        // ratio kinds: attempts to the domain in the hour so far
+  double min_ratio_count = 4;     // ratio kinds: bounced/deferred at least
   double min_share = 0.5;         // ratio kinds: ... and at least this share of the attempts
   double min_user_volume = 20;    // sasl_user_volume: messages at least
   double min_queue = 20;          // queue_growth: messages entering the deferred queue in the slot, at least
