@@ -132,8 +132,9 @@ void AccountAnomalyDetector::Close(const std::string& name, User* u) {
       if (seasonal) {
         xs.clear();
         for (int64_t h : lag_hours) {
-          auto it = u->by_hour.find(h);
-          xs.push_back(it == u->by_hour.end() ? 0 : it->second[k]);
+          auto it = std::lower_bound(u->by_hour.begin(), u->by_hour.end(), h,
+                                     [](const auto& row, int64_t hour) { return row.first < hour; });
+          xs.push_back(it == u->by_hour.end() || it->first != h ? 0 : it->second[k]);
         }
         trends::MedianMad(&xs, &a.seasonal_median[k], &a.seasonal_mad[k]);
         double spread = std::max(1.0, 1.4826 * a.seasonal_mad[k]);
@@ -154,8 +155,11 @@ void AccountAnomalyDetector::Close(const std::string& name, User* u) {
       anomalies_.push_back(std::move(a));
     }
     if (options_.seasonal) {
-      u->by_hour[u->hour] = v;
-      while (!u->by_hour.empty() && u->by_hour.begin()->first < u->hour - 21 * 24) u->by_hour.erase(u->by_hour.begin());
+      // Hours close in increasing order, so the rows stay sorted.
+      if (u->by_hour.empty() || u->by_hour.back().first < u->hour) u->by_hour.emplace_back(u->hour, v);
+      size_t old = 0;
+      while (old < u->by_hour.size() && u->by_hour[old].first < u->hour - 21 * 24) ++old;
+      u->by_hour.erase(u->by_hour.begin(), u->by_hour.begin() + static_cast<long>(old));
     }
     if (u->ring.size() < static_cast<size_t>(options_.history)) {
       u->ring.push_back(v);

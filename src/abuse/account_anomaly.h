@@ -21,7 +21,8 @@
 // busy hour of a Monday is compared with earlier Mondays, not only with a
 // quiet weekend.
 //
-// Memory is bounded: per user a ring of hourly counts, and for the open hour
+// Memory is bounded: per user a ring of hourly counts (and, seasonal, at
+// most 504 hourly rows of the last three weeks), and for the open hour
 // sets of 64-bit hashes capped at Options::distinct_cap entries (a capped
 // count is a lower bound and marked so); at most Options::max_users users
 // (more are counted in users_dropped()).
@@ -34,7 +35,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -107,7 +108,8 @@ class AccountAnomalyDetector : public EventSink {
     std::vector<std::string> samples;
     std::vector<std::array<uint32_t, kMetricCount>> ring;  // past active hours
     size_t ring_pos = 0;
-    std::map<int64_t, std::array<uint32_t, kMetricCount>> by_hour;  // seasonal: active hours of the last 3 weeks
+    // Seasonal: the active hours of the last 3 weeks, oldest first (at most 504).
+    std::vector<std::pair<int64_t, std::array<uint32_t, kMetricCount>>> by_hour;
   };
   // The user's state with its hour rolled to `epoch`'s hour, or null (cap).
   User* Touch(std::string_view name, int64_t epoch);
