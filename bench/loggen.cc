@@ -19,7 +19,8 @@
 //
 // Usage: maillens-loggen [--size BYTES[k|M|G]] [--lines N] [--seed N] [--rfc3339]
 //        [--mixed-timestamps] [--long-queue-ids] [--start "YYYY-MM-DD hh:mm:ss"]
-//        [--days D] [--host NAME] [--utc-offset +hh:mm] [--spam-wave HOURS] [-o FILE] [-v]
+//        [--days D] [--host NAME] [--utc-offset +hh:mm] [--spam-wave HOURS] [--bounce-storm HOURS]
+//        [--provider-block HOURS] [--queue-pileup HOURS] [--rate SCALE] [-o FILE] [-v]
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -300,6 +301,12 @@ Proc RateController(Sim& sim, int64_t start, int64_t end, uint64_t target, bool 
                "  --host NAME         syslog host name (default mx)\n"
                "  --spam-wave HOURS   HOURS after the start, a compromised account sends spam for two hours\n"
                "                      from new IP addresses (-v names the account)\n"
+               "  --bounce-storm HOURS  HOURS after the start, one recipient domain bounces (5.1.1) for two hours\n"
+               "  --provider-block HOURS  HOURS after the start, the biggest provider defers everything (4.7.0\n"
+               "                      \"rate limited\") for two hours\n"
+               "  --queue-pileup HOURS  HOURS after the start, the relay is down: every outbound attempt deferred\n"
+               "                      for two hours (-v names the domains and times of each incident)\n"
+               "  --rate SCALE        fixed traffic scale (1 = ~76 MB a weekday), instead of one driven by --size\n"
                "  -o FILE             write to FILE instead of standard output\n"
                "  -v                  print a summary on standard error\n");
   std::exit(code);
@@ -342,6 +349,15 @@ int64_t ParseStart(const char* s) {
          kSecond;
 }
 
+// ParseRate - a positive decimal scale ("0.1") to Q16.
+int64_t ParseRate(const char* s) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(s, &end);
+  if (end == s || *end || errno || !(v >= 0.001 && v <= 1000)) Die("bad --rate (want 0.001 .. 1000)", s);
+  return static_cast<int64_t>(v * 65536);
+}
+
 // ParseOffset - validates "+hh:mm" / "-hh:mm".
 std::string ParseOffset(const char* s) {
   if (std::strlen(s) != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':' || !std::isdigit(s[1]) ||
@@ -379,6 +395,10 @@ Config ParseArgs(int argc, char** argv, bool* verbose) {
     else if (opt == "--mixed-timestamps") c.style = StampStyle::kMixed;
     else if (opt == "--long-queue-ids") c.long_ids = true;
     else if (opt == "--spam-wave") c.spam_wave_us = static_cast<int64_t>(ParseCount(value(), false)) * kHour;
+    else if (opt == "--bounce-storm") c.bounce_storm_us = static_cast<int64_t>(ParseCount(value(), false)) * kHour;
+    else if (opt == "--provider-block") c.provider_block_us = static_cast<int64_t>(ParseCount(value(), false)) * kHour;
+    else if (opt == "--queue-pileup") c.queue_pileup_us = static_cast<int64_t>(ParseCount(value(), false)) * kHour;
+    else if (opt == "--rate") c.fixed_rate_q16 = ParseRate(value());
     else if (opt == "-v" || opt == "--verbose") *verbose = true;
     else if (opt == "-h" || opt == "--help") Usage(0);
     else Die("unknown option", opt.c_str());
@@ -402,7 +422,9 @@ int Run(const Config& cfg, bool verbose) {
   auto sim = std::make_unique<Sim>(cfg, f);
   const int64_t start = cfg.start_us;
   const int64_t end = cfg.days ? start + cfg.days * kDay : INT64_MAX;
-  if (cfg.days && (cfg.max_bytes || cfg.max_lines)) {
+  if (cfg.fixed_rate_q16) {
+    sim->scale_q16 = cfg.fixed_rate_q16;
+  } else if (cfg.days && (cfg.max_bytes || cfg.max_lines)) {
     // Spread the requested amount over the requested days.
     const int64_t w = WeightIntegral(start, end);
     const __int128 want = cfg.max_bytes ? static_cast<__int128>(cfg.max_bytes) * 65536
@@ -425,6 +447,15 @@ int Run(const Config& cfg, bool verbose) {
     if (cfg.spam_wave_us >= 0)
       std::fprintf(stderr, "maillens-loggen: spam wave: account %s from %" PRId64 "h after the start\n",
                    sim->world.users[kWaveUser].addr.c_str(), cfg.spam_wave_us / kHour);
+    auto incident = [&](const char* what, int64_t offset, const std::string& domain) {
+      if (offset < 0) return;
+      const int64_t at = (start + offset) / kSecond;
+      std::fprintf(stderr, "maillens-loggen: %s: %s from %" PRId64 "h after the start (epoch %" PRId64 ") for 2h\n",
+                   what, domain.c_str(), offset / kHour, at);
+    };
+    incident("bounce storm", cfg.bounce_storm_us, sim->world.domains[kStormDomain].name);
+    incident("provider block", cfg.provider_block_us, sim->world.domains[kBlockedProvider].name);
+    incident("queue pile-up", cfg.queue_pileup_us, "all remote domains");
     std::fprintf(stderr,
                  "maillens-loggen: %" PRIu64 " lines, %" PRIu64 " bytes, %" PRId64 "h%02" PRId64
                  " simulated, %" PRIu64 " messages queued, deferred/active queue at end %" PRIu64 " (max %" PRIu64

@@ -176,7 +176,7 @@ enum class Outcome : uint8_t { kSent, kDeferred, kBounced };
 // Failure - which reason a failed attempt gives (chosen with its timing).
 enum class Failure : uint8_t {
   kNone, kRefused, kTimedOut, kNoHost, kNxDomain, kGreylisted, kLost, kRefusedTalk, kTempData, kTempRcpt,
-  kSuspended, kUserUnknown, kPolicy, kLocalTemp, kLocalPerm
+  kSuspended, kUserUnknown, kPolicy, kLocalTemp, kLocalPerm, kRateLimited
 };
 
 struct Attempt {
@@ -187,6 +187,40 @@ struct Attempt {
   int64_t b = 0, c = 0, d = 0;  // delays: in qmgr, connection setup, transmission
   int mx = 0;                   // which MX answered (or failed last)
 };
+
+// The domains the injected incidents hit (World::domains: the six big providers first).
+inline constexpr size_t kBlockedProvider = 0;  // --provider-block: the biggest provider
+inline constexpr size_t kStormDomain = 1;      // --bounce-storm: the second one
+
+// During - whether `t` lies in the two hours of an incident starting `offset` after the start.
+inline bool During(const Sim& sim, int64_t offset, int64_t t) {
+  return offset >= 0 && t >= sim.cfg.start_us + offset && t < sim.cfg.start_us + offset + 2 * kHour;
+}
+
+// Inject - the injected incidents (--bounce-storm, --provider-block,
+// --queue-pileup) override a remote attempt's outcome while they last. No
+// random draw is made outside them, so without them the output is unchanged.
+inline void Inject(Sim& sim, Attempt& a, const RemoteDomain& d, size_t domain, int64_t t0) {
+  Rng& g = sim.rng;
+  if (During(sim, sim.cfg.queue_pileup_us, t0)) {  // our relay is down: nothing gets out
+    a.out = Outcome::kDeferred;
+    a.why = Failure::kTimedOut;
+    a.c = 30 * kSecond + g.Range(0, 400000);
+    a.d = 0;
+  } else if (During(sim, sim.cfg.provider_block_us, t0) &&
+             (domain == kBlockedProvider || d.provider == static_cast<int>(kBlockedProvider))) {
+    a.out = Outcome::kDeferred;
+    a.why = Failure::kRateLimited;
+    a.d = 0;
+  } else if (During(sim, sim.cfg.bounce_storm_us, t0) && domain == kStormDomain) {
+    a.out = Outcome::kBounced;
+    a.why = Failure::kUserUnknown;
+    a.d = 0;
+  } else {
+    return;
+  }
+  a.at = t0 + a.b + a.c + a.d;
+}
 
 // PlanAttempt - outcome, reason and timing of one attempt on recipient `r`.
 inline Attempt PlanAttempt(Sim& sim, const Message& m, Rcpt& r, uint32_t idx, int64_t t0) {
@@ -245,6 +279,8 @@ inline Attempt PlanAttempt(Sim& sim, const Message& m, Rcpt& r, uint32_t idx, in
     }
   }
   a.at = t0 + a.b + a.c + a.d;
+  if (r.transport == Transport::kSmtp && r.domain >= 0)
+    Inject(sim, a, sim.world.domains[static_cast<size_t>(r.domain)], static_cast<size_t>(r.domain), t0);
   return a;
 }
 
@@ -326,6 +362,7 @@ inline std::string_view DeferDsn(const RemoteDomain& d, Failure why) {
     case Failure::kRefusedTalk: return "4.7.0";
     case Failure::kTempData: return "4.3.0";
     case Failure::kTempRcpt: return "4.2.2";
+    case Failure::kRateLimited: return "4.7.0";
     case Failure::kGreylisted: return d.style == MtaStyle::kPostfix ? "4.2.0" : "4.7.1";
     default: return "4.4.1";
   }
@@ -363,6 +400,10 @@ inline void WriteDeferReason(Writer& w, const RemoteDomain& d, const Rcpt& r, Fa
     case Failure::kTempRcpt:
       w.S("host ").NA(mx, ip).S(" said: 452 4.2.2 <").S(r.to)
           .S(">: Mailbox full, try again later (in reply to RCPT TO command)");
+      break;
+    case Failure::kRateLimited:
+      w.S("host ").NA(mx, ip).S(" said: 421 4.7.0 Rate limited: too much mail from your IP address, blocked for "
+                                "now, try again later (in reply to MAIL FROM command)");
       break;
     default: w.S("connect to ").NA(mx, ip).S(":25: Connection refused"); break;
   }

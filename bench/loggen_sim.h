@@ -49,6 +49,11 @@ struct Config {
   std::string utc_offset = "+00:00";
   std::string out_path;  // empty: stdout
   int64_t spam_wave_us = -1;  // --spam-wave: offset from start of a hacked account's spam run, -1: none
+  // Injected incidents of two hours each, offsets from the start (-1: none):
+  int64_t bounce_storm_us = -1;    // --bounce-storm: one recipient domain bounces everything (5.x.x)
+  int64_t provider_block_us = -1;  // --provider-block: the biggest provider defers everything (4.7.x)
+  int64_t queue_pileup_us = -1;    // --queue-pileup: relay down, every outbound attempt deferred
+  int64_t fixed_rate_q16 = 0;      // --rate: a fixed traffic scale (Q16), no size-driven controller
 };
 
 // Profile - the daily shape of a traffic stream.

@@ -21,22 +21,6 @@ const char* AccountMetricName(int metric) {
   return metric >= 0 && metric < kMetricCount ? kNames[metric] : "?";
 }
 
-void MedianMad(std::vector<double>* v, double* median, double* mad) {
-  *median = *mad = 0;
-  if (v->empty()) return;
-  auto mid = [](std::vector<double>* x) {
-    size_t n = x->size();
-    std::nth_element(x->begin(), x->begin() + static_cast<long>(n / 2), x->end());
-    double hi = (*x)[n / 2];
-    if (n % 2) return hi;
-    double lo = *std::max_element(x->begin(), x->begin() + static_cast<long>(n / 2));
-    return (lo + hi) / 2;
-  };
-  *median = mid(v);
-  for (double& x : *v) x = std::fabs(x - *median);
-  *mad = mid(v);
-}
-
 namespace {
 
 // The clock hour of `epoch`; times before 1970 count as hour 0.
@@ -81,6 +65,7 @@ AccountAnomalyDetector::User* AccountAnomalyDetector::Touch(std::string_view nam
 
 void AccountAnomalyDetector::OnEvent(const Event& ev, const Message* m) {
   int64_t now = ev.header != nullptr ? ev.header->epoch : 0;
+  if (first_hour_ < 0 && ev.header != nullptr) first_hour_ = HourOf(now);
   switch (ev.kind) {
     case EventKind::kClient:
       if (!ev.sasl_username.empty()) {
@@ -125,6 +110,13 @@ void AccountAnomalyDetector::Close(const std::string& name, User* u) {
     a.has_baseline = baseline;
     bool any = false;
     std::vector<double> xs;
+    // The seasonal lags with data: hours the input covered.
+    std::vector<int64_t> lag_hours;
+    if (options_.seasonal)
+      for (const trends::Lag& l : trends::LagOffsets(trends::BaselineOptions()))
+        if (u->hour - l.seconds / 3600 >= first_hour_) lag_hours.push_back(u->hour - l.seconds / 3600);
+    const bool seasonal = lag_hours.size() >= 3;
+    if (seasonal) a.seasonal_lags = static_cast<int>(lag_hours.size());
     for (int k = 0; k < kMetricCount; ++k) {
       a.value[k] = v[k];
       if (baseline) {
@@ -136,6 +128,18 @@ void AccountAnomalyDetector::Close(const std::string& name, User* u) {
       if (f && baseline) {
         double spread = std::max(1.0, 1.4826 * a.mad[k]);
         f = v[k] >= options_.ratio * a.median[k] && v[k] >= a.median[k] + options_.mad_k * spread;
+      }
+      if (seasonal) {
+        xs.clear();
+        for (int64_t h : lag_hours) {
+          auto it = std::lower_bound(u->by_hour.begin(), u->by_hour.end(), h,
+                                     [](const auto& row, int64_t hour) { return row.first < hour; });
+          xs.push_back(it == u->by_hour.end() || it->first != h ? 0 : it->second[k]);
+        }
+        trends::MedianMad(&xs, &a.seasonal_median[k], &a.seasonal_mad[k]);
+        double spread = std::max(1.0, 1.4826 * a.seasonal_mad[k]);
+        f = f && v[k] >= options_.ratio * a.seasonal_median[k] &&
+            v[k] >= a.seasonal_median[k] + options_.mad_k * spread;
       }
       a.flagged[k] = f;
       any |= f;
@@ -149,6 +153,13 @@ void AccountAnomalyDetector::Close(const std::string& name, User* u) {
       a.sample_queue_ids = u->samples;
       if (on_anomaly) on_anomaly(a);
       anomalies_.push_back(std::move(a));
+    }
+    if (options_.seasonal) {
+      // Hours close in increasing order, so the rows stay sorted.
+      if (u->by_hour.empty() || u->by_hour.back().first < u->hour) u->by_hour.emplace_back(u->hour, v);
+      size_t old = 0;
+      while (old < u->by_hour.size() && u->by_hour[old].first < u->hour - 21 * 24) ++old;
+      u->by_hour.erase(u->by_hour.begin(), u->by_hour.begin() + static_cast<long>(old));
     }
     if (u->ring.size() < static_cast<size_t>(options_.history)) {
       u->ring.push_back(v);
@@ -212,6 +223,16 @@ void RenderAccountsText(const AccountAnomalyDetector& d, std::string* out) {
                       a.flagged[k] ? "  <- FLAGGED" : "");
       out->append(buf);
     }
+    if (a.seasonal_lags > 0) {
+      out->append("  seasonal baseline (same hour 1-3 days, 1-3 weeks back):");
+      for (int k = 0; k < kMetricCount; ++k) {
+        std::snprintf(buf, sizeof buf, " %s median %.1f MAD %.1f;", AccountMetricName(k), a.seasonal_median[k],
+                      a.seasonal_mad[k]);
+        out->append(buf);
+      }
+      std::snprintf(buf, sizeof buf, " over %d hours\n", a.seasonal_lags);
+      out->append(buf);
+    }
     if (a.capped) out->append("  (a distinct count reached the cap: a lower bound)\n");
     out->append("  sample queue IDs:");
     for (const std::string& q : a.sample_queue_ids) {
@@ -240,6 +261,7 @@ void RenderAccountsJson(const AccountAnomalyDetector& d, std::string* out) {
     w.Key("baseline_hours").Int(a.history);
     w.Key("has_baseline").Bool(a.has_baseline);
     w.Key("capped").Bool(a.capped);
+    w.Key("seasonal_hours").Int(a.seasonal_lags);
     w.Key("metrics").BeginObject();
     for (int k = 0; k < kMetricCount; ++k) {
       w.Key(AccountMetricName(k)).BeginObject();
@@ -247,6 +269,10 @@ void RenderAccountsJson(const AccountAnomalyDetector& d, std::string* out) {
       w.Key("median").Double(a.median[k]);
       w.Key("mad").Double(a.mad[k]);
       w.Key("flagged").Bool(a.flagged[k]);
+      if (a.seasonal_lags > 0) {
+        w.Key("seasonal_median").Double(a.seasonal_median[k]);
+        w.Key("seasonal_mad").Double(a.seasonal_mad[k]);
+      }
       w.EndObject();
     }
     w.EndObject();

@@ -14,8 +14,15 @@
 // absolute floor AND, once the user has Options::min_history active hours,
 // is at least `ratio` times the median and `mad_k` robust deviations above
 // it. An hour with any flagged metric is an AccountAnomaly.
+// With Options::seasonal (the default) a metric must also be far above the
+// user's seasonal baseline (trends/baseline.h): the same clock hour 1, 2, 3
+// days and 1, 2, 3 weeks back, 0 where the user was idle while the input
+// ran, at least 3 such hours - with the same ratio and mad_k. So the first
+// busy hour of a Monday is compared with earlier Mondays, not only with a
+// quiet weekend.
 //
-// Memory is bounded: per user a ring of hourly counts, and for the open hour
+// Memory is bounded: per user a ring of hourly counts (and, seasonal, at
+// most 504 hourly rows of the last three weeks), and for the open hour
 // sets of 64-bit hashes capped at Options::distinct_cap entries (a capped
 // count is a lower bound and marked so); at most Options::max_users users
 // (more are counted in users_dropped()).
@@ -28,6 +35,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +44,7 @@
 #include <absl/container/node_hash_map.h>
 
 #include "pipeline/pipeline.h"
+#include "trends/baseline.h"
 
 namespace maillens {
 
@@ -54,6 +63,7 @@ struct AccountAnomalyOptions {
   uint32_t distinct_cap = 4096;  // distinct values kept per set and hour
   size_t max_users = 100000;
   size_t samples = 5;  // queue IDs kept per user and hour
+  bool seasonal = true;  // also require the seasonal baseline to be exceeded
 };
 
 struct AccountAnomaly {
@@ -65,6 +75,8 @@ struct AccountAnomaly {
   bool capped = false;  // a distinct count reached distinct_cap (a lower bound)
   int history = 0;      // active hours the baseline was computed from
   bool has_baseline = false;  // history >= min_history: the baseline applied
+  int seasonal_lags = 0;      // seasonal hours the seasonal baseline came from (0: none applied)
+  std::array<double, kMetricCount> seasonal_median{}, seasonal_mad{};
   uint32_t messages = 0;
   std::vector<std::string> sample_queue_ids;
 };
@@ -96,6 +108,8 @@ class AccountAnomalyDetector : public EventSink {
     std::vector<std::string> samples;
     std::vector<std::array<uint32_t, kMetricCount>> ring;  // past active hours
     size_t ring_pos = 0;
+    // Seasonal: the active hours of the last 3 weeks, oldest first (at most 504).
+    std::vector<std::pair<int64_t, std::array<uint32_t, kMetricCount>>> by_hour;
   };
   // The user's state with its hour rolled to `epoch`'s hour, or null (cap).
   User* Touch(std::string_view name, int64_t epoch);
@@ -108,11 +122,12 @@ class AccountAnomalyDetector : public EventSink {
   absl::node_hash_map<std::string, User> users_;
   std::vector<AccountAnomaly> anomalies_;
   uint64_t users_dropped_ = 0, hours_evaluated_ = 0;
+  int64_t first_hour_ = -1;  // the first hour of input (seasonal lags before it have no data)
   std::string scratch_;
 };
 
-// Median and median absolute deviation of `v` (reordered).
-void MedianMad(std::vector<double>* v, double* median, double* mad);
+// Median and median absolute deviation (trends/baseline.h).
+using trends::MedianMad;
 
 // Appends the flagged account-hours with their evidence as terminal-safe text.
 void RenderAccountsText(const AccountAnomalyDetector& d, std::string* out);

@@ -29,25 +29,7 @@ struct AbuseArgs {
 // Reads the inputs through a pipeline with `sink`; returns the exit code.
 // *read: whether any input could be read (else nothing is to be printed).
 int Run(const AbuseArgs& a, EventSink* sink, bool* read) {
-  PipelineOptions po = OneShotOptions(a.files, a.syslog_name, a.year);
-  StderrReporter reporter;
-  Pipeline pipeline(po, &reporter);
-  pipeline.AddSink(sink);
-  InputTally tally;
-  int rc = RunInputs(a.files, po.year.reference_epoch, &pipeline, &reporter, &tally, !a.quiet);
-  *read = tally.any_read();
-  return rc;
-}
-
-// Writes `out` to -o FILE or stdout; returns false (after a message) on failure.
-bool Write(const std::string& path, const std::string& out, const char* cmd) {
-  FILE* f = path.empty() || path == "-" ? stdout : std::fopen(path.c_str(), "w");
-  if (f == nullptr) {
-    std::perror((std::string("maillens ") + cmd + ": " + path).c_str());
-    return false;
-  }
-  std::fwrite(out.data(), 1, out.size(), f);
-  return f == stdout ? std::fflush(f) == 0 : std::fclose(f) == 0;
+  return RunOneShot(a.files, a.syslog_name, a.year, {sink}, a.quiet, read);
 }
 
 // The options both subcommands take.
@@ -83,7 +65,12 @@ void AddAbuseCommands(CLI::App* app, int* exit_code) {
       ->capture_default_str()->check(CLI::Range(0, 10000));
   cmd->add_option("--ratio", o.ratio, "Flag values at least this many times the user's median")
       ->capture_default_str()->check(CLI::Range(1.0, 1e6));
-  cmd->callback([acc, exit_code]() {
+  auto no_seasonal = std::make_shared<bool>(false);
+  cmd->add_flag("--no-seasonal", *no_seasonal,
+                "Only the 48-active-hour baseline (by default a value must also exceed the same hour 1-3 days and "
+                "1-3 weeks back)");
+  cmd->callback([acc, exit_code, no_seasonal]() {
+    if (*no_seasonal) acc->accounts.seasonal = false;
     AccountAnomalyDetector d(acc->accounts);
     bool read;
     int rc = Run(*acc, &d, &read);
@@ -95,7 +82,7 @@ void AddAbuseCommands(CLI::App* app, int* exit_code) {
     std::string out;
     if (acc->format == "json") RenderAccountsJson(d, &out);
     else RenderAccountsText(d, &out);
-    *exit_code = Write(acc->output, out, "accounts") ? rc : kExitUsage;
+    *exit_code = WriteOutput(acc->output, out, "accounts") ? rc : kExitUsage;
   });
 
   auto rep = std::make_shared<AbuseArgs>();
@@ -112,7 +99,7 @@ void AddAbuseCommands(CLI::App* app, int* exit_code) {
         std::string out;
         if (rep->format == "json") RenderReputationJson(d, &out);
         else RenderReputationText(d, &out);
-        *exit_code = Write(rep->output, out, "reputation") ? rc : kExitUsage;
+        *exit_code = WriteOutput(rep->output, out, "reputation") ? rc : kExitUsage;
       });
 }
 

@@ -295,4 +295,26 @@ PipelineOptions OneShotOptions(const std::vector<std::string>& files, const std:
   return po;
 }
 
+int RunOneShot(const std::vector<std::string>& files, const std::string& syslog_name, int year,
+               const std::vector<EventSink*>& sinks, bool quiet, bool* read) {
+  PipelineOptions po = OneShotOptions(files, syslog_name, year);
+  StderrReporter reporter;
+  Pipeline pipeline(po, &reporter);
+  for (EventSink* s : sinks) pipeline.AddSink(s);
+  InputTally tally;
+  int rc = RunInputs(files, po.year.reference_epoch, &pipeline, &reporter, &tally, !quiet);
+  *read = tally.any_read();
+  return rc;
+}
+
+bool WriteOutput(const std::string& path, const std::string& out, const char* cmd) {
+  FILE* f = path.empty() || path == "-" ? stdout : std::fopen(path.c_str(), "w");
+  if (f == nullptr) {
+    std::perror((std::string("maillens ") + cmd + ": " + path).c_str());
+    return false;
+  }
+  std::fwrite(out.data(), 1, out.size(), f);
+  return f == stdout ? std::fflush(f) == 0 : std::fclose(f) == 0;
+}
+
 }  // namespace maillens::cli

@@ -82,6 +82,18 @@ int RunInputs(const std::vector<std::string>& paths, int64_t reference_epoch, Pi
 std::string DescribeInputFailure(const std::string& path, std::string_view status_message,
                                  const char* journal_dir = "/run/systemd/journal");
 
+// One pass over `files` (empty: stdin) with `sinks` on the pipeline, the
+// way the one-shot detectors (accounts, reputation, anomalies, trends) read:
+// OneShotOptions, a StderrReporter, RunInputs with a progress line unless
+// `quiet`. Returns the exit code; *read: whether any input could be read
+// (else there is nothing to print).
+int RunOneShot(const std::vector<std::string>& files, const std::string& syslog_name, int year,
+               const std::vector<EventSink*>& sinks, bool quiet, bool* read);
+
+// Writes `out` to `path` ("" or "-": stdout); false (after a message naming
+// "maillens CMD: PATH") when it cannot.
+bool WriteOutput(const std::string& path, const std::string& out, const char* cmd);
+
 // Levenshtein distance between a and b (ASCII, case-sensitive).
 size_t EditDistance(std::string_view a, std::string_view b);
 // The candidate closest to `word` by EditDistance, if it is close enough to

@@ -24,6 +24,7 @@
 #include "cli/report_command.h"
 #include "cli/serve_command.h"
 #include "cli/trace_command.h"
+#include "cli/trends_command.h"
 #include "cli/watch_command.h"
 #include "util/text_escape.h"
 
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
   maillens::cli::AddServeCommand(&app, &exit_code);
   maillens::cli::AddGuardCommand(&app, &exit_code);
   maillens::cli::AddAbuseCommands(&app, &exit_code);
+  maillens::cli::AddTrendsCommands(&app, &exit_code);
   maillens::cli::AddTraceCommand(&app, &exit_code);
   maillens::cli::AddExportCommand(&app, &exit_code);
   maillens::cli::AddMetricsCommand(&app, &exit_code);

@@ -138,6 +138,11 @@ FRONT_ENDS = [
     ("accounts text", ["accounts"] + LOW_FLOORS + ["--year", "2026", "{log}"], "terminal"),
     ("accounts json", ["accounts", "--format", "json"] + LOW_FLOORS + ["--year", "2026", "{log}"], "json"),
     ("reputation text", ["reputation", "--year", "2026", "{log}"], "terminal"),
+    ("trends text", ["trends", "--campaign-min", "1", "--by", "hour", "--year", "2026", "{log}"], "terminal"),
+    ("trends json", ["trends", "--campaign-min", "1", "--format", "json", "--year", "2026", "{log}"], "json"),
+    ("trends html", ["trends", "--campaign-min", "1", "--format", "html", "--year", "2026", "{log}"], "html"),
+    ("anomalies text", ["anomalies", "--no-weekly", "--year", "2026", "{log}"], "terminal"),
+    ("anomalies json", ["anomalies", "--no-weekly", "--format", "json", "--year", "2026", "{log}"], "json"),
     ("reputation json", ["reputation", "--format", "json", "--year", "2026", "{log}"], "json"),
     # Front ends built on other branches: checked once their subcommand is in this maillens.
     ("trace text", ["trace", "--format", "text", "{log}"], "terminal"),

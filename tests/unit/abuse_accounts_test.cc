@@ -217,5 +217,57 @@ TEST(AccountAnomaly, RenderingsEscapeTheUserName) {
   EXPECT_NE(json.find("\"flagged\": true"), std::string::npos);
 }
 
+// A user with a weekly rhythm: one small message on weekday mornings, a 40-
+// recipient newsletter every Monday at 09:00 (Nov 9, 16, 23, 30). The 48-hour
+// baseline (mostly small hours) flags every Monday; the seasonal one stops
+// once three earlier Mondays are in its lags (Nov 30), while a spam hour on
+// Sunday Nov 29 is still flagged by both.
+Log WeeklyNewsletter() {
+  Log log;
+  for (int day = 0; day < 28; ++day) {  // day 0 = Tue Nov 3
+    const int weekday = (day + 1) % 7;  // 0 = Monday
+    if (weekday == 0) log.Message(day * 1440 + 9 * 60 + 5, "news@example.com", "192.0.2.40",
+                                  Rcpts(40, "n" + std::to_string(day) + "x", 20));
+    else if (weekday < 5) log.Message(day * 1440 + 9 * 60 + 5, "news@example.com", "192.0.2.40", Rcpts(1, "d" + std::to_string(day)));
+    if (day == 26)  // Sunday Nov 29 15:00: 12 messages of 30 recipients from new addresses
+      for (int k = 0; k < 12; ++k)
+        log.Message(day * 1440 + 15 * 60 + k * 3, "news@example.com", "203.0.113." + std::to_string(k + 1),
+                    Rcpts(30, "s" + std::to_string(k) + "y", 30));
+  }
+  return log;
+}
+
+AccountAnomalyOptions LowFloors(bool seasonal) {
+  AccountAnomalyOptions o;
+  o.floors = {20, 10, 8, 3};
+  o.seasonal = seasonal;
+  return o;
+}
+
+TEST(AccountAnomaly, SeasonalBaselineKnowsTheMondayNewsletter) {
+  Log log = WeeklyNewsletter();
+  AccountAnomalyDetector plain(LowFloors(false)), seasonal(LowFloors(true));
+  log.Run(&plain);
+  Log again = WeeklyNewsletter();
+  again.Run(&seasonal);
+  const int64_t nov30_9 = 1795996800 + 9 * 3600;  // 2026-11-30 09:00 UTC
+  const int64_t nov29_15 = nov30_9 - 18 * 3600;
+  auto has = [](const AccountAnomalyDetector& d, int64_t hour) {
+    for (const AccountAnomaly& a : d.anomalies())
+      if (a.hour_start == hour) return true;
+    return false;
+  };
+  EXPECT_TRUE(has(plain, nov30_9));
+  EXPECT_FALSE(has(seasonal, nov30_9));
+  EXPECT_TRUE(has(plain, nov29_15));
+  EXPECT_TRUE(has(seasonal, nov29_15));
+  EXPECT_LT(seasonal.anomalies().size(), plain.anomalies().size());
+  for (const AccountAnomaly& a : seasonal.anomalies())
+    if (a.hour_start == nov29_15) {
+      EXPECT_EQ(a.seasonal_lags, 6);
+      EXPECT_EQ(a.seasonal_median[kMetricRecipients], 0);
+    }
+}
+
 }  // namespace
 }  // namespace maillens
