@@ -12,8 +12,8 @@
   const TOKEN_KEY = 'maillens-token';
   const POLL_MS = 3000;
   const SERIES = [
-    ['sent', 'delivered', '#2e7d32'],
-    ['deferred', 'deferred', '#ef6c00'],
+    ['sent', 'sent', '#2e7d32'],
+    ['deferred', 'deferrals', '#ef6c00'],
     ['bounced', 'bounced', '#c62828'],
     ['rejected', 'rejected', '#6a1b9a'],
     ['received', 'received', '#1565c0'],
@@ -72,7 +72,7 @@
 
   function fmtSeconds(s) {
     if (s === null || s === undefined) return '> ' + '2 d';
-    if (s < 1) return (s * 1000).toFixed(0) + ' ms';
+    if (s > 0 && s < 1) return (s * 1000).toFixed(0) + ' ms';
     if (s < 120) return s + ' s';
     if (s < 7200) return (s / 60).toFixed(0) + ' min';
     if (s < 172800) return (s / 3600).toFixed(1) + ' h';
@@ -126,7 +126,7 @@
   }
 
   async function overview() {
-    const d = await api('/api/overview?minutes=60');
+    const d = await api('/api/overview?minutes=' + encodeURIComponent($('ov-minutes').value));
     $('ov-window').textContent = 'last ' + d.minutes + ' min to ' + fmtTime(d.now);
     for (const [key] of SERIES) setValue('ov-' + key, d.totals[key]);
     drawChart(d);
@@ -240,6 +240,8 @@
   // ---- pages ----
   const PAGES = { overview, destinations, security };
 
+  let tokenRequired = null;  // from /ui/session.json, once
+
   function route() {
     const hash = location.hash.replace(/^#/, '');
     const [name, query] = hash.split('?');
@@ -250,14 +252,23 @@
     clearTimeout(timer);
     const run = async () => {
       try {
+        if (tokenRequired === null) tokenRequired = (await (await fetch('/ui/session.json')).json()).token_required;
+        if (tokenRequired && !sessionStorage.getItem(TOKEN_KEY)) {
+          showToken(true);
+          return;  // no poll until a token is given
+        }
         if (page === 'search') await runSearch(query || '');
         else await PAGES[page]();
         showToken(false);
         setStatus('updated ' + new Date().toLocaleTimeString('en-GB'));
         document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
       } catch (e) {
-        if (e instanceof Unauthorized) showToken(true);
-        else setStatus(String(e.message || e), true);
+        if (e instanceof Unauthorized) {
+          sessionStorage.removeItem(TOKEN_KEY);  // a wrong or changed token: ask again
+          showToken(true);
+          return;
+        }
+        setStatus(String(e.message || e), true);
       }
       if (page !== 'search') timer = setTimeout(run, POLL_MS);
     };
@@ -275,6 +286,7 @@
       e.preventDefault();
       search(e.target);
     });
+    $('ov-minutes').addEventListener('change', route);
     window.addEventListener('hashchange', route);
     route();
   });

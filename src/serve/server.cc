@@ -319,8 +319,8 @@ std::string Server::Overview(int minutes) {
       for (const QueuedMessage& m : queue_msgs_) n += m.queue_name == kQueues[q];
       w.Field(kQueues[q], n);
     }
-    for (const QueuedMessage& m : queue_msgs_)
-      if (m.arrival_time > 0) oldest = std::max(oldest, now - m.arrival_time);
+    // As /metrics' age histogram: an arrival ahead of the clock is age 0.
+    for (const QueuedMessage& m : queue_msgs_) oldest = std::max(oldest, std::max<int64_t>(0, now - m.arrival_time));
     w.Key("oldest_age_seconds");
     if (oldest < 0) w.Null();
     else w.Int(oldest);
@@ -495,6 +495,11 @@ void Server::RegisterRoutes(HttpServer* http) {
     http->Handle("/ui/" + std::string(a.name), serve_asset);
     if (a.name == "dashboard.html") http->Handle("/ui/", serve_asset);
   }
+  // Tells the page, without a 401, whether it must ask for the token first.
+  http->Handle("/ui/session.json", [this](const HttpRequest&) {
+    return HttpResponse{200, "application/json",
+                        std::string("{\"token_required\":") + (options_.token.empty() ? "false" : "true") + "}\n", {}};
+  });
   auto count_param = [](const HttpRequest& req, const char* key, size_t def, size_t max) {
     std::string v;
     if (!req.Query(key, &v)) return def;
