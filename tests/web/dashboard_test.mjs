@@ -56,9 +56,12 @@ const log = path.join(work, 'mail.log');
 writeFileSync(log, parts[0].join('\n') + '\n');
 let linesWritten = parts[0].length;
 
-// serve on any free loopback port, its clock pinned just after the sample.
+// serve on any free loopback port, its clock pinned just after the sample,
+// with a guard (SASL failures; 127.0.0.66 fails 10 times in the sample).
+const config = path.join(work, 'serve.toml');
+writeFileSync(config, '[guard]\nfilter = "postfix"\nmode = "auth"\nmaxretry = 5\nfindtime = "10m"\nbantime = "1h"\naction = "none"\n');
 const serveErr = [];
-const serve = spawn(maillens, ['serve', '--listen', '127.0.0.1:0', '--from-start', '--year', '2026',
+const serve = spawn(maillens, ['serve', '--config', config, '--listen', '127.0.0.1:0', '--from-start', '--year', '2026',
   '--now', '2026-11-22T05:45:00', '--token', TOKEN, '--checkpoint', path.join(work, 'ckpt'),
   '--postqueue', path.join(src, 'tests/data/e2e-sample/postqueue.json'), log], { env, stdio: ['ignore', 'ignore', 'pipe'] });
 serve.stderr.on('data', (d) => serveErr.push(String(d)));
@@ -294,7 +297,10 @@ try {
     sec.auth_failures_total === summary.counts.auth_failures, `${await dataV('#sec-total')} ${sec.auth_failures_total} ${summary.counts.auth_failures}`);
   const ipRows = await page.$$eval('#sec-ip tbody tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, Number(tr.cells[1].dataset.v)]));
   check('security: failures by address equal /api', JSON.stringify(ipRows) === JSON.stringify(sec.auth_failures_by_ip.map((x) => [x.ip, x.count])));
-  check('security: "no guard configured" shown', await page.isVisible('#sec-guard-none'));
+  const banRows = await page.$$eval('#sec-bans tbody tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[3].textContent]));
+  check('security: the guard\'s bans equal /api (127.0.0.66 banned)', sec.guard !== null && sec.guard.bans.some((b) => b.ip === '127.0.0.66' && b.active) &&
+    JSON.stringify(banRows) === JSON.stringify(sec.guard.bans.map((b) => [b.ip, b.active ? 'yes' : 'no'])) && !(await page.isVisible('#sec-guard-none')),
+    JSON.stringify(banRows) + ' ' + JSON.stringify(sec.guard));
   await page.screenshot({ path: path.join(artifacts, 'security.png'), fullPage: true });
 
   const csp = await page.evaluate(() => window.__csp);
