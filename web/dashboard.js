@@ -232,7 +232,7 @@
     $('search-summary').textContent = 'searching…';
     const d = await api('/api/search?' + params.toString());
     $('search-summary').textContent = d.trees + (d.trees === 1 ? ' message' : ' messages') +
-      (d.truncated ? ' (more not shown)' : '') + ', ' + fmtNum(d.lines_searched) + ' lines searched in ' +
+      (d.truncated ? ' (more not shown)' : '') + ', ' + fmtNum(d.lines_parsed) + ' lines parsed in ' +
       d.elapsed_ms.toFixed(1) + ' ms';
     out.replaceChildren(...d.messages.map(messageCard));
   }
