@@ -175,6 +175,16 @@
     setValue('sec-total', d.auth_failures_total);
     fillRows($('sec-ip').tBodies[0], d.auth_failures_by_ip.map((x) => [el('td', x.ip, 'key'), numCell(x.count)]));
     fillRows($('sec-user').tBodies[0], d.auth_failures_by_user.map((x) => [el('td', x.user, 'key'), numCell(x.count)]));
+    const a = d.suspect_accounts;
+    $('sec-accounts-summary').textContent = a.anomalies.length + ' flagged account-hours; ' + fmtNum(a.sasl_users) +
+      ' SASL users, ' + fmtNum(a.active_hours) + ' account-hours evaluated since serve started';
+    $('sec-accounts').hidden = a.anomalies.length === 0;
+    fillRows($('sec-accounts').tBodies[0], a.anomalies.slice().reverse().map((x) => [
+      el('td', x.user, 'key'), el('td', x.hour_start), numCell(x.messages),
+      el('td', Object.entries(x.metrics).filter(([, m]) => m.flagged)
+        .map(([k, m]) => k.replace(/_/g, ' ') + ' ' + m.value + (x.has_baseline ? ' (usual ' + m.median + ')' : ''))
+        .join('; ') + (x.has_baseline ? '' : ' (no baseline yet: ' + x.baseline_hours + ' earlier active hours)')),
+      el('td', x.sample_queue_ids.join(' '))]));
     $('sec-guard-none').hidden = d.guard !== null;
     $('sec-bans').hidden = d.guard === null;
     if (d.guard !== null) {

@@ -76,6 +76,7 @@ Server::Server(ServeOptions options, Reporter* reporter)
   sinks_.push_back(&summary_);
   pipeline_.AddSink(&dashboard_);
   sinks_.push_back(&dashboard_);
+  pipeline_.AddSink(&accounts_);
 }
 
 Server::~Server() = default;
@@ -350,6 +351,8 @@ std::string Server::Security(size_t limit) {
   int64_t now = Now();
   w.BeginObject().Key("now").Int(now);
   dashboard_.WriteAuthFailures(&w, limit);
+  w.Key("suspect_accounts");
+  WriteAccountsJson(accounts_, &w, limit);
   w.Key("guard");
   if (guard_ == nullptr) {
     w.Null();
@@ -579,6 +582,11 @@ int Server::Run(const volatile std::sig_atomic_t* stop) {
       std::lock_guard<std::mutex> lock(mu_);
       last_tick = now;
       for (LiveSink* sink : sinks_) sink->Tick(now);
+      // Account-hours close once their hour is over (looked at every 10 s).
+      if (now - accounts_flushed_ >= 10) {
+        accounts_.Flush(now);
+        accounts_flushed_ = now;
+      }
       if (guard_) {
         guard_->bans().Evaluate(now);
         guard_->bans().Compact();

@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "abuse/account_anomaly.h"
 #include "alert/engine.h"
 #include "dashboard/dashboard_view.h"
 #include "follow/follower.h"
@@ -124,6 +125,10 @@ class Server {
   std::unique_ptr<LineSource> source_;  // a Follower or a JournalSource
   alert::AlertEngine summary_;  // windowed totals for /api/summary and /api/overview
   DashboardView dashboard_;     // /api/destinations, /api/security
+  // /api/security's suspect accounts (`maillens abuse accounts` live; not
+  // checkpointed: its per-user history starts anew at each start).
+  AccountAnomalyDetector accounts_;
+  int64_t accounts_flushed_ = 0;
   const PostfixMetrics* metrics_ = nullptr;
   std::mutex search_mu_;        // one /api/search at a time
   std::vector<LiveSink*> sinks_;

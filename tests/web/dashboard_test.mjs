@@ -52,17 +52,25 @@ const hostile = [
   `Nov 22 05:39:50 mx postfix/smtpd[31000]: warning: evil.example[127.0.0.99]: SASL LOGIN authentication failed: (reason unavailable), sasl_username=${HOSTILE}`,
   `Nov 22 05:39:51 mx postfix/smtp[31001]: 9F1E2A8AFFF: to=<victim@${ESC}hostile-${HOSTILE}.test>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to <script>window.__pwned=2</script>[127.0.0.1]:25: Connection refused)`,
 ];
+// A SASL user sending to 150 recipients in one hour: a suspect account once
+// that hour is over (serve's clock is past it).
+const burst = [
+  `Nov 22 05:39:52 mx postfix/submission/smtpd[31100]: connect from unknown[127.0.0.77]`,
+  `Nov 22 05:39:52 mx postfix/submission/smtpd[31100]: 7B1C2D3E4F5: client=unknown[127.0.0.77], sasl_method=PLAIN, sasl_username=burst@example.test`,
+  `Nov 22 05:39:52 mx postfix/cleanup[31101]: 7B1C2D3E4F5: message-id=<burst.1@example.test>`,
+  `Nov 22 05:39:52 mx postfix/qmgr[27791]: 7B1C2D3E4F5: from=<burst@example.test>, size=900, nrcpt=150 (queue active)`,
+];
 const log = path.join(work, 'mail.log');
 writeFileSync(log, parts[0].join('\n') + '\n');
 let linesWritten = parts[0].length;
 
-// serve on any free loopback port, its clock pinned just after the sample,
+// serve on any free loopback port, its clock pinned just after the sample's hour,
 // with a guard (SASL failures; 127.0.0.66 fails 10 times in the sample).
 const config = path.join(work, 'serve.toml');
 writeFileSync(config, '[guard]\nfilter = "postfix"\nmode = "auth"\nmaxretry = 5\nfindtime = "10m"\nbantime = "1h"\naction = "none"\n');
 const serveErr = [];
 const serve = spawn(maillens, ['serve', '--config', config, '--listen', '127.0.0.1:0', '--from-start', '--year', '2026',
-  '--now', '2026-11-22T05:45:00', '--token', TOKEN, '--checkpoint', path.join(work, 'ckpt'),
+  '--now', '2026-11-22T06:00:30', '--token', TOKEN, '--checkpoint', path.join(work, 'ckpt'),
   '--postqueue', path.join(src, 'tests/data/e2e-sample/postqueue.json'), log], { env, stdio: ['ignore', 'ignore', 'pipe'] });
 serve.stderr.on('data', (d) => serveErr.push(String(d)));
 let port = 0;
@@ -228,7 +236,7 @@ try {
   await page.screenshot({ path: path.join(artifacts, 'search.png'), fullPage: true });
 
   // 7. Hostile lines, with the rest of the log.
-  append([...parts[2], ...hostile]);
+  append([...parts[2], ...hostile, ...burst]);
   check('serve read the third part and the hostile lines', await caughtUp());
   await page.fill('#search-form input[name="qid"]', '');
   await page.fill('#search-form input[name="client"]', '127.0.0.99');
@@ -301,8 +309,20 @@ try {
   check('security: the guard\'s bans equal /api (127.0.0.66 banned)', sec.guard !== null && sec.guard.bans.some((b) => b.ip === '127.0.0.66' && b.active) &&
     JSON.stringify(banRows) === JSON.stringify(sec.guard.bans.map((b) => [b.ip, b.active ? 'yes' : 'no'])) && !(await page.isVisible('#sec-guard-none')),
     JSON.stringify(banRows) + ' ' + JSON.stringify(sec.guard));
-  await page.screenshot({ path: path.join(artifacts, 'security.png'), fullPage: true });
 
+  // The burst's hour is closed at serve's next look (every 10 s).
+  let accounts = sec.suspect_accounts;
+  for (let i = 0; i < 150 && !accounts.anomalies.length; i++) {
+    await sleep(100);
+    accounts = (await api('/api/security')).suspect_accounts;
+  }
+  await refreshed(1);
+  const accText = await page.textContent('#sec-accounts');
+  check('security: the burst account is a suspect account, on the page as in /api',
+    accounts.anomalies.length === 1 && accounts.anomalies[0].user === 'burst@example.test' &&
+    accounts.anomalies[0].metrics.recipients.flagged && accText.includes('burst@example.test') && accText.includes('7B1C2D3E4F5') &&
+    accText.includes('recipients 150'), JSON.stringify(accounts) + ' ' + accText);
+  await page.screenshot({ path: path.join(artifacts, 'security.png'), fullPage: true });
   const csp = await page.evaluate(() => window.__csp);
   check('no console error or warning', state.console.length === 0, state.console.join(' | '));
   check('no page error', state.errors.length === 0, state.errors.join(' | '));
