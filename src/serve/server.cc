@@ -504,7 +504,10 @@ void Server::RegisterRoutes(HttpServer* http) {
       return r;
     };
     http->Handle("/ui/" + std::string(a.name), serve_asset);
-    if (a.name == "dashboard.html") http->Handle("/ui/", serve_asset);
+    if (a.name == "dashboard.html") {
+      http->Handle("/ui/", serve_asset);
+      http->Handle("/ui", serve_asset);  // its links are absolute: the same page
+    }
   }
   // Tells the page, without a 401, whether it must ask for the token first.
   http->Handle("/ui/session.json", [this](const HttpRequest&) {
