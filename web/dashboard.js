@@ -18,6 +18,7 @@
     ['rejected', 'rejected', '#6a1b9a'],
     ['received', 'received', '#1565c0'],
     ['auth_failures', 'auth failures', '#455a64'],
+    ['held', 'held', '#795548'],
   ];
   let timer = null;
   let chart = null;

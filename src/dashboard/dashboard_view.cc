@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "alert/tally.h"
+#include "postfix/fields.h"
 #include "report/insights.h"
 #include "util/json_writer.h"
 
@@ -74,9 +76,10 @@ void DashboardView::Bump(Counts* c, std::string_view key, size_t cap, std::strin
   it->second += n;
 }
 
-DashboardView::Domain& DashboardView::DomainOf(std::string_view to) {
-  std::string_view d = RecipientDomain(to, &scratch_);
-  if (d.empty()) d = "(local)";
+DashboardView::Domain& DashboardView::DomainOf(std::string_view domain) {
+  scratch_.clear();
+  fields::AppendLower(&scratch_, domain);
+  std::string_view d = scratch_.empty() ? std::string_view("(local)") : std::string_view(scratch_);
   auto it = domains_.find(absl::string_view(d.data(), d.size()));
   if (it != domains_.end()) return it->second;
   if (domains_.size() >= kMaxDomains) d = kOther;
@@ -84,29 +87,27 @@ DashboardView::Domain& DashboardView::DomainOf(std::string_view to) {
 }
 
 void DashboardView::OnEvent(const Event& ev, const Message* m) {
-  (void)m;
-  switch (ev.kind) {
-    case EventKind::kDelivery: {
-      if (ev.status == DeliveryStatus::kSent) {
-        ++DomainOf(ev.to).sent;
-      } else if (ev.status == DeliveryStatus::kDeferred || ev.status == DeliveryStatus::kBounced) {
-        Domain& d = DomainOf(ev.to);
-        DeferralReasonKey(ev, &reason_);
-        bool deferred = ev.status == DeliveryStatus::kDeferred;
-        ++(deferred ? d.deferred : d.bounced);
-        Bump(deferred ? &d.deferral_reasons : &d.bounce_reasons, reason_, kMaxReasons, kOtherReasons);
-      }
+  // What counts as what: alert/tally.h, as for /api/summary's counters.
+  alert::Tally t;
+  if (!alert::TallyEvent(ev, m, &t)) return;
+  switch (t.counter) {
+    case alert::Counter::kSent:
+      if (ev.kind == EventKind::kDelivery) ++DomainOf(t.domain).sent;
+      return;
+    case alert::Counter::kDeferred:
+    case alert::Counter::kBounced: {
+      Domain& d = DomainOf(t.domain);
+      DeferralReasonKey(ev, &reason_);
+      bool deferred = t.counter == alert::Counter::kDeferred;
+      ++(deferred ? d.deferred : d.bounced);
+      Bump(deferred ? &d.deferral_reasons : &d.bounce_reasons, reason_, kMaxReasons, kOtherReasons);
       return;
     }
-    // As serve's auth_failures counter (alert/engine.cc) counts them.
-    case EventKind::kSaslFailure:
-    case EventKind::kDovecotAuthFailure: {
+    case alert::Counter::kAuthFailures:
       ++auth_total_;
-      std::string_view user = ev.kind == EventKind::kSaslFailure ? ev.sasl_username : ev.user;
-      Bump(&auth_ip_, ev.client_addr.empty() ? std::string_view("unknown") : ev.client_addr, kMaxKeys, kOther);
-      Bump(&auth_user_, user.empty() ? std::string_view("(none)") : user, kMaxKeys, kOther);
+      Bump(&auth_ip_, t.ip.empty() ? std::string_view("unknown") : t.ip, kMaxKeys, kOther);
+      Bump(&auth_user_, t.user.empty() ? std::string_view("(none)") : t.user, kMaxKeys, kOther);
       return;
-    }
     default:
       return;
   }

@@ -6,7 +6,9 @@
 // handlers of /api/destinations and /api/security (doc/api.md) read it
 // under serve's lock and write JSON with WriteDestinations() and
 // WriteAuthFailures(). Reasons are the report's deferral keys ("DSN
-// reason", report/insights.h's DeferralReasonKey), for bounces too.
+// reason", report/insights.h's DeferralReasonKey), for bounces too; what
+// counts as sent, deferred, bounced or an auth failure is alert/tally.h's
+// one definition, so the figures agree with /api/summary's.
 //
 // Memory is bounded: at most kMaxDomains domains (later ones are counted
 // under "(other)"), kMaxReasons reasons per domain and kind (later ones
@@ -53,7 +55,8 @@ class DashboardView : public LiveSink {
     uint64_t sent = 0, deferred = 0, bounced = 0;
     Counts deferral_reasons, bounce_reasons;
   };
-  Domain& DomainOf(std::string_view to);
+  // The counts of a recipient domain (case folded; "(local)" for none).
+  Domain& DomainOf(std::string_view domain);
   // ++(*c)[key], or ++(*c)[overflow] once c holds `cap` keys.
   static void Bump(Counts* c, std::string_view key, size_t cap, std::string_view overflow, uint64_t n = 1);
 

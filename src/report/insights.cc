@@ -31,15 +31,13 @@ void DeferralReasonKey(const Event& ev, std::string* key) {
   if (std::string_view(*key).substr(base).substr(0, 11) == "connect to ") key->erase(base, 11);
 }
 
-std::string_view RecipientDomain(std::string_view to, std::string* out) {
+std::string_view Insights::Domain(std::string_view to) {
   size_t at = to.rfind('@');
   std::string_view d = at == std::string_view::npos ? to : to.substr(at + 1);
-  out->clear();
-  pfl::AppendLower(out, d);
-  return *out;
+  domain_.clear();
+  pfl::AppendLower(&domain_, d);
+  return domain_;
 }
-
-std::string_view Insights::Domain(std::string_view to) { return RecipientDomain(to, &domain_); }
 
 void Insights::OnEvent(const Event& ev, const Message* m) {
   (void)m;

@@ -55,9 +55,6 @@ class Insights : public EventSink {
 // shortened as pflogsumm shortens deferral reasons (65 characters, a leading
 // reply code and "connect to " dropped); "-" for a missing DSN. Assigns.
 void DeferralReasonKey(const Event& ev, std::string* key);
-// The domain of a recipient address, lower-cased (the whole address when it
-// has no '@'), in *out; returns *out.
-std::string_view RecipientDomain(std::string_view to, std::string* out);
 
 // Nearest-rank percentile (0 < p <= 100) of `v`, which it partially sorts.
 double Percentile(std::vector<float>* v, double p);

@@ -28,7 +28,7 @@ namespace {
 constexpr alert::Counter kSummaryCounters[] = {alert::Counter::kSent,     alert::Counter::kDeferred,
                                                alert::Counter::kBounced,  alert::Counter::kExpired,
                                                alert::Counter::kRejected, alert::Counter::kReceived,
-                                               alert::Counter::kAuthFailures};
+                                               alert::Counter::kAuthFailures, alert::Counter::kHeld};
 
 constexpr const char* kQueues[] = {"active", "deferred", "hold", "incoming", "maildrop"};
 

@@ -221,7 +221,7 @@ try {
   const total1 = Number(await chart.getAttribute('data-total'));
   const shot1 = await chart.screenshot();
   const apiTotals1 = (await api('/api/overview')).totals;
-  const sum1 = ['sent', 'deferred', 'bounced', 'rejected', 'received', 'auth_failures'].reduce((a, k) => a + apiTotals1[k], 0);
+  const sum1 = ['sent', 'deferred', 'bounced', 'rejected', 'received', 'auth_failures', 'held'].reduce((a, k) => a + apiTotals1[k], 0);
   check('the chart updated after lines were appended', total1 > total0 && total1 === sum1 && !shot0.equals(shot1),
     `${total0} -> ${total1} (api ${sum1}), image changed: ${!shot0.equals(shot1)}`);
 
@@ -275,7 +275,7 @@ try {
   await refreshed(2);
   const ov = await api('/api/overview');
   const shown = { sent: await dataV('#ov-sent'), deferred: await dataV('#ov-deferred'), rejected: await dataV('#ov-rejected'),
-    bounced: await dataV('#ov-bounced') };
+    bounced: await dataV('#ov-bounced'), held: await dataV('#ov-held') };
   check('overview: sent = /api = report delivered + forwarded', shown.sent === ov.totals.sent && ov.totals.sent === report.delivered + report.forwarded,
     `${shown.sent} ${ov.totals.sent} ${report.delivered}+${report.forwarded}`);
   check('overview: deferrals = /api = report deferrals', shown.deferred === ov.totals.deferred && ov.totals.deferred === report.deferrals,
@@ -284,6 +284,8 @@ try {
     `${shown.rejected} ${ov.totals.rejected} ${report.rejected}`);
   check('overview: bounced = /api = report bounced', shown.bounced === ov.totals.bounced && ov.totals.bounced === report.bounced,
     `${shown.bounced} ${ov.totals.bounced} ${report.bounced}`);
+  check('overview: held = /api = report held', shown.held === ov.totals.held && ov.totals.held === report.held,
+    `${shown.held} ${ov.totals.held} ${report.held}`);
   const queueText = await page.textContent('#ov-queue');
   const queued = readFileSync(path.join(src, 'tests/data/e2e-sample/postqueue.json'), 'utf8').split('\n').filter((l) => l).length;
   check('overview: queue depth from the snapshot', ov.queue.total === queued && queueText.includes(`total${queued}`), `${ov.queue.total} ${queued} ${queueText}`);
