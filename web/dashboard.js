@@ -116,8 +116,10 @@
       chart = new uPlot({
         width, height: 260,
         series: [{}, ...SERIES.map(([, label, stroke]) => ({ label, stroke, width: 2, points: { show: false } }))],
-        axes: [{}, { label: 'per minute' }],
+        axes: [{ label: 'UTC' }, { label: 'per minute' }],
         scales: { x: { time: true } },
+        // UTC, as every other time on these pages.
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
         legend: { live: false },
       }, data, box);
     } else {
