@@ -82,14 +82,23 @@ async function startServe() {
   child.stderr.on('data', (d) => err.push(String(d)));
   for (let i = 0; i < 100; i++) {
     const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err.join(''));
-    if (m) return { child, port: Number(m[1]) };
+    if (m) return { child, port: Number(m[1]), err };
     await sleep(100);
   }
   console.log('FAIL serve did not start: ' + err.join(''));
   child.kill();
   process.exit(1);
 }
-let { child: serve, port } = await startServe();
+let { child: serve, port, err: serveErr } = await startServe();
+// SIGTERM, then its exit status: 0, and nothing on stderr but its start line
+// (a sanitizer build reports there).
+async function stopServe(what) {
+  const done = new Promise((r) => serve.once('exit', (code, signal) => r(code ?? signal)));
+  serve.kill('SIGTERM');
+  const code = await done;
+  const noise = serveErr.join('').split('\n').filter((l) => l && !l.startsWith('maillens serve: listening on'));
+  check(`${what}: serve exited 0 on SIGTERM, nothing on stderr`, code === 0 && noise.length === 0, `${code} ${noise.slice(0, 5).join(' | ')}`);
+}
 let base = `http://127.0.0.1:${port}`;
 const auth = { Authorization: `Bearer ${TOKEN}` };
 async function api(p) {
@@ -373,9 +382,8 @@ try {
 
   // A restart from the checkpoint keeps the dashboard's counts (and reads no line twice).
   const before = { dest: await api('/api/destinations?limit=1000'), sec: await api('/api/security'), ov: await api('/api/overview') };
-  serve.kill('SIGTERM');
-  await new Promise((r) => serve.once('exit', r));
-  ({ child: serve, port } = await startServe());
+  await stopServe('first run');
+  ({ child: serve, port, err: serveErr } = await startServe());
   base = `http://127.0.0.1:${port}`;
   check('serve restarted from its checkpoint and read nothing twice', await caughtUp());
   const after = { dest: await api('/api/destinations?limit=1000'), sec: await api('/api/security'), ov: await api('/api/overview') };
@@ -385,12 +393,14 @@ try {
     JSON.stringify([before.sec.auth_failures_by_ip, before.sec.auth_failures_by_user, before.sec.guard.bans]));
   check('after a restart: the overview totals are the same', JSON.stringify(after.ov.totals) === JSON.stringify(before.ov.totals),
     JSON.stringify(after.ov.totals) + ' vs ' + JSON.stringify(before.ov.totals));
+  await stopServe('second run');
+  serve = null;
 } catch (e) {
   console.log('FAIL ' + (e.stack || e));
   failures++;
 } finally {
   if (browser) await browser.close();
-  serve.kill('SIGTERM');
+  if (serve) serve.kill('SIGTERM');
 }
 console.log(`dashboard: ${failures} failed; screenshots in ${artifacts}`);
 process.exit(failures ? 1 : 0);
