@@ -495,7 +495,9 @@ void Server::RegisterRoutes(HttpServer* http) {
       r.content_type = std::string(a.content_type);
       r.headers.emplace_back("ETag", std::string(a.etag));
       r.headers.emplace_back("Cache-Control", "no-cache");
-      if (req.Header("If-None-Match") == a.etag) {
+      // If-None-Match may list several tags, or "*".
+      std::string inm = req.Header("If-None-Match");
+      if (inm == "*" || inm.find(a.etag) != std::string::npos) {
         r.status = 304;
       } else {
         r.body = std::string(a.body);

@@ -141,7 +141,10 @@ try {
     if (type === 'text/html') ok &&= h.get('content-security-policy') === CSP && h.get('referrer-policy') === 'no-referrer';
     if (p !== '/') {
       const again = await fetch(base + p, { headers: { 'If-None-Match': h.get('etag') || 'none' } });
-      ok &&= !!h.get('etag') && again.status === 304;
+      const list = await fetch(base + p, { headers: { 'If-None-Match': `"0000000000000000", ${h.get('etag')}` } });
+      const other = await fetch(base + p, { headers: { 'If-None-Match': '"0000000000000000"' } });
+      ok &&= !!h.get('etag') && again.status === 304 && list.status === 304 && other.status === 200 &&
+        (await other.text()).length > 0;
     }
     check(`${p}: ${type}, headers${p === '/' ? '' : ', ETag revalidation'}`, ok,
       `${r.status} ${h.get('content-type')} csp=${h.get('content-security-policy')} etag=${h.get('etag')}`);
