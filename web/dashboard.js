@@ -161,6 +161,13 @@
 
   async function destinations() {
     const d = await api('/api/destinations?limit=100');
+    const b = d.provider_blocks;
+    setValue('dest-examined', b.examined);
+    $('dest-blocks-none').hidden = b.findings.length > 0;
+    $('dest-blocks').hidden = b.findings.length === 0;
+    fillRows($('dest-blocks').tBodies[0], b.findings.map((f) => [
+      el('td', f.provider, 'key'), el('td', f.id), el('td', f.meaning), numCell(f.deferred), numCell(f.bounced),
+      el('td', f.last_seen), el('td', f.sample_text, 'text')]));
     fillRows($('dest-table').tBodies[0], d.domains.map((x) => [
       el('td', x.domain, 'key'), numCell(x.sent), numCell(x.deferred), numCell(x.bounced),
       reasonList(x.deferral_reasons), reasonList(x.bounce_reasons)]));

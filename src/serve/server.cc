@@ -77,6 +77,7 @@ Server::Server(ServeOptions options, Reporter* reporter)
   pipeline_.AddSink(&dashboard_);
   sinks_.push_back(&dashboard_);
   pipeline_.AddSink(&accounts_);
+  pipeline_.AddSink(&reputation_);
 }
 
 Server::~Server() = default;
@@ -339,6 +340,8 @@ std::string Server::Destinations(size_t limit) {
   std::lock_guard<std::mutex> lock(mu_);
   w.BeginObject().Key("now").Int(Now());
   dashboard_.WriteDestinations(&w, limit, 5);
+  w.Key("provider_blocks");
+  WriteReputationJson(reputation_, &w);
   w.EndObject();
   out += '\n';
   return out;

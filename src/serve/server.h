@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "abuse/account_anomaly.h"
+#include "abuse/reputation.h"
 #include "alert/engine.h"
 #include "dashboard/dashboard_view.h"
 #include "follow/follower.h"
@@ -128,6 +129,9 @@ class Server {
   // /api/security's suspect accounts (`maillens abuse accounts` live; not
   // checkpointed: its per-user history starts anew at each start).
   AccountAnomalyDetector accounts_;
+  // /api/destinations' provider blocks (`maillens reputation` live; bounded
+  // by its pattern table; not checkpointed).
+  ReputationDetector reputation_;
   int64_t accounts_flushed_ = 0;
   const PostfixMetrics* metrics_ = nullptr;
   std::mutex search_mu_;        // one /api/search at a time

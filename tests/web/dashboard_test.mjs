@@ -23,7 +23,8 @@
 //     (<img onerror>, <script>, ESC[31m) render as text: no element made
 //     of them, window.__pwned stays undefined, ESC shown as U+241B;
 //  8. the guard's bans and a suspect account (a SASL user's burst) show on
-//     the security page as /api/security has them;
+//     the security page as /api/security has them, a provider block (Gmail
+//     rate-limiting us) on the destinations page as /api/destinations has it;
 //  9. on a phone viewport no page scrolls sideways;
 // 10. every /api answer takes < 50 ms on the sample (median of 7);
 // 11. after a restart from the checkpoint the figures are the same;
@@ -64,6 +65,10 @@ const burst = [
   `Nov 22 05:39:52 mx postfix/submission/smtpd[31100]: 7B1C2D3E4F5: client=unknown[127.0.0.77], sasl_method=PLAIN, sasl_username=burst@example.test`,
   `Nov 22 05:39:52 mx postfix/cleanup[31101]: 7B1C2D3E4F5: message-id=<burst.1@example.test>`,
   `Nov 22 05:39:52 mx postfix/qmgr[27791]: 7B1C2D3E4F5: from=<burst@example.test>, size=900, nrcpt=150 (queue active)`,
+];
+// Gmail rate-limiting us: a provider block on the destinations page.
+const gmail = [
+  `Nov 22 05:39:53 mx postfix/smtp[31002]: 5C6D7E8F9A0: to=<someone@gmail.com>, relay=gmail-smtp-in.l.google.com[127.0.0.5]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.7.28, status=deferred (host gmail-smtp-in.l.google.com[127.0.0.5] said: 421-4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address. (in reply to end of DATA command))`,
 ];
 const log = path.join(work, 'mail.log');
 writeFileSync(log, parts[0].join('\n') + '\n');
@@ -258,7 +263,7 @@ try {
   await page.screenshot({ path: path.join(artifacts, 'search.png'), fullPage: true });
 
   // 7. Hostile lines, with the rest of the log.
-  append([...parts[2], ...hostile, ...burst]);
+  append([...parts[2], ...hostile, ...burst, ...gmail]);
   check('serve read the third part and the hostile lines', await caughtUp());
   await page.fill('#search-form input[name="qid"]', '');
   await page.fill('#search-form input[name="client"]', '127.0.0.99');
@@ -316,6 +321,12 @@ try {
   const apiRows = dest.domains.map((d) => [d.domain.replace(/\u001b/g, '\u241b'), d.sent, d.deferred, d.bounced]);
   check('destinations: the table equals /api/destinations', JSON.stringify(rows) === JSON.stringify(apiRows),
     JSON.stringify(rows.slice(0, 3)) + ' vs ' + JSON.stringify(apiRows.slice(0, 3)));
+  const blocks = await page.$$eval('#dest-blocks tbody tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent,
+    Number(tr.cells[3].dataset.v), Number(tr.cells[4].dataset.v)]));
+  check('destinations: the provider block (Gmail 4.7.28) as /api has it', JSON.stringify(blocks) ===
+    JSON.stringify(dest.provider_blocks.findings.map((f) => [f.provider, f.id, f.deferred, f.bounced])) &&
+    dest.provider_blocks.findings.some((f) => f.provider === 'Gmail' && f.id === '4.7.28' && f.deferred === 1) &&
+    !(await page.isVisible('#dest-blocks-none')), JSON.stringify(blocks) + ' ' + JSON.stringify(dest.provider_blocks));
   const deferredTest = dest.domains.find((d) => d.domain === 'deferred.test');
   check('destinations: deferred.test with its deferral reason', deferredTest?.deferred > 0 &&
     deferredTest.deferral_reasons[0].reason.includes('Connection refused'), JSON.stringify(deferredTest));
