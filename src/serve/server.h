@@ -126,7 +126,7 @@ class Server {
   std::unique_ptr<LineSource> source_;  // a Follower or a JournalSource
   alert::AlertEngine summary_;  // windowed totals for /api/summary and /api/overview
   DashboardView dashboard_;     // /api/destinations, /api/security
-  // /api/security's suspect accounts (`maillens abuse accounts` live; not
+  // /api/security's suspect accounts (`maillens accounts` live; not
   // checkpointed: its per-user history starts anew at each start).
   AccountAnomalyDetector accounts_;
   // /api/destinations' provider blocks (`maillens reputation` live; bounded
