@@ -133,8 +133,10 @@ try {
     const none = await fetch(base + p);
     const wrong = await fetch(base + p, { headers: { Authorization: 'Bearer wrong-token' } });
     const right = await fetch(base + p, { headers: auth });
-    check(`${p}: 401 without the token, 401 with a wrong one, 200 with it`,
-      none.status === 401 && wrong.status === 401 && right.status === 200, `${none.status} ${wrong.status} ${right.status}`);
+    check(`${p}: 401 without the token, 401 with a wrong one, 200 with it (no-store)`,
+      none.status === 401 && wrong.status === 401 && right.status === 200 && right.headers.get('cache-control') === 'no-store' &&
+      (right.headers.get('content-type') || '').startsWith('application/json'),
+      `${none.status} ${wrong.status} ${right.status} ${right.headers.get('cache-control')}`);
   }
   const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
   const types = { '/ui/': 'text/html', '/ui': 'text/html', '/ui/dashboard.html': 'text/html', '/ui/dashboard.js': 'text/javascript',
@@ -144,6 +146,7 @@ try {
     const h = r.headers;
     let ok = r.status === 200 && (h.get('content-type') || '').startsWith(type) && h.get('x-content-type-options') === 'nosniff';
     if (type === 'text/html') ok &&= h.get('content-security-policy') === CSP && h.get('referrer-policy') === 'no-referrer';
+    ok &&= h.get('cache-control') === (p === '/' ? 'no-store' : 'no-cache');
     if (p !== '/') {
       const again = await fetch(base + p, { headers: { 'If-None-Match': h.get('etag') || 'none' } });
       const list = await fetch(base + p, { headers: { 'If-None-Match': `"0000000000000000", ${h.get('etag')}` } });
