@@ -110,4 +110,12 @@ double BucketQuantile(std::span<const double> bounds, const Histogram& h, double
   return INFINITY;
 }
 
+void AppendMetricFamily(std::string* out, std::string_view name, std::string_view type, std::string_view help,
+                        double value) {
+  AppendMetricHeader(out, name, type, help);
+  out->append(name).push_back(' ');
+  AppendNumber(out, value);
+  out->push_back('\n');
+}
+
 }  // namespace maillens
