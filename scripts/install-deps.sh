@@ -28,11 +28,12 @@ TEST_PKGS=(
   prometheus prometheus-postfix-exporter fail2ban clickhouse-server clickhouse-client
   debootstrap lintian
 )
-# Node.js and npm for the browser test: Debian's packages, unless the machine
-# already has a node/npm (another distribution's nodejs bundles npm and
-# conflicts with Debian's npm package).
-command -v node >/dev/null 2>&1 || TEST_PKGS+=(nodejs)
-command -v npm >/dev/null 2>&1 || TEST_PKGS+=(npm)
+# Node.js and npm: the build fetches the dashboard's chart library (uPlot,
+# web/package-lock.json) with npm once, the browser tests playwright-core.
+# Debian's packages, unless the machine already has a node/npm (another
+# distribution's nodejs bundles npm and conflicts with Debian's npm package).
+command -v node >/dev/null 2>&1 || BUILD_PKGS+=(nodejs)
+command -v npm >/dev/null 2>&1 || BUILD_PKGS+=(npm)
 
 want=("${BUILD_PKGS[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${TEST_PKGS[@]}"); fi

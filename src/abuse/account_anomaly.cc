@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include <absl/hash/hash.h>
@@ -243,15 +244,17 @@ void RenderAccountsText(const AccountAnomalyDetector& d, std::string* out) {
   }
 }
 
-void RenderAccountsJson(const AccountAnomalyDetector& d, std::string* out) {
-  JsonWriter w(out);
-  w.BeginObject().Key("accounts").BeginObject();
+void WriteAccountsJson(const AccountAnomalyDetector& d, JsonWriter* writer, size_t limit) {
+  JsonWriter& w = *writer;
+  w.BeginObject();
   w.Field("sasl_users", static_cast<uint64_t>(d.users()));
   w.Field("active_hours", d.hours_evaluated());
   w.Field("users_dropped", d.users_dropped());
   w.Key("anomalies").BeginArray();
   std::string t;
-  for (const AccountAnomaly& a : d.anomalies()) {
+  const std::vector<AccountAnomaly>& all = d.anomalies();
+  for (size_t i = all.size() > limit ? all.size() - limit : 0; i < all.size(); ++i) {
+    const AccountAnomaly& a = all[i];
     w.BeginObject().Field("user", a.user);
     t.clear();
     AppendUtcTime(&t, a.hour_start);
@@ -281,7 +284,14 @@ void RenderAccountsJson(const AccountAnomalyDetector& d, std::string* out) {
     w.EndArray();
     w.EndObject();
   }
-  w.EndArray().EndObject().EndObject();
+  w.EndArray().EndObject();
+}
+
+void RenderAccountsJson(const AccountAnomalyDetector& d, std::string* out) {
+  JsonWriter w(out);
+  w.BeginObject().Key("accounts");
+  WriteAccountsJson(d, &w, SIZE_MAX);
+  w.EndObject();
   out->push_back('\n');
 }
 

@@ -133,6 +133,9 @@ using trends::MedianMad;
 void RenderAccountsText(const AccountAnomalyDetector& d, std::string* out);
 // Appends {"accounts": {..., "anomalies": [...]}} (doc/abuse.md).
 void RenderAccountsJson(const AccountAnomalyDetector& d, std::string* out);
+// Writes the inner object ({sasl_users, active_hours, users_dropped,
+// anomalies}) with the newest `limit` anomalies (serve's /api/security).
+void WriteAccountsJson(const AccountAnomalyDetector& d, class JsonWriter* w, size_t limit);
 
 }  // namespace maillens
 

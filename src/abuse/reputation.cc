@@ -240,9 +240,9 @@ void RenderReputationText(const ReputationDetector& d, std::string* out) {
   }
 }
 
-void RenderReputationJson(const ReputationDetector& d, std::string* out) {
-  JsonWriter w(out);
-  w.BeginObject().Key("reputation").BeginObject();
+void WriteReputationJson(const ReputationDetector& d, JsonWriter* writer) {
+  JsonWriter& w = *writer;
+  w.BeginObject();
   w.Field("examined", d.examined());
   w.Key("findings").BeginArray();
   std::string t;
@@ -259,7 +259,14 @@ void RenderReputationJson(const ReputationDetector& d, std::string* out) {
     w.Field("sample_queue_id", f->sample_queue_id);
     w.EndObject();
   }
-  w.EndArray().EndObject().EndObject();
+  w.EndArray().EndObject();
+}
+
+void RenderReputationJson(const ReputationDetector& d, std::string* out) {
+  JsonWriter w(out);
+  w.BeginObject().Key("reputation");
+  WriteReputationJson(d, &w);
+  w.EndObject();
   out->push_back('\n');
 }
 

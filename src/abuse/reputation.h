@@ -72,6 +72,8 @@ class ReputationDetector : public EventSink {
 void RenderReputationText(const ReputationDetector& d, std::string* out);
 // Appends {"reputation": {"examined", "findings": [...]}} (doc/abuse.md).
 void RenderReputationJson(const ReputationDetector& d, std::string* out);
+// Writes the inner object ({examined, findings}) (serve's /api/destinations).
+void WriteReputationJson(const ReputationDetector& d, class JsonWriter* w);
 
 }  // namespace maillens
 

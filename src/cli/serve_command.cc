@@ -287,6 +287,7 @@ int RunServe(ServeArgs a) {
   ExporterCompatMetrics exporter(compat);
   if (!ApplyServiceLabels(a.metrics_service_labels, &exporter, &error)) return Usage(error);
   server.AddSink(compat == MetricsCompat::kNone ? static_cast<LiveSink*>(&metrics) : &exporter);
+  if (compat == MetricsCompat::kNone) server.SetMetrics(&metrics);  // the dashboard's latency percentiles
   if (!alerts.rules().empty()) server.AddSink(&alerts);
   std::unique_ptr<ship::Shipper> shipper;
   if (ship_options) {
@@ -317,7 +318,7 @@ int RunServe(ServeArgs a) {
 void AddServeCommand(CLI::App* app, int* exit_code) {
   auto args = std::make_shared<ServeArgs>();
   CLI::App* cmd = app->add_subcommand(
-      "serve", "Follow logs live: Prometheus /metrics, /api/summary, alert rules, guard; checkpointed across restarts");
+      "serve", "Follow logs live: Prometheus /metrics, a dashboard (/ui/) and its JSON API, alert rules, guard; checkpointed across restarts");
   cmd->add_option("--config", args->config, "TOML configuration ([serve], [[alert]], [alert_action.*], [guard])");
   // --web.listen-address: postfix_exporter's spelling, accepted as is.
   cmd->add_option("--listen,--web.listen-address", args->listen,
@@ -325,7 +326,7 @@ void AddServeCommand(CLI::App* app, int* exit_code) {
   cmd->add_flag("--from-start", args->from_start, "Read what the files hold already (default: only new lines)");
   cmd->add_flag("--from-end", args->from_end, "Only new lines (the default; overrides the config file)");
   cmd->add_option("--checkpoint", args->checkpoint, "State file: positions and counters, written every few seconds");
-  cmd->add_option("--token", args->token, "Bearer token required by /metrics and /api/summary");
+  cmd->add_option("--token", args->token, "Bearer token required by /metrics and /api/ (the dashboard asks for it once)");
   cmd->add_option("--tls-cert", args->tls_cert, "PEM certificate: serve HTTPS");
   cmd->add_option("--tls-key", args->tls_key, "PEM private key for --tls-cert");
   cmd->add_option("--postqueue", args->postqueue, "A saved `postqueue -j` output (default: run postqueue -j)");

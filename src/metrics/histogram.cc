@@ -97,6 +97,19 @@ void AppendHistogram(std::string* out, std::string_view name, std::string_view l
   out->append(" ").append(std::to_string(cumulative)).push_back('\n');
 }
 
+double BucketQuantile(std::span<const double> bounds, const Histogram& h, double q) {
+  uint64_t n = h.count();
+  if (n == 0) return std::nan("");
+  uint64_t rank = static_cast<uint64_t>(std::ceil(q * static_cast<double>(n)));
+  if (rank == 0) rank = 1;
+  uint64_t seen = 0;
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    seen += h.counts()[i];
+    if (seen >= rank) return bounds[i];
+  }
+  return INFINITY;
+}
+
 void AppendMetricFamily(std::string* out, std::string_view name, std::string_view type, std::string_view help,
                         double value) {
   AppendMetricHeader(out, name, type, help);

@@ -52,6 +52,13 @@ class Histogram {
   double sum_ = 0;
 };
 
+// The upper bound of the bucket that holds the q-quantile (0 < q <= 1) of
+// `h`'s observations: the smallest bound with at least ceil(q * count)
+// observations at or below it; +Inf when the rank falls in the +Inf
+// bucket, NaN when `h` is empty. An "at most" figure, as exact as the
+// buckets are.
+double BucketQuantile(std::span<const double> bounds, const Histogram& h, double q);
+
 // Appends a number in a form that reads back exactly (whole numbers in full).
 void AppendNumber(std::string* out, double v);
 

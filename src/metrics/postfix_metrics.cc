@@ -487,6 +487,8 @@ uint64_t PostfixMetrics::Value(std::string_view family, std::string_view labels)
   return 0;
 }
 
+std::span<const double> PostfixMetrics::DelayBounds() { return kDelayBuckets; }
+
 const Histogram* PostfixMetrics::HistogramOf(std::string_view family, std::string_view labels) const {
   for (int h = 0; h < kHCount; ++h) {
     if (family != kHistograms[h].name) continue;

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -59,6 +60,9 @@ class PostfixMetrics : public LiveSink {
   uint64_t Value(std::string_view family, std::string_view labels = {}) const;
   // The histogram series `family{labels}`, or null.
   const Histogram* HistogramOf(std::string_view family, std::string_view labels = {}) const;
+  // The bucket bounds of the delivery delay histograms (seconds), e.g. of
+  // maillens_delivery_delay_seconds{stage="total"}.
+  static std::span<const double> DelayBounds();
 
  private:
   using Key = std::pair<int, std::string>;

@@ -21,6 +21,16 @@ typename Map::mapped_type& Child(Map* m, std::string_view key) {
 
 }  // namespace
 
+void DeferralReasonKey(const Event& ev, std::string* key) {
+  key->assign(ev.dsn.empty() ? std::string_view("-") : ev.dsn).push_back(' ');
+  size_t base = key->size();
+  pfl::SaidStringTrimmer(ev.status_text, 65, key);
+  std::string_view reason = std::string_view(*key).substr(base);
+  if (reason.size() >= 4 && reason[3] == ' ' && std::isdigit(static_cast<unsigned char>(reason[0])))
+    key->erase(base, 4);
+  if (std::string_view(*key).substr(base).substr(0, 11) == "connect to ") key->erase(base, 11);
+}
+
 std::string_view Insights::Domain(std::string_view to) {
   size_t at = to.rfind('@');
   std::string_view d = at == std::string_view::npos ? to : to.substr(at + 1);
@@ -39,13 +49,7 @@ void Insights::OnEvent(const Event& ev, const Message* m) {
         std::from_chars(ev.delay.data(), ev.delay.data() + ev.delay.size(), delay);
         Child(&latency_, Domain(ev.to)).push_back(static_cast<float>(delay));
       } else if (ev.status == DeliveryStatus::kDeferred) {
-        key_.assign(ev.dsn.empty() ? std::string_view("-") : ev.dsn).push_back(' ');
-        size_t base = key_.size();
-        pfl::SaidStringTrimmer(ev.status_text, 65, &key_);
-        std::string_view reason = std::string_view(key_).substr(base);
-        if (reason.size() >= 4 && reason[3] == ' ' && std::isdigit(static_cast<unsigned char>(reason[0])))
-          key_.erase(base, 4);
-        if (std::string_view(key_).substr(base).substr(0, 11) == "connect to ") key_.erase(base, 11);
+        DeferralReasonKey(ev, &key_);
         Counts& c = Child(&deferrals_, Domain(ev.to));
         ++Child(&c, key_);
       }

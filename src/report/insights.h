@@ -51,6 +51,11 @@ class Insights : public EventSink {
   std::string domain_, key_;
 };
 
+// The key a delivery's reason is counted under: "DSN reason", the reason
+// shortened as pflogsumm shortens deferral reasons (65 characters, a leading
+// reply code and "connect to " dropped); "-" for a missing DSN. Assigns.
+void DeferralReasonKey(const Event& ev, std::string* key);
+
 // Nearest-rank percentile (0 < p <= 100) of `v`, which it partially sorts.
 double Percentile(std::vector<float>* v, double p);
 

@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <cstring>
+#include <strings.h>
 #include <fstream>
 #include <sstream>
 
@@ -172,8 +173,12 @@ int HttpServer::Dispatch(MHD_Connection* connection, const char* url, const char
   if (res == nullptr) return 0;
   MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, r.content_type.c_str());
   MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
-  MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-  for (const auto& [k, v] : r.headers) MHD_add_response_header(res, k.c_str(), v.c_str());
+  bool cache_control = false;
+  for (const auto& [k, v] : r.headers) {
+    cache_control |= strcasecmp(k.c_str(), MHD_HTTP_HEADER_CACHE_CONTROL) == 0;
+    MHD_add_response_header(res, k.c_str(), v.c_str());
+  }
+  if (!cache_control) MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
   MHD_Result ok = MHD_queue_response(connection, static_cast<unsigned>(r.status), res);
   MHD_destroy_response(res);
   return ok == MHD_YES;

@@ -21,8 +21,9 @@
 // normalisation: "/a/../b" is not "/b") to a handler that returns status,
 // content type and body. GET and HEAD are routed (HEAD gets GET's headers
 // without the body); other methods get 405, unknown paths 404. Every
-// response carries `X-Content-Type-Options: nosniff` and
-// `Cache-Control: no-store`.
+// response carries `X-Content-Type-Options: nosniff`, and
+// `Cache-Control: no-store` unless the handler sets a Cache-Control itself
+// (the dashboard's embedded files: revalidated by ETag).
 //
 // Thread safety: Handle() before Start() only. Handlers run on the polling
 // threads, possibly several at once; a slow handler delays the other

@@ -12,12 +12,17 @@
 //   GET /metrics       Prometheus text: serve's own, every sink's, the queue
 //   GET /healthz       "ok" and what is followed
 //   GET /api/summary   live counts as JSON (?since=EPOCH|ISO 8601|DURATION)
-// on 127.0.0.1:9154 by default, with an optional bearer token and TLS.
-// Handlers take the follow thread's lock only while they read the sinks.
+//   GET /api/overview, /api/destinations, /api/security, /api/search
+//                      the dashboard's JSON (doc/api.md)
+//   GET /ui/...        the dashboard (web/, embedded: dashboard/web_assets.h)
+// on 127.0.0.1:9154 by default, with an optional bearer token and TLS (the
+// dashboard's static files are served without it; its /api/ calls need it).
+// Handlers take the follow thread's lock only while they read the sinks;
+// /api/search runs a Tracer over the followed files outside that lock, one
+// search at a time.
 // What is not kept across restarts: the assembler's messages in flight (a
 // message whose lines straddle a restart is assembled from the later lines
 // only); per-line counters are exact.
-// More routes (e.g. a dashboard) go in RegisterRoutes().
 // Thread safety: Run() on one thread; handlers on HttpServer's threads.
 #ifndef MAILLENS_SERVE_SERVER_H_
 #define MAILLENS_SERVE_SERVER_H_
@@ -31,12 +36,17 @@
 #include <string>
 #include <vector>
 
+#include "abuse/account_anomaly.h"
+#include "abuse/reputation.h"
 #include "alert/engine.h"
+#include "dashboard/dashboard_view.h"
 #include "follow/follower.h"
 #include "follow/journal_source.h"
 #include "guard/detector.h"
+#include "metrics/postfix_metrics.h"
 #include "pipeline/live_sink.h"
 #include "pipeline/pipeline.h"
+#include "queue/postqueue.h"
 #include "serve/http_server.h"
 
 namespace maillens {
@@ -76,6 +86,9 @@ class Server {
   // Called for every ban the guard starts (e.g. to add it to a firewall set
   // with its timeout, so it also ends there by itself).
   void SetBanHook(std::function<void(const guard::Ban&, int64_t now)> hook) { ban_hook_ = std::move(hook); }
+  // The sink whose delivery delay histogram gives /api/overview's latency
+  // percentiles (not owned; optional: without it they are null).
+  void SetMetrics(const PostfixMetrics* metrics) { metrics_ = metrics; }
 
   // Follows and serves until *stop is set; returns an exit code
   // (doc/exit-codes.md: 0, or 2 when it cannot listen or read its checkpoint).
@@ -88,12 +101,24 @@ class Server {
   std::string Metrics();
   std::string Summary(int64_t since);
   std::string IndexPage();
+  // The dashboard's JSON (doc/api.md): per-minute rates of the last
+  // `minutes` minutes, queue and latency; per-domain outcomes and reasons;
+  // auth failures and guard bans.
+  std::string Overview(int minutes);
+  std::string Destinations(size_t limit);
+  std::string Security(size_t limit);
+  // A trace over the followed files (TraceFilter as /api/search's query
+  // says); at most `limit` message trees. Status 400 for a bad query.
+  HttpResponse Search(const HttpRequest& req);
 
  private:
   void OnLine(std::string_view line);
   bool LoadCheckpoint();
   void SaveCheckpoint();
   std::string QueueMetrics();
+  // Re-reads the queue snapshot when the cached one is older than
+  // queue_cache (call with queue_mu_ held).
+  void RefreshQueue();
   // The HTTP routes: /metrics, /healthz, /api/summary.
   void RegisterRoutes(HttpServer* http);
 
@@ -101,7 +126,17 @@ class Server {
   Reporter* reporter_;
   Pipeline pipeline_;
   std::unique_ptr<LineSource> source_;  // a Follower or a JournalSource
-  alert::AlertEngine summary_;  // windowed totals for /api/summary
+  alert::AlertEngine summary_;  // windowed totals for /api/summary and /api/overview
+  DashboardView dashboard_;     // /api/destinations, /api/security
+  // /api/security's suspect accounts (`maillens accounts` live; not
+  // checkpointed: its per-user history starts anew at each start).
+  AccountAnomalyDetector accounts_;
+  // /api/destinations' provider blocks (`maillens reputation` live; bounded
+  // by its pattern table; not checkpointed).
+  ReputationDetector reputation_;
+  int64_t accounts_flushed_ = 0;
+  const PostfixMetrics* metrics_ = nullptr;
+  std::mutex search_mu_;        // one /api/search at a time
   std::vector<LiveSink*> sinks_;
   guard::Detector* guard_ = nullptr;
   std::function<void(const guard::Ban&, int64_t)> ban_hook_;
@@ -111,6 +146,8 @@ class Server {
   uint64_t checkpoints_ = 0, checkpoint_errors_ = 0;
   std::mutex queue_mu_;
   int64_t queue_at_ = 0;
+  bool queue_ok_ = false;
+  std::vector<QueuedMessage> queue_msgs_;
   std::string queue_text_;
 };
 

@@ -118,7 +118,7 @@ bool ClientPattern::Matches(std::string_view client) const {
 }
 
 bool TraceFilter::QidOnly() const {
-  return !qid.empty() && message_id.empty() && from.empty() && to.empty() && sasl_user.empty() &&
+  return !qid.empty() && message_id.empty() && from.empty() && to.empty() && address.empty() && sasl_user.empty() &&
          host.empty() && client.empty() && status.empty() && since == INT64_MIN && until == INT64_MAX;
 }
 
@@ -514,30 +514,39 @@ void Tracer::OnMessageReleased(const Message& m) {
   }
 }
 
+namespace {
+
+// The sender of `m` matches `p` (also from= of rejects: no qmgr line).
+bool SenderMatches(const TraceMessage& m, const TextPattern& p) {
+  if (p.Matches(m.from)) return true;
+  for (const TraceEvent& e : m.events)
+    if ((e.kind == EventKind::kReject || e.kind == EventKind::kCleanupAction) && p.Matches(e.from)) return true;
+  return false;
+}
+
+// A recipient of `m` (to= or orig_to= of a delivery or reject) matches `p`.
+bool RecipientMatches(const TraceMessage& m, const TextPattern& p) {
+  for (const TraceEvent& e : m.events)
+    if ((e.kind == EventKind::kDelivery || e.kind == EventKind::kReject || e.kind == EventKind::kCleanupAction) &&
+        !e.to.empty() && (p.Matches(e.to) || (!e.orig_to.empty() && p.Matches(e.orig_to))))
+      return true;
+  return false;
+}
+
+}  // namespace
+
 bool Tracer::Matches(const TraceMessage& m) const {
   const TraceFilter& f = filter_;
   if (!f.qid.empty() && m.queue_id != f.qid) return false;
-  if (!f.from.empty() && !f.from.Matches(m.from)) {  // also from= of rejects (no qmgr line)
-    bool any = false;
-    for (const TraceEvent& e : m.events)
-      any |= (e.kind == EventKind::kReject || e.kind == EventKind::kCleanupAction) && f.from.Matches(e.from);
-    if (!any) return false;
-  }
+  if (!f.from.empty() && !SenderMatches(m, f.from)) return false;
   if (!f.host.Matches(m.host) || !f.message_id.Matches(m.message_id) ||
       !f.sasl_user.Matches(m.sasl_username) || !f.client.Matches(m.client))
     return false;
   if (!f.sasl_user.empty() && m.sasl_username.empty()) return false;
   if (!f.client.empty() && m.client.empty()) return false;
   if (m.last_seen < f.since || m.first_seen >= f.until) return false;
-  if (!f.to.empty()) {
-    bool any = false;
-    for (const TraceEvent& e : m.events)
-      if ((e.kind == EventKind::kDelivery || e.kind == EventKind::kReject || e.kind == EventKind::kCleanupAction) &&
-          !e.to.empty() &&
-          (f.to.Matches(e.to) || (!e.orig_to.empty() && f.to.Matches(e.orig_to))))
-        any = true;
-    if (!any) return false;
-  }
+  if (!f.to.empty() && !RecipientMatches(m, f.to)) return false;
+  if (!f.address.empty() && !SenderMatches(m, f.address) && !RecipientMatches(m, f.address)) return false;
   if (!f.status.empty()) {
     bool any = false;
     for (const RecipientOutcome& r : Outcomes(m)) any |= r.word == f.status;

@@ -76,6 +76,7 @@ class ClientPattern {
 struct TraceFilter {
   std::string qid;
   TextPattern message_id, from, to, sasl_user, host;
+  TextPattern address;  // the sender or any recipient (serve's /api/search)
   ClientPattern client;
   std::string status;  // a final-outcome word (sent, bounced, deferred, expired, rejected, held, ...)
   int64_t since = INT64_MIN, until = INT64_MAX;  // epoch range [since, until)
