@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <thread>
 
@@ -86,7 +87,10 @@ bool Server::LoadCheckpoint() {
   if (options_.checkpoint.empty()) return true;
   CheckpointSections sec;
   Status s = ReadCheckpoint(options_.checkpoint, &sec);
-  if (s.code() == Status::Code::kNotFound) return true;  // first start
+  if (s.code() == Status::Code::kNotFound) {  // first start
+    ReconcileHistory(0);
+    return true;
+  }
   if (!s.ok()) {
     reporter_->Report(Reporter::Severity::kFailed, options_.checkpoint, -1, s.message());
     return false;
@@ -107,6 +111,7 @@ bool Server::LoadCheckpoint() {
     if (it != sec.end() && !guard_->Load(it->second).ok())
       reporter_->Report(Reporter::Severity::kPartial, options_.checkpoint, -1, "guard bans unreadable");
   }
+  ReconcileHistory(std::strtoull(sec["history"].c_str(), nullptr, 10));  // no section (older serve): 0
   const std::string& mine = sec["serve"];
   unsigned long long l = 0, m = 0, b = 0;
   if (std::sscanf(mine.c_str(), "%llu %llu %llu", &l, &m, &b) == 3) {
@@ -118,12 +123,19 @@ bool Server::LoadCheckpoint() {
 }
 
 void Server::SaveCheckpoint() {
+  bool history_ok = FlushHistory();
   if (options_.checkpoint.empty()) return;
+  if (!history_ok) {  // the store is behind: a checkpoint now would lose what it missed on a kill
+    ++checkpoint_errors_;
+    last_checkpoint_ = static_cast<int64_t>(std::time(nullptr));
+    return;
+  }
   CheckpointSections sec;
   sec[std::string(source_->StateName())] = source_->SaveState();
   for (LiveSink* sink : sinks_) sec["sink:" + std::string(sink->Name())] = sink->SaveState();
   if (guard_) sec["guard"] = guard_->Save();
   sec["serve"] = std::to_string(lines_) + " " + std::to_string(guard_matches_) + " " + std::to_string(guard_bans_);
+  if (history_) sec["history"] = std::to_string(history_seq_);
   Status s = WriteCheckpoint(options_.checkpoint, sec);
   if (s.ok()) {
     ++checkpoints_;
@@ -288,6 +300,7 @@ void Server::RegisterRoutes(HttpServer* http) {
     }
     return HttpResponse{200, "application/json", Summary(since), {}};
   }));
+  RegisterHistoryRoutes(http, guarded);
 }
 
 int Server::Run(const volatile std::sig_atomic_t* stop) {
@@ -296,7 +309,7 @@ int Server::Run(const volatile std::sig_atomic_t* stop) {
     reporter_->Report(Reporter::Severity::kFailed, "journal", -1, s.message());
     return 2;
   }
-  if (!LoadCheckpoint()) return 2;
+  if (!OpenHistory() || !LoadCheckpoint()) return 2;
 
   HttpServerOptions ho;
   ho.host = options_.host;
@@ -336,6 +349,7 @@ int Server::Run(const volatile std::sig_atomic_t* stop) {
         guard_->bans().Compact();
       }
     }
+    HistoryTick();
     if (now - options_.clock_offset - last_checkpoint_ >= options_.checkpoint_interval) {
       std::lock_guard<std::mutex> lock(mu_);
       SaveCheckpoint();

@@ -12,6 +12,8 @@
 //   GET /metrics       Prometheus text: serve's own, every sink's, the queue
 //   GET /healthz       "ok" and what is followed
 //   GET /api/summary   live counts as JSON (?since=EPOCH|ISO 8601|DURATION)
+//   GET /api/history, /api/history/top   the history store (with --history;
+//                      server_history.cc, doc/history.md)
 // on 127.0.0.1:9154 by default, with an optional bearer token and TLS.
 // Handlers take the follow thread's lock only while they read the sinks.
 // What is not kept across restarts: the assembler's messages in flight (a
@@ -35,6 +37,8 @@
 #include "follow/follower.h"
 #include "follow/journal_source.h"
 #include "guard/detector.h"
+#include "history/series.h"
+#include "history/store.h"
 #include "pipeline/live_sink.h"
 #include "pipeline/pipeline.h"
 #include "serve/http_server.h"
@@ -59,6 +63,10 @@ struct ServeOptions {
   // Seconds added to the wall clock for every "now" that windows, ticks and
   // bans use (serve --now: replays of old logs and tests pin their clock).
   int64_t clock_offset = 0;
+  // The history store (doc/history.md; empty: none): per-minute and per-hour
+  // counts, written at each checkpoint, pruned to `history_retention`.
+  std::string history;
+  history::Retention history_retention;
   PipelineOptions pipeline;
 };
 
@@ -95,6 +103,18 @@ class Server {
   // The HTTP routes: /metrics, /healthz, /api/summary.
   void RegisterRoutes(HttpServer* http);
 
+  // The history store (server_history.cc). Open: at start, before the
+  // checkpoint is read (false: it cannot be opened). Reconcile: with the
+  // checkpoint's seq (undoes an Apply the checkpoint does not know).
+  // Flush: the Bucketer's Delta into the store, before each checkpoint
+  // (false: not written; the checkpoint must not be either). Tick: once a
+  // loop, the queue sample and the background prune. Routes: /api/history*.
+  bool OpenHistory();
+  void ReconcileHistory(uint64_t checkpoint_seq);
+  bool FlushHistory();
+  void HistoryTick();
+  void RegisterHistoryRoutes(HttpServer* http, const std::function<HttpHandler(HttpHandler)>& guarded);
+
   ServeOptions options_;
   Reporter* reporter_;
   Pipeline pipeline_;
@@ -110,6 +130,15 @@ class Server {
   std::mutex queue_mu_;
   int64_t queue_at_ = 0;
   std::string queue_text_;
+  // History: the writer (follow thread only), the readers' connection.
+  std::unique_ptr<history::HistoryStore> history_;
+  std::unique_ptr<history::HistoryStore> history_reader_;
+  std::mutex history_read_mu_;
+  history::Bucketer bucketer_;
+  history::Delta history_pending_;  // taken but not yet written (a failed Apply)
+  uint64_t history_seq_ = 0, history_errors_ = 0;
+  int64_t queue_minute_ = -1, prune_at_ = 0;
+  bool prune_more_ = false;
 };
 
 }  // namespace maillens
