@@ -349,6 +349,15 @@ Status HistoryStore::Top(Dim dim, Measure measure, int64_t from, int64_t until, 
   return rc == SQLITE_DONE ? Status::OK() : Fail("top");
 }
 
+bool HistoryStore::Extent(int64_t* first, int64_t* last) {
+  Stmt st;
+  st.s = Prepare("SELECT MIN(hour), MAX(hour) FROM hours WHERE dim = 'total'");
+  if (!st.s || sqlite3_step(st.s) != SQLITE_ROW || sqlite3_column_type(st.s, 0) == SQLITE_NULL) return false;
+  *first = sqlite3_column_int64(st.s, 0);
+  *last = sqlite3_column_int64(st.s, 1);
+  return true;
+}
+
 bool HistoryStore::GetMeta(std::string_view key, std::string* value) {
   Stmt st;
   st.s = Prepare("SELECT value FROM meta WHERE key = ?");

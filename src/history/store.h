@@ -94,6 +94,10 @@ class HistoryStore {
   Status Top(Dim dim, Measure measure, int64_t from, int64_t until, int limit,
              std::vector<std::pair<std::string, uint64_t>>* out);
 
+  // The hours the store holds totals for: [*first, *last + 3600); false
+  // when it holds none.
+  bool Extent(int64_t* first, int64_t* last);
+
   // meta; Get returns false when the key is missing.
   bool GetMeta(std::string_view key, std::string* value);
   Status SetMeta(std::string_view key, std::string_view value);
