@@ -139,6 +139,9 @@ class Server {
   uint64_t history_seq_ = 0, history_errors_ = 0;
   int64_t queue_minute_ = -1, prune_at_ = 0;
   bool prune_more_ = false;
+  // MAILLENS_TEST_KILL_AFTER_HISTORY_APPLY=N (tests only): SIGKILL itself
+  // right after its Nth Apply, before the checkpoint (tests/history/sigkill_test.py).
+  int kill_after_apply_ = 0;
 };
 
 }  // namespace maillens
