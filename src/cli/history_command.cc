@@ -13,9 +13,13 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <condition_variable>
 #include <ctime>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -55,6 +59,72 @@ bool InputIdentity(const std::string& path, Reporter* reporter, std::string* id)
   for (unsigned int i = 0; i < len; ++i) *id += kHex[md[i] >> 4], *id += kHex[md[i] & 15];
   return true;
 }
+
+// A Bucketer whose Delta goes to a writer thread every kChunkEvents events,
+// into one open transaction of the store: SQLite's work overlaps the reading
+// of the log, and memory stays bounded however long the log is.
+class ImportSink : public EventSink {
+ public:
+  explicit ImportSink(history::HistoryStore* store) : store_(store) {
+    status_ = store_->Begin();
+    writer_ = std::thread([this] { Write(); });
+  }
+  ~ImportSink() override {
+    if (writer_.joinable()) (void)Finish({});
+  }
+  void OnEvent(const Event& ev, const Message* m) override {
+    bucketer_.OnEvent(ev, m);
+    if (++events_ % kChunkEvents == 0) Push(bucketer_.Take());
+  }
+  // Writes what is left and commits with `meta` (or rolls back after an error).
+  Status Finish(const std::vector<std::pair<std::string, std::string>>& meta) {
+    Push(bucketer_.Take());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    writer_.join();
+    if (!status_.ok()) return status_;
+    return store_->Commit(meta);
+  }
+
+ private:
+  static constexpr uint64_t kChunkEvents = 1 << 18;
+  static constexpr size_t kMaxQueued = 2;
+
+  void Push(history::Delta d) {
+    if (d.empty()) return;
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return queue_.size() < kMaxQueued; });
+    queue_.push_back(std::move(d));
+    cv_.notify_all();
+  }
+  void Write() {
+    for (;;) {
+      history::Delta d;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return done_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        d = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      cv_.notify_all();
+      if (status_.ok()) status_ = store_->Add(d);  // only this thread writes status_ meanwhile
+    }
+  }
+
+  history::HistoryStore* store_;
+  history::Bucketer bucketer_;
+  uint64_t events_ = 0;
+  Status status_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<history::Delta> queue_;
+  bool done_ = false;
+  std::thread writer_;
+};
 
 struct ImportArgs {
   std::string db = kDefaultHistoryDb;
@@ -99,21 +169,22 @@ int RunImport(const ImportArgs& a) {
   if (todo.empty()) return kExitOk;
   PipelineOptions po = OneShotOptions(todo, a.syslog_name, a.year);
   Pipeline pipeline(po, &reporter);
-  history::Bucketer bucketer;
-  pipeline.AddSink(&bucketer);
+  ImportSink sink(&store);
+  pipeline.AddSink(&sink);
   InputTally tally;
   int code = RunInputs(todo, po.year.reference_epoch, &pipeline, &reporter, &tally, !a.quiet);
-  if (!tally.any_read()) return code;
-  // Only the inputs that were read are recorded (a missing one may come later).
+  // Only the inputs that were read are recorded (a missing one may come
+  // later); nothing read: nothing committed.
   std::set<std::string> skipped(tally.skipped.begin(), tally.skipped.end());
   std::vector<std::pair<std::string, std::string>> kept;
   for (size_t i = 0; i < records.size(); ++i)
     if (!skipped.count(recorded[i])) kept.push_back(std::move(records[i]));
-  history::Delta d = bucketer.Take();
-  if (Status s = store.Apply(d, 0, false, kept); !s.ok()) return Say(std::string(s.message())), kExitInputProblem;
-  if (!a.quiet)
-    Say("imported " + std::to_string(kept.size()) + " input(s): " + std::to_string(d.minutes.size()) + " minutes, " +
-        std::to_string(d.hours.size()) + " hours into " + a.db);
+  if (!tally.any_read()) {
+    (void)sink.Finish({});
+    return code;
+  }
+  if (Status s = sink.Finish(kept); !s.ok()) return Say(std::string(s.message())), kExitInputProblem;
+  if (!a.quiet) Say("imported " + std::to_string(kept.size()) + " input(s) into " + a.db);
   return code;
 }
 

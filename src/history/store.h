@@ -70,6 +70,14 @@ class HistoryStore {
   // in the same transaction (import's input records).
   Status Apply(const Delta& d, uint64_t seq, bool undoable = true,
                const std::vector<std::pair<std::string, std::string>>& meta = {});
+  // One transaction over several Deltas (import: each added while the rest
+  // of the log is still being read): Begin(), Add()..., Commit(meta). Not
+  // undoable, seq untouched; a failed Add or Commit rolls back everything.
+  Status Begin();
+  Status Add(const Delta& d);
+  Status Commit(const std::vector<std::pair<std::string, std::string>>& meta);
+  void Rollback();
+
   // meta.seq (0 for a new store).
   Status Seq(uint64_t* seq);
   // Subtracts the undo rows and sets meta.seq one back, in one transaction;
@@ -106,6 +114,7 @@ class HistoryStore {
   Status Exec(const char* sql);
   Status Fail(const char* what);
   sqlite3_stmt* Prepare(const std::string& sql);
+  Status AddDelta(const Delta& d, bool undoable);
   Status Upsert(int kind, int64_t t, std::string_view dim, std::string_view key, const Counts& c, bool undoable);
 
   std::string path_;
