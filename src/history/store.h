@@ -102,7 +102,7 @@ class HistoryStore {
   Status Top(Dim dim, Measure measure, int64_t from, int64_t until, int limit,
              std::vector<std::pair<std::string, uint64_t>>* out);
 
-  // The hours the store holds totals for: [*first, *last + 3600); false
+  // The hours the store holds rows for: [*first, *last + 3600); false
   // when it holds none.
   bool Extent(int64_t* first, int64_t* last);
 
