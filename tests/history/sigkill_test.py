@@ -136,6 +136,10 @@ try:
         if time.time() > deadline:
             fail(f"serve stuck at {summary['files']} of {size}")
         time.sleep(0.2)
+    time.sleep(2.5)  # the next checkpoints (every second) write the last Delta
+    api = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/history?step=minute&from=2026-11-01"
+                                           f"&until=2026-11-05&measure={','.join(MEASURES)}", timeout=10))
+    api_rows = [tuple([t] + [api[m][i] for m in MEASURES]) for i, t in enumerate(api["t"])]
     p3.send_signal(signal.SIGTERM)
     p3.wait(timeout=20)
     if p3.returncode != 0:
@@ -151,6 +155,8 @@ try:
         g, wd = dict((r[0], r[1:]) for r in got), dict((r[0], r[1:]) for r in want)
         diff = [(t, g.get(t), wd.get(t)) for t in sorted(set(g) | set(wd)) if g.get(t) != wd.get(t)]
         fail(f"{len(diff)} of {len(want)} minutes differ (minute, serve, one-shot), first: {diff[:5]}")
+    if api_rows != want:
+        fail(f"/api/history: {len(api_rows)} minutes, not the one-shot's {len(want)} (or other counts)")
     con = sqlite3.connect(db)
     queued = con.execute("SELECT COUNT(*), MIN(queue_size), MAX(queue_size) FROM minutes "
                          "WHERE queue_size IS NOT NULL").fetchone()
