@@ -2,6 +2,7 @@
 #include "history/render.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 #include "util/duration.h"
@@ -61,9 +62,13 @@ void AppendSeriesJson(const SeriesQuery& q, const std::vector<Point>& points, bo
   w.Key("measures").BeginArray();
   for (int c : q.columns) w.String(ColumnName(c));
   w.EndArray();
-  // Columns written directly: 20,160 minutes x 9 columns stay well under a
-  // millisecond per column this way.
-  std::string num;
+  // The columns' numbers are written directly (std::to_chars, no allocation):
+  // 14 days of minutes are 20,160 x 10 of them.
+  auto number = [out](int64_t v) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out->append(buf, static_cast<size_t>(r.ptr - buf));
+  };
   auto column = [&](std::string_view name, auto value) {
     w.Key(name).BeginArray().EndArray();  // "name": [] ...
     out->pop_back();                       // ... reopened to append the numbers
@@ -75,16 +80,19 @@ void AppendSeriesJson(const SeriesQuery& q, const std::vector<Point>& points, bo
     }
     out->push_back(']');
   };
-  column("t", [&](const Point& p) { out->append(std::to_string(p.t)); });
+  column("t", [&](const Point& p) { number(p.t); });
   Counts totals;
   for (const Point& p : points) totals += p.counts;
   for (int c : q.columns) {
     if (c == kQueueColumn)
       column(ColumnName(c), [&](const Point& p) {
-        out->append(p.queue_size < 0 ? std::string("null") : std::to_string(p.queue_size));
+        if (p.queue_size < 0)
+          out->append("null");
+        else
+          number(p.queue_size);
       });
     else
-      column(ColumnName(c), [&](const Point& p) { out->append(std::to_string(p.counts.n[c])); });
+      column(ColumnName(c), [&](const Point& p) { number(static_cast<int64_t>(p.counts.n[c])); });
   }
   w.Key("totals").BeginObject();
   for (int c : q.columns) {
