@@ -224,6 +224,7 @@ std::string Server::Metrics() {
       for (const guard::Ban& b : guard_->bans().bans()) active += b.end < 0 || b.end > now;
       Family(&out, "maillens_guard_bans_active", "gauge", "Bans running now.", static_cast<double>(active));
     }
+    HistoryMetrics(&out);
     for (LiveSink* sink : sinks_) sink->WriteMetrics(&out);
   }
   out += QueueMetrics();

@@ -114,6 +114,8 @@ class Server {
   bool FlushHistory();
   void HistoryTick();
   void RegisterHistoryRoutes(HttpServer* http, const std::function<HttpHandler(HttpHandler)>& guarded);
+  // maillens_serve_history_* families (under mu_).
+  void HistoryMetrics(std::string* out);
 
   ServeOptions options_;
   Reporter* reporter_;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "history/render.h"
+#include "metrics/histogram.h"
 #include "serve/server.h"
 #include "util/duration.h"
 
@@ -113,6 +114,16 @@ void Server::HistoryTick() {
       reporter_->Report(Reporter::Severity::kPartial, options_.history, -1, s.message());
     }
   }
+}
+
+void Server::HistoryMetrics(std::string* out) {
+  if (!history_) return;
+  AppendMetricHeader(out, "maillens_serve_history_transaction", "gauge",
+                     "The history store's last transaction (meta.seq; the checkpoint keeps the same).");
+  *out += "maillens_serve_history_transaction " + std::to_string(history_seq_) + "\n";
+  AppendMetricHeader(out, "maillens_serve_history_errors_total", "counter",
+                     "History store writes that failed since start (retried at the next checkpoint).");
+  *out += "maillens_serve_history_errors_total " + std::to_string(history_errors_) + "\n";
 }
 
 void Server::RegisterHistoryRoutes(HttpServer* http, const std::function<HttpHandler(HttpHandler)>& guarded) {

@@ -137,6 +137,10 @@ try:
             fail(f"serve stuck at {summary['files']} of {size}")
         time.sleep(0.2)
     time.sleep(2.5)  # the next checkpoints (every second) write the last Delta
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    if "\nmaillens_serve_history_errors_total 0\n" not in metrics or \
+            "\nmaillens_serve_history_transaction " not in metrics:
+        fail("/metrics lacks the history families or counts errors")
     api = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/history?step=minute&from=2026-11-01"
                                            f"&until=2026-11-05&measure={','.join(MEASURES)}", timeout=10))
     api_rows = [tuple([t] + [api[m][i] for m in MEASURES]) for i, t in enumerate(api["t"])]
