@@ -24,6 +24,7 @@
 #ifndef MAILLENS_SERVE_SERVER_H_
 #define MAILLENS_SERVE_SERVER_H_
 
+#include <atomic>
 #include <csignal>
 #include <ctime>
 #include <functional>
@@ -138,7 +139,8 @@ class Server {
   std::mutex history_read_mu_;
   history::Bucketer bucketer_;
   history::Delta history_pending_;  // taken but not yet written (a failed Apply)
-  uint64_t history_seq_ = 0, history_errors_ = 0;
+  uint64_t history_seq_ = 0;
+  std::atomic<uint64_t> history_errors_{0};  // also counted by HistoryTick, outside mu_
   int64_t queue_minute_ = -1, prune_at_ = 0;
   bool prune_more_ = false;
   // MAILLENS_TEST_KILL_AFTER_HISTORY_APPLY=N (tests only): SIGKILL itself

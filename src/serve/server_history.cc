@@ -123,7 +123,7 @@ void Server::HistoryMetrics(std::string* out) {
   *out += "maillens_serve_history_transaction " + std::to_string(history_seq_) + "\n";
   AppendMetricHeader(out, "maillens_serve_history_errors_total", "counter",
                      "History store writes that failed since start (retried at the next checkpoint).");
-  *out += "maillens_serve_history_errors_total " + std::to_string(history_errors_) + "\n";
+  *out += "maillens_serve_history_errors_total " + std::to_string(history_errors_.load()) + "\n";
 }
 
 void Server::RegisterHistoryRoutes(HttpServer* http, const std::function<HttpHandler(HttpHandler)>& guarded) {

@@ -121,6 +121,25 @@ TEST(HistoryStore, UndoRestoresExactly) {
   EXPECT_EQ(Dump(path), before);
 }
 
+TEST(HistoryStore, FirstStartKilledBeforeFirstCheckpoint) {
+  // serve's first transaction, then a kill before any checkpoint file: the
+  // checkpoint's seq counts as 0, and the transaction goes.
+  std::string path = TempPath("first");
+  {
+    HistoryStore st;
+    ASSERT_TRUE(st.Open(path).ok());
+    ASSERT_TRUE(st.Apply(Sample(kT0, 3, "example.org"), 1).ok());
+  }
+  HistoryStore st;
+  ASSERT_TRUE(st.Open(path).ok());
+  uint64_t seq = 9;
+  std::string note;
+  ASSERT_TRUE(st.Reconcile(0, &seq, &note).ok());
+  EXPECT_EQ(seq, 0u);
+  EXPECT_EQ(note, "");
+  EXPECT_TRUE(Dump(path).empty());
+}
+
 TEST(HistoryStore, ImportIsNotUndoable) {
   std::string path = TempPath("import");
   HistoryStore st;
