@@ -204,36 +204,25 @@ Status HistoryStore::Seq(uint64_t* seq) {
 
 Status HistoryStore::Undo() {
   if (Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-  Stmt rows;
-  rows.s = Prepare("SELECT kind, t, dim, key, " + Columns() + " FROM undo");
-  Status s = rows.s ? Status::OK() : Fail("prepare");
-  bool any = false;
-  while (s.ok()) {
-    int rc = sqlite3_step(rows.s);
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) {
-      s = Fail("read undo");
-      break;
-    }
-    any = true;
-    int kind = sqlite3_column_int(rows.s, 0);
-    sqlite3_stmt* up = kind == kMinute ? minute_up_ : hour_up_;
-    sqlite3_reset(up);
-    sqlite3_bind_int64(up, 1, sqlite3_column_int64(rows.s, 1));
-    int next = 2;
-    if (kind == kHour) {
-      sqlite3_bind_text(up, 2, reinterpret_cast<const char*>(sqlite3_column_text(rows.s, 2)), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(up, 3, reinterpret_cast<const char*>(sqlite3_column_text(rows.s, 3)), -1, SQLITE_TRANSIENT);
-      next = 4;
-    }
-    Counts c;
-    ReadCounts(rows.s, 4, &c);
-    BindCounts(up, next, c, -1);
-    if (sqlite3_step(up) != SQLITE_DONE) s = Fail("undo");
-  }
-  if (s.ok() && any) {
+  Stmt count;
+  count.s = Prepare("SELECT COUNT(*) FROM undo");
+  Status s = count.s && sqlite3_step(count.s) == SQLITE_ROW ? Status::OK() : Fail("read undo");
+  if (s.ok() && sqlite3_column_int64(count.s, 0) > 0) {
+    // Only rows that are there are updated: one pruned meanwhile is not
+    // brought back with negative counts.
+    auto sub = [](const char* table) {
+      std::string out;
+      for (int i = 0; i < kMeasureCount; ++i) {
+        const char* m = MeasureName(static_cast<Measure>(i));
+        out += std::string(i ? ", " : "") + m + " = " + table + "." + m + " - u." + m;
+      }
+      return out;
+    };
     std::string zero = AllZero();
-    s = Exec(("DELETE FROM minutes WHERE minute IN (SELECT t FROM undo WHERE kind = 0) AND queue_size IS NULL AND " +
+    s = Exec(("UPDATE minutes SET " + sub("minutes") + " FROM undo AS u WHERE u.kind = 0 AND minutes.minute = u.t;"
+              "UPDATE hours SET " + sub("hours") + " FROM undo AS u WHERE u.kind = 1 AND hours.hour = u.t "
+              "AND hours.dim = u.dim AND hours.key = u.key;"
+              "DELETE FROM minutes WHERE minute IN (SELECT t FROM undo WHERE kind = 0) AND queue_size IS NULL AND " +
               zero + ";"
               "DELETE FROM hours WHERE (hour, dim, key) IN (SELECT t, dim, key FROM undo WHERE kind = 1) AND " + zero +
               "; DELETE FROM undo;")
@@ -243,7 +232,7 @@ Status HistoryStore::Undo() {
     if (s.ok() && seq > 0) s = SetMeta("seq", std::to_string(seq - 1));
   }
   if (!s.ok()) {
-    (void)Exec("ROLLBACK");
+    Rollback();
     return s;
   }
   return Exec("COMMIT");

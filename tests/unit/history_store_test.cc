@@ -134,10 +134,25 @@ TEST(HistoryStore, FirstStartKilledBeforeFirstCheckpoint) {
   ASSERT_TRUE(st.Open(path).ok());
   uint64_t seq = 9;
   std::string note;
-  ASSERT_TRUE(st.Reconcile(0, &seq, &note).ok());
+  Status rs = st.Reconcile(0, &seq, &note);
+  ASSERT_TRUE(rs.ok()) << rs.message();
   EXPECT_EQ(seq, 0u);
   EXPECT_EQ(note, "");
   EXPECT_TRUE(Dump(path).empty());
+}
+
+TEST(HistoryStore, UndoDoesNotBringBackPrunedRows) {
+  std::string path = TempPath("undo_pruned");
+  HistoryStore st;
+  ASSERT_TRUE(st.Open(path).ok());
+  ASSERT_TRUE(st.Apply(Sample(kT0, 3, "example.org"), 1).ok());
+  bool more = true;
+  while (more) ASSERT_TRUE(st.Prune(kT0 + 30 * 86400, Retention{14, 14}, 100, &more).ok());
+  ASSERT_TRUE(st.Undo().ok());
+  EXPECT_TRUE(Dump(path).empty());  // no row with negative counts
+  uint64_t seq = 9;
+  ASSERT_TRUE(st.Seq(&seq).ok());
+  EXPECT_EQ(seq, 0u);
 }
 
 TEST(HistoryStore, ImportIsNotUndoable) {
