@@ -29,6 +29,7 @@
 #include "history/store.h"
 #include "io/byte_source.h"
 #include "util/duration.h"
+#include "util/json_writer.h"
 #include "util/text_escape.h"
 
 namespace maillens::cli {
@@ -132,7 +133,22 @@ struct ImportArgs {
   std::string syslog_name;
   int year = 0;
   bool quiet = false;
+  std::string format = "text";
 };
+
+// --format json: what an import did, on stdout.
+void PrintImportJson(const std::string& db, const std::vector<std::string>& imported,
+                     const std::vector<std::pair<std::string, std::string>>& skipped) {
+  std::string out;
+  JsonWriter w(&out, false);
+  w.BeginObject().Field("db", db).Key("imported").BeginArray();
+  for (const std::string& f : imported) w.String(f);
+  w.EndArray().Key("skipped").BeginArray();
+  for (const auto& [f, why] : skipped) w.BeginObject().Field("path", f).Field("reason", why).EndObject();
+  w.EndArray().EndObject();
+  out += '\n';
+  std::fwrite(out.data(), 1, out.size(), stdout);
+}
 
 int RunImport(const ImportArgs& a) {
   for (const std::string& f : a.files)
@@ -144,6 +160,9 @@ int RunImport(const ImportArgs& a) {
   std::vector<std::pair<std::string, std::string>> records;  // (id, description) per input of todo...
   std::vector<std::string> recorded;                          // ... and its path
   std::set<std::string> seen;
+  std::vector<std::pair<std::string, std::string>> passed;  // (path, why) not imported
+  std::vector<std::string> imported;
+  bool json = a.format == "json";
   int64_t now = static_cast<int64_t>(std::time(nullptr));
   for (const std::string& f : a.files) {
     std::string id, before;
@@ -153,10 +172,12 @@ int RunImport(const ImportArgs& a) {
     }
     if (store.GetMeta(id, &before)) {
       Say(f + ": already imported (" + before + "), skipped");
+      passed.emplace_back(f, "already imported: " + before);
       continue;
     }
     if (!seen.insert(id).second) {
       Say(f + ": the same log as another input, skipped");
+      passed.emplace_back(f, "the same log as another input");
       continue;
     }
     struct stat st {};
@@ -166,7 +187,10 @@ int RunImport(const ImportArgs& a) {
     records.emplace_back(id, f + ", " + std::to_string(st.st_size) + " bytes, imported " +
                                  FormatEpoch(now, "%Y-%m-%dT%H:%M:%SZ", true));
   }
-  if (todo.empty()) return kExitOk;
+  if (todo.empty()) {
+    if (json) PrintImportJson(a.db, imported, passed);
+    return kExitOk;
+  }
   PipelineOptions po = OneShotOptions(todo, a.syslog_name, a.year);
   Pipeline pipeline(po, &reporter);
   ImportSink sink(&store);
@@ -178,13 +202,16 @@ int RunImport(const ImportArgs& a) {
   std::set<std::string> skipped(tally.skipped.begin(), tally.skipped.end());
   std::vector<std::pair<std::string, std::string>> kept;
   for (size_t i = 0; i < records.size(); ++i)
-    if (!skipped.count(recorded[i])) kept.push_back(std::move(records[i]));
+    if (!skipped.count(recorded[i])) kept.push_back(std::move(records[i])), imported.push_back(recorded[i]);
+  for (const std::string& f : tally.skipped) passed.emplace_back(f, "could not be read");
   if (!tally.any_read()) {
     (void)sink.Finish({});
+    if (json) PrintImportJson(a.db, {}, passed);
     return code;
   }
   if (Status s = sink.Finish(kept); !s.ok()) return Say(std::string(s.message())), kExitInputProblem;
   if (!a.quiet) Say("imported " + std::to_string(kept.size()) + " input(s) into " + a.db);
+  if (json) PrintImportJson(a.db, imported, passed);
   return code;
 }
 
@@ -237,6 +264,9 @@ void AddHistoryCommand(CLI::App* app, int* exit_code) {
   imp->add_option("--year", ia->year, "Year of the first line (traditional timestamps carry none)");
   imp->add_option("--syslog-name", ia->syslog_name, "Also treat this syslog name as Postfix");
   imp->add_flag("--quiet", ia->quiet, "No progress or summary line on stderr");
+  imp->add_option("--format", ia->format, "text (messages on stderr only) or json (also a summary on stdout)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   imp->add_option("LOGS", ia->files, "Log files (any compression)")->required();
   imp->callback([ia, exit_code] { *exit_code = RunImport(*ia); });
 

@@ -77,8 +77,11 @@ def compare(name, logs, db):
                 check(show[k][i] == d[k], f"{name}: {date} {k}: history {show[k][i]}, report {d[k]}")
     before = rows(db)
     # Again, as they are and as a renamed, compressed rotation: nothing changes.
-    p = run("history", "import", "--db", db, "--year", "2026", *logs)
+    p = run("history", "import", "--db", db, "--year", "2026", "--format", "json", *logs)
     check(p.stderr.count("already imported") == len(logs), f"{name}: second import not skipped: {p.stderr}")
+    summary = json.loads(p.stdout)
+    check(summary["imported"] == [] and [s["path"] for s in summary["skipped"]] == logs,
+          f"{name}: second import's JSON summary: {p.stdout}")
     gz = os.path.join(os.path.dirname(db), os.path.basename(logs[0]) + ".7.gz")
     with open(logs[0], "rb") as f, gzip.open(gz, "wb") as o:
         shutil.copyfileobj(f, o)
