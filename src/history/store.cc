@@ -124,6 +124,10 @@ Status HistoryStore::Open(const std::string& path) {
   return Status::OK();
 }
 
+void HistoryStore::SetBusyTimeout(int ms) {
+  if (db_) sqlite3_busy_timeout(db_, ms);
+}
+
 Status HistoryStore::Upsert(int kind, int64_t t, std::string_view dim, std::string_view key, const Counts& c,
                             bool undoable) {
   sqlite3_stmt* s = kind == kMinute ? minute_up_ : hour_up_;

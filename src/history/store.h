@@ -63,6 +63,8 @@ class HistoryStore {
   // Opens (creating when missing) the store at `path`.
   Status Open(const std::string& path);
   const std::string& path() const { return path_; }
+  // How long a write waits for another writer's lock (default 5000 ms).
+  void SetBusyTimeout(int ms);
 
   // Adds `d` to the stored rows in one transaction. With `undoable`, the
   // rows it adds replace the undo table and meta.seq becomes `seq` (serve);

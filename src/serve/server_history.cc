@@ -19,6 +19,7 @@ namespace {
 constexpr int kPruneBatch = 500;        // rows per DELETE: the follow loop never waits long
 constexpr int64_t kPruneEvery = 3600;   // seconds between prune runs
 constexpr int64_t kMaxPoints = 1000000;  // steps one /api/history answer may span
+constexpr int kBusyMs = 250;
 
 HttpResponse BadRequest(const std::string& what) { return HttpResponse{400, "text/plain", what + "\n", {}}; }
 
@@ -42,8 +43,12 @@ bool Server::OpenHistory() {
   Status s = history_->Open(options_.history);
   if (s.ok()) s = history_reader_->Open(options_.history);
   if (s.ok()) s = history_->Seq(&history_seq_);
+  // A writer holding the store (an import) makes a checkpoint wait this long
+  // at most, then the Delta is retried at the next one: the follow loop
+  // keeps reading.
+  history_->SetBusyTimeout(kBusyMs);
   if (!s.ok()) {
-    reporter_->Report(Reporter::Severity::kFailed, options_.history, -1, s.message());
+    reporter_->Report(Reporter::Severity::kFailed, "history store", -1, s.message());
     history_.reset();
     history_reader_.reset();
     return false;
@@ -59,7 +64,7 @@ void Server::ReconcileHistory(uint64_t checkpoint_seq) {
   uint64_t before = history_seq_;
   Status s = history_->Reconcile(checkpoint_seq, &history_seq_, &note);
   if (!s.ok()) {
-    reporter_->Report(Reporter::Severity::kPartial, options_.history, -1, s.message());
+    reporter_->Report(Reporter::Severity::kPartial, "history store", -1, s.message());
   } else if (!note.empty()) {
     reporter_->Report(Reporter::Severity::kPartial, options_.history, -1, note);
   } else if (history_seq_ != before) {
@@ -80,7 +85,7 @@ bool Server::FlushHistory() {
   Status s = history_->Apply(d, history_seq_ + 1);
   if (!s.ok()) {
     ++history_errors_;
-    reporter_->Report(Reporter::Severity::kPartial, options_.history, -1, s.message());
+    reporter_->Report(Reporter::Severity::kPartial, "history store", -1, s.message());
     history_pending_ = std::move(d);
     return false;
   }
@@ -102,7 +107,7 @@ void Server::HistoryTick() {
     if (q.known) {
       if (Status s = history_->SetQueueSize(minute, static_cast<int64_t>(q.total)); !s.ok()) {
         ++history_errors_;
-        reporter_->Report(Reporter::Severity::kPartial, options_.history, -1, s.message());
+        reporter_->Report(Reporter::Severity::kPartial, "history store", -1, s.message());
       }
     }
   }
@@ -111,7 +116,7 @@ void Server::HistoryTick() {
   if (prune_more_) {
     if (Status s = history_->Prune(now, options_.history_retention, kPruneBatch, &prune_more_); !s.ok()) {
       prune_more_ = false;
-      reporter_->Report(Reporter::Severity::kPartial, options_.history, -1, s.message());
+      reporter_->Report(Reporter::Severity::kPartial, "history store", -1, s.message());
     }
   }
 }
