@@ -15,7 +15,8 @@ with --now, --year 2026, the queue from a saved `postqueue -j`) follows it:
   run 3 reads to the end and stops with SIGTERM.
 At the end every per-minute row of the store (the count columns) equals a
 one-shot `history import` of the whole log into a fresh store, row for row;
-minutes.queue_size holds the snapshot's size; /api/history agrees.
+minutes.queue_size holds the snapshot's size; /api/history agrees, and it
+and /api/history/top want /metrics' token (401 without or with another).
 """
 import json
 import os
@@ -28,12 +29,26 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 
 MAILLENS, LOGGEN, POSTQUEUE = sys.argv[1], sys.argv[2], sys.argv[3]
 ENV = dict(os.environ, TZ="UTC")
 MEASURES = ["received", "delivered", "deferred", "bounced", "expired", "rejected", "held", "auth_failures"]
 rng = random.Random(20261208)
+TOKEN = "history-test-token"
+
+
+def get(port, path, token=TOKEN):
+    """GET with the bearer token (or another one); (status, body)."""
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
 
 
 def fail(msg):
@@ -85,7 +100,7 @@ try:
         err = open(os.path.join(tmp, f"serve{run}.err"), "w")
         p = subprocess.Popen([MAILLENS, "serve", "--config", conf, "--from-start", "--listen", "127.0.0.1:0",
                               "--checkpoint", ckpt, "--history", db, "--postqueue", POSTQUEUE, "--year", "2026",
-                              "--now", "2026-11-05T00:00:00", log],
+                              "--now", "2026-11-05T00:00:00", "--token", TOKEN, log],
                              env=dict(ENV, **(env_extra or {})), stdout=subprocess.DEVNULL, stderr=err)
         procs.append(p)
         return p
@@ -130,19 +145,29 @@ try:
     size = os.path.getsize(log)
     deadline = time.time() + 40
     while True:
-        summary = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/summary", timeout=5))
+        summary = json.loads(get(port, "/api/summary")[1])
         if summary["files"] and summary["files"][0]["offset"] >= size:
             break
         if time.time() > deadline:
             fail(f"serve stuck at {summary['files']} of {size}")
         time.sleep(0.2)
     time.sleep(2.5)  # the next checkpoints (every second) write the last Delta
-    metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    metrics = get(port, "/metrics")[1]
     if "\nmaillens_serve_history_errors_total 0\n" not in metrics or \
             "\nmaillens_serve_history_transaction " not in metrics:
         fail("/metrics lacks the history families or counts errors")
-    api = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/history?step=minute&from=2026-11-01"
-                                           f"&until=2026-11-05&measure={','.join(MEASURES)}", timeout=10))
+    api = json.loads(get(port, "/api/history?step=minute&from=2026-11-01&until=2026-11-05&measure=" +
+                         ",".join(MEASURES))[1])
+    # The same token as /metrics: none or a wrong one is refused.
+    for path in ("/api/history", "/api/history/top"):
+        for token in (None, "wrong"):
+            if get(port, path, token)[0] != 401:
+                fail(f"{path} with token {token!r} was not refused with 401")
+    status, body = get(port, "/api/history/top?dim=rcpt_domain&measure=delivered&from=2026-11-01&until=2026-11-05")
+    if status != 200 or not json.loads(body)["top"]:
+        fail(f"/api/history/top: {status} {body[:200]}")
+    if get(port, "/api/history?step=week")[0] != 400:
+        fail("/api/history?step=week was not a 400")
     api_rows = [tuple([t] + [api[m][i] for m in MEASURES]) for i, t in enumerate(api["t"])]
     p3.send_signal(signal.SIGTERM)
     p3.wait(timeout=20)
