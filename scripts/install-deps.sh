@@ -13,7 +13,7 @@ export DEBIAN_FRONTEND=noninteractive
 BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config
   libcli11-dev libfmt-dev libabsl-dev libsimdjson-dev
-  zlib1g-dev libisal-dev libzstd-dev liblzma-dev libbz2-dev
+  zlib1g-dev libisal-dev libzstd-dev liblzma-dev libbz2-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libre2-dev libsqlite3-dev libtomlplusplus-dev libcpp-httplib-dev libsystemd-dev
   libmicrohttpd-dev libssl-dev

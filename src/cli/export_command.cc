@@ -14,6 +14,7 @@
 #include "cli/anonymize_command.h"
 #include "cli/input_runner.h"
 #include "export/clickhouse_writer.h"
+#include "export/event_writers.h"
 #include "export/output_file.h"
 #include "export/records.h"
 #include "export/sqlite_writer.h"
@@ -25,7 +26,7 @@ namespace maillens::cli {
 using exporter::RecordKind;
 
 int RunExport(const ExportArgs& a) {
-  const bool text = a.format == "csv" || a.format == "jsonl";
+  const bool text = a.format == "csv" || a.format == "jsonl" || a.format == "ecs" || a.format == "gelf";
   std::vector<RecordKind> kinds;
   if (!a.records.empty()) {
     std::optional<RecordKind> k = exporter::RecordKindFromName(a.records);
@@ -65,6 +66,10 @@ int RunExport(const ExportArgs& a) {
     }
     if (a.format == "csv") {
       writer = std::make_unique<exporter::CsvWriter>(kinds[0], &file);
+    } else if (a.format == "ecs") {
+      writer = std::make_unique<exporter::EcsWriter>(kinds[0], &file);
+    } else if (a.format == "gelf") {
+      writer = std::make_unique<exporter::GelfWriter>(kinds[0], &file);
     } else {
       writer = std::make_unique<exporter::JsonlWriter>(kinds[0], &file);
     }
@@ -87,6 +92,7 @@ int RunExport(const ExportArgs& a) {
     o.user = a.user;
     if (const char* pw = std::getenv("CLICKHOUSE_PASSWORD")) o.password = pw;
     o.batch_bytes = static_cast<size_t>(a.batch_mb) << 20;
+    o.gzip = a.compress == "gzip";
     auto w = std::make_unique<exporter::ClickHouseWriter>(o);
     Status st = w->Open(kinds);
     if (!st.ok()) {
@@ -152,20 +158,26 @@ int RunExport(const ExportArgs& a) {
 void AddExportCommand(CLI::App* app, int* exit_code) {
   auto args = std::make_shared<ExportArgs>();
   CLI::App* cmd = app->add_subcommand(
-      "export", "Messages, deliveries, rejects and connections as records (CSV, JSON lines, SQLite, ClickHouse)");
+      "export", "Messages, deliveries, rejects and connections as records (CSV, JSON lines, ECS, GELF, SQLite, "
+      "ClickHouse)");
   cmd->add_option("files", args->files, "Log files (rotated sets in any order, any compression); '-' or none: stdin");
   cmd->add_option("--records", args->records,
-                  "Record kind: messages, deliveries, rejects, connections (default: deliveries for csv/jsonl, "
-                  "all four for sqlite/clickhouse)")
+                  "Record kind: messages, deliveries, rejects, connections (default: deliveries for "
+                  "csv/jsonl/ecs/gelf, all four for sqlite/clickhouse)")
       ->check(CLI::IsMember({"messages", "deliveries", "rejects", "connections"}));
-  cmd->add_option("--format", args->format, "Output format (default jsonl)")
-      ->check(CLI::IsMember({"csv", "jsonl", "sqlite", "clickhouse"}));
+  cmd->add_option("--format", args->format,
+                  "Output format (default jsonl); ecs: Elastic Common Schema 8 documents, gelf: GELF 1.1 "
+                  "messages (Graylog), one per line")
+      ->check(CLI::IsMember({"csv", "jsonl", "ecs", "gelf", "sqlite", "clickhouse"}));
   cmd->add_option("-o,--output", args->output, "Write to FILE instead of stdout (sqlite: the database file)");
   cmd->add_option("--url", args->url, "clickhouse: the server's HTTP interface (default http://127.0.0.1:8123)");
   cmd->add_option("--database", args->database, "clickhouse: database, created if missing (default maillens)");
   cmd->add_option("--user", args->user, "clickhouse: user name (password from $CLICKHOUSE_PASSWORD)");
   cmd->add_option("--batch-mb", args->batch_mb, "clickhouse: MB of rows per INSERT (default 16)")
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--compress", args->compress,
+                  "clickhouse: INSERT bodies gzip (default: less network) or none (a server on this machine)")
+      ->check(CLI::IsMember({"gzip", "none"}));
   cmd->add_option("--year", args->year, "Year of the first line (traditional timestamps carry none)");
   cmd->add_option("--syslog-name", args->syslog_name, "Also treat this syslog name as Postfix");
   cmd->add_flag("--quiet", args->quiet, "No progress line on stderr");

@@ -13,13 +13,14 @@ namespace maillens::cli {
 // Everything an export run takes.
 struct ExportArgs {
   std::string records;  // messages|deliveries|rejects|connections; empty: deliveries (csv, jsonl) or all
-  std::string format = "jsonl";  // csv|jsonl|sqlite|clickhouse
+  std::string format = "jsonl";  // csv|jsonl|ecs|gelf|sqlite|clickhouse
   std::string output;   // FILE ("-" or empty: stdout; required for sqlite)
   bool quiet = false;   // --quiet: no progress line
   std::string url = "http://127.0.0.1:8123";  // clickhouse
   std::string database = "maillens";          // clickhouse
   std::string user;                           // clickhouse (password: $CLICKHOUSE_PASSWORD)
   int batch_mb = 16;                          // clickhouse: MB of rows per INSERT
+  std::string compress = "gzip";              // clickhouse: INSERT bodies gzip or none
   int year = 0;
   std::string syslog_name;
   bool anonymize = false;  // --anonymize: pseudonyms as `anonymize --key-file` gives

@@ -15,6 +15,7 @@
 #include "cli/anonymize_command.h"
 #include "cli/guard_command.h"
 #include "cli/check_command.h"
+#include "cli/clickhouse_command.h"
 #include "cli/export_command.h"
 #include "cli/forget_command.h"
 #include "cli/history_command.h"
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
   maillens::cli::AddAnonymizeCommand(&app, &exit_code);
   maillens::cli::AddForgetCommand(&app, &exit_code);
   maillens::cli::AddPruneCommand(&app, &exit_code);
+  maillens::cli::AddClickHouseCommand(&app, &exit_code);
   maillens::cli::AddHistoryCommand(&app, &exit_code);
   std::vector<std::string> commands;
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))

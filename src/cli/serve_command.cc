@@ -11,6 +11,7 @@
 //   [guard]   filter, mode, maxretry, findtime, bantime, ignoreip, action
 //             (doc/guard.md; bans are kept in the checkpoint)
 //   [metrics] top_domains, domain_min_deliveries, max_rbl_names (doc/metrics.md)
+//   [ship]    url, spool, spool_max_mb, batch_mb, compress, user (doc/clickhouse.md)
 //   [history] enabled, path, minutes_days, hours_days (doc/history.md)
 #include "cli/serve_command.h"
 
@@ -19,6 +20,7 @@
 #include <cstdio>
 #include <ctime>
 #include <memory>
+#include <optional>
 
 #include <toml++/toml.h>
 
@@ -33,6 +35,7 @@
 #include "metrics/exporter_compat.h"
 #include "metrics/postfix_metrics.h"
 #include "serve/server.h"
+#include "ship/shipper.h"
 #include "util/duration.h"
 #include "util/text_escape.h"
 
@@ -46,6 +49,39 @@ void OnStop(int) { g_stop = 1; }
 int Usage(const std::string& what) {
   std::fprintf(stderr, "maillens serve: %s\n", TerminalSafe(what).c_str());
   return kExitUsage;
+}
+
+// The shipper's options from [ship] and --ship / --ship-spool; false with
+// *error. No shipping when neither names a URL.
+bool ShipConfig(const toml::table& config, const ServeArgs& a, const std::string& checkpoint,
+                std::optional<ship::ShipOptions>* out, std::string* error) {
+  ship::ShipOptions so;
+  std::string url = a.ship, spool = a.ship_spool;
+  if (const toml::table* t = config["ship"].as_table()) {
+    for (const auto& [k, v] : *t) {
+      std::string_view key = k.str();
+      bool ok = true;
+      if (key == "url") ok = v.is_string(), url = url.empty() ? v.value_or(std::string()) : url;
+      else if (key == "spool") ok = v.is_string(), spool = spool.empty() ? v.value_or(std::string()) : spool;
+      else if (key == "user") ok = v.is_string(), so.clickhouse.user = v.value_or(std::string());
+      else if (key == "spool_max_mb") ok = v.is_integer() && v.value_or(int64_t{0}) > 0,
+                                      so.spool.max_bytes = static_cast<uint64_t>(v.value_or(int64_t{1024})) << 20;
+      else if (key == "batch_mb") ok = v.is_integer() && v.value_or(int64_t{0}) > 0,
+                                  so.clickhouse.batch_bytes = static_cast<size_t>(v.value_or(int64_t{8})) << 20;
+      else if (key == "compress") ok = v.is_string() && (v.value_or(std::string()) == "gzip" ||
+                                                          v.value_or(std::string()) == "none"),
+                                  so.clickhouse.gzip = v.value_or(std::string()) != "none";
+      else return *error = "[ship]: unknown key '" + std::string(key) + "'", false;
+      if (!ok) return *error = "[ship]." + std::string(key) + " has the wrong type or value", false;
+    }
+  }
+  if (url.empty()) return true;
+  if (!ship::ParseShipUrl(url, &so.clickhouse, error)) return *error = "--ship: " + *error, false;
+  if (checkpoint.empty()) return *error = "--ship needs --checkpoint (the spool and the checkpoint move together)", false;
+  if (const char* pw = std::getenv("CLICKHOUSE_PASSWORD")) so.clickhouse.password = pw;
+  so.spool.dir = spool.empty() ? checkpoint + ".spool" : spool;
+  *out = std::move(so);
+  return true;
 }
 
 // A string or a list of strings from `t[key]`, appended to *out.
@@ -227,6 +263,9 @@ int RunServe(ServeArgs a) {
     detector = std::make_unique<guard::Detector>(mo, policy);
   }
 
+  std::optional<ship::ShipOptions> ship_options;
+  if (!ShipConfig(config, a, o.checkpoint, &ship_options, &error)) return Usage(error);
+
   StderrReporter reporter;
   Server server(o, &reporter);
   alert::AlertEngine alerts(std::move(rules));
@@ -280,6 +319,12 @@ int RunServe(ServeArgs a) {
   if (!ApplyServiceLabels(a.metrics_service_labels, &exporter, &error)) return Usage(error);
   server.AddSink(compat == MetricsCompat::kNone ? static_cast<LiveSink*>(&metrics) : &exporter);
   if (!alerts.rules().empty()) server.AddSink(&alerts);
+  std::unique_ptr<ship::Shipper> shipper;
+  if (ship_options) {
+    shipper = std::make_unique<ship::Shipper>(*ship_options);
+    server.AddSink(shipper.get());
+    server.AddListener(shipper.get());
+  }
   if (detector) {
     server.SetGuard(detector.get());
     if (ban_action.kind != guard::ActionConfig::Kind::kNone)
@@ -337,6 +382,11 @@ void AddServeCommand(CLI::App* app, int* exit_code) {
                   "A systemd unit to read from the journal (repeatable; replaces the default units; * for all)");
   cmd->add_option("--journal-directory", args->journal_directory,
                   "Read the journal files of this directory (e.g. a container's /var/log/journal)");
+  cmd->add_option("--ship", args->ship,
+                  "Ship export records live to ClickHouse: clickhouse://HOST[:PORT][/DATABASE] (needs --checkpoint; "
+                  "doc/clickhouse.md)");
+  cmd->add_option("--ship-spool", args->ship_spool,
+                  "--ship: directory of the on-disk spool (default: the checkpoint's path + .spool)");
   cmd->add_option("files", args->files, "Log files or globs to follow");
   cmd->callback([args, exit_code]() { *exit_code = RunServe(*args); });
 }

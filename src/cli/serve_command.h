@@ -29,6 +29,8 @@ struct ServeArgs {
   bool journal = false;                    // follow the systemd journal instead of files
   std::vector<std::string> journal_units;  // _SYSTEMD_UNIT matches ("*": all)
   std::string journal_directory;           // journal files of this directory
+  std::string ship;                        // --ship clickhouse://HOST[:PORT]/DB (doc/clickhouse.md)
+  std::string ship_spool;                  // --ship-spool DIR (default: CHECKPOINT.spool)
 };
 
 // Adds `serve`; its callback stores the exit code in *exit_code.

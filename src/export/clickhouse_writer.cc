@@ -4,21 +4,17 @@
 #include <arpa/inet.h>
 #include <httplib.h>
 
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <memory>
+
+#include "export/clickhouse_schema.h"
+#include "util/text_escape.h"
+
 namespace maillens::exporter {
 
 namespace {
-
-std::string ClickHouseType(const Column& c) {
-  const char* base = "String";
-  switch (c.type) {
-    case ColumnType::kTime: base = "DateTime"; break;
-    case ColumnType::kText: base = "String"; break;
-    case ColumnType::kInt: base = "Int64"; break;
-    case ColumnType::kReal: base = "Float64"; break;
-    case ColumnType::kBool: base = "UInt8"; break;
-  }
-  return c.nullable ? "Nullable(" + std::string(base) + ")" : std::string(base);
-}
 
 bool ValidIdentifier(const std::string& s) {
   if (s.empty() || s.size() > 64 || (s[0] >= '0' && s[0] <= '9')) return false;
@@ -87,12 +83,17 @@ Status ClickHouseClient::Query(const std::string& sql, std::string* reply) {
   return Status::OK();
 }
 
-Status ClickHouseClient::Insert(std::string_view table, const char* rows, size_t n) {
+Status ClickHouseClient::Insert(std::string_view table, std::string_view columns, std::string_view format,
+                                const char* rows, size_t n, bool gzipped) {
   std::string query = "INSERT INTO " + ClickHouseIdentifier(options_.database) + "." + ClickHouseIdentifier(table) +
-                      " FORMAT JSONEachRow";
-  httplib::Params params{{"query", query}};
+                      " " + std::string(columns) + " FORMAT " + std::string(format);
+  // Into a Distributed table, the reply waits until the rows are on their
+  // shard: an acknowledged batch is stored (no effect on other tables).
+  httplib::Params params{{"query", query}, {"insert_distributed_sync", "1"}};
   std::string path = httplib::append_query_params("/", params);
-  auto res = client_->Post(path, rows, n, "application/x-ndjson");
+  httplib::Headers headers;
+  if (gzipped) headers.emplace("Content-Encoding", "gzip");
+  auto res = client_->Post(path, headers, rows, n, "application/octet-stream");
   if (!res) return Status::IOError("ClickHouse at " + options_.url + ": " + httplib::to_string(res.error()));
   if (res->status != 200)
     return Status::IOError("ClickHouse at " + options_.url + " refused rows for " + std::string(table) + ": HTTP " +
@@ -177,68 +178,104 @@ std::string ForgetSql(const std::string& database, RecordKind kind, std::string_
 }
 
 ClickHouseWriter::ClickHouseWriter(Options options)
-    : JsonRowWriter(JsonRowFormatter::Style{true, true}), client_(std::move(options)) {}
+    : RowBinaryRows(options.batch_bytes), client_(std::move(options)) {}
 
-ClickHouseWriter::~ClickHouseWriter() = default;
-
-std::string ClickHouseWriter::CreateTableSql(const std::string& database, RecordKind kind) {
-  const Schema& s = SchemaFor(kind);
-  std::string sql = "CREATE TABLE IF NOT EXISTS " + ClickHouseIdentifier(database) + "." + ClickHouseIdentifier(s.name) + " (";
-  for (size_t i = 0; i < s.columns.size(); ++i) {
-    if (i > 0) sql += ", ";
-    sql += ClickHouseIdentifier(s.columns[i].name) + " " + ClickHouseType(s.columns[i]);
-  }
-  sql += ") ENGINE = MergeTree()";
-  if (!s.clickhouse_partition.empty()) sql += " PARTITION BY " + std::string(s.clickhouse_partition);
-  sql += " ORDER BY " + std::string(s.clickhouse_order_by);
-  return sql;
-}
+ClickHouseWriter::~ClickHouseWriter() { StopSender(); }
 
 Status ClickHouseWriter::Open(const std::vector<RecordKind>& kinds) {
   status_ = client_.Open();
   if (!status_.ok()) return status_;
   open_ = true;
-  const std::string& db = client_.options().database;
-  status_ = client_.Query("CREATE DATABASE IF NOT EXISTS " + ClickHouseIdentifier(db));
+  ClickHouseSchemaOptions so;
+  so.database = client_.options().database;
+  status_ = client_.Query(ClickHouseSchemaSql(so, {})[0]);
   for (RecordKind k : kinds) {
     if (!status_.ok()) return status_;
-    status_ = client_.Query(CreateTableSql(db, k));
-    wanted_[static_cast<size_t>(k)] = status_.ok();
-    // Room for a batch and the row that crosses the limit: no regrowth.
-    batch_[static_cast<size_t>(k)] = ByteBuffer(client_.options().batch_bytes + (1 << 20));
+    for (const std::string& sql : ClickHouseTableSql(so, k)) {
+      status_ = client_.Query(sql);
+      if (!status_.ok()) return status_;
+    }
+    // A table made before row_key (or by someone else) cannot take the rows.
+    std::string reply;
+    status_ = client_.Query("SELECT count() FROM system.columns WHERE database = " + ClickHouseString(so.database) +
+                                " AND table = " + ClickHouseString(SchemaFor(k).name) + " AND name = 'row_key'",
+                            &reply);
+    if (status_.ok() && reply != "1\n")
+      status_ = Status::InvalidArgument("table " + so.database + "." + std::string(SchemaFor(k).name) +
+                                        " has no row_key column (made by an older maillens?): drop or rename it, "
+                                        "or export into another --database (doc/clickhouse.md)");
+    if (!status_.ok()) return status_;
+    Want(k);
+    columns_[static_cast<size_t>(k)] = ClickHouseColumnList(k);
   }
   return status_;
 }
 
-void ClickHouseWriter::BeginRow(RecordKind kind) {
-  cur_ = kind;
-  json_.Begin(kind, &batch_[static_cast<size_t>(kind)]);
-}
-
-void ClickHouseWriter::EndRow() {
-  json_.End();
-  size_t k = static_cast<size_t>(cur_);
-  ++batch_rows_[k];
-  if (batch_[k].size() >= client_.options().batch_bytes) Send(cur_);
-}
-
 void ClickHouseWriter::Send(RecordKind kind) {
   size_t k = static_cast<size_t>(kind);
-  ByteBuffer& body = batch_[k];
+  ByteBuffer& body = batch(kind);
   if (!body.empty() && status_.ok()) {
-    status_ = client_.Insert(SchemaFor(kind).name, body.data(), body.size());
-    if (status_.ok())
-      for (uint64_t i = 0; i < batch_rows_[k]; ++i) CountRow(kind);
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_.wait(lock, [this] { return !job_.has_value(); });  // one batch in flight at most
+    if (!sent_status_.ok()) {
+      status_ = sent_status_;
+    } else {
+      if (!sender_.joinable()) sender_ = std::thread([this] { SendLoop(); });
+      job_.emplace(Job{kind, batch_rows(kind), std::move(body)});
+      body = std::move(spare_);  // the buffer the sender finished with (or a new one)
+      spare_ = ByteBuffer(1);
+      ready_.notify_one();
+    }
   }
-  body.clear();
-  batch_rows_[k] = 0;
+  ClearBatch(kind);
+}
+
+void ClickHouseWriter::SendLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    ready_.wait(lock, [this] { return job_.has_value() || stopping_; });
+    if (!job_.has_value()) return;
+    Job& job = *job_;
+    lock.unlock();
+    Status st;
+    const char* data = job.body.data();
+    size_t n = job.body.size();
+    bool gz = client_.options().gzip && GzipBytes(job.body.view(), &gz_);
+    if (gz) data = gz_.data(), n = gz_.size();
+    st = client_.Insert(SchemaFor(job.kind).name, columns_[static_cast<size_t>(job.kind)], "RowBinary", data, n, gz);
+    lock.lock();
+    if (st.ok()) {
+      for (uint64_t i = 0; i < job.rows; ++i) CountRow(job.kind);
+      ++batches_;
+      raw_bytes_ += job.body.size();
+      sent_bytes_ += n;
+    } else if (sent_status_.ok()) {
+      sent_status_ = st;
+    }
+    job.body.clear();
+    if (spare_.size() == 0 && job.body.data() != nullptr) spare_ = std::move(job.body);
+    job_.reset();
+    idle_.notify_all();
+  }
 }
 
 Status ClickHouseWriter::Finish() {
   if (!open_) return status_.ok() ? Status::IOError("ClickHouse writer not open") : status_;
   for (RecordKind k : kAllRecordKinds)
     if (Wants(k)) Send(k);
+  StopSender();
+  if (status_.ok()) status_ = sent_status_;
   return status_;
+}
+
+void ClickHouseWriter::StopSender() {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_.wait(lock, [this] { return !job_.has_value(); });
+    stopping_ = true;
+    ready_.notify_one();
+  }
+  if (sender_.joinable()) sender_.join();
 }
 
 }  // namespace maillens::exporter

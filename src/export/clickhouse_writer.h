@@ -1,29 +1,41 @@
 // clickhouse_writer.h - records into a ClickHouse server over its HTTP
 // interface.
 //
-// Open() creates the database and one MergeTree table per record kind if
-// they are missing (CREATE ... IF NOT EXISTS; an existing table is used as
-// it is). Rows are formatted as JSONEachRow (json_row.h, times as epoch
-// seconds for DateTime columns, booleans as 1/0 for UInt8) into one buffer
-// per table and sent as `INSERT INTO db.table FORMAT JSONEachRow` each time a
-// buffer reaches Options::batch_bytes, and by Finish(). Column types: String,
-// Int64, Float64, UInt8, DateTime; Nullable(...) for nullable columns. The
-// syntax is ClickHouse 18.16's (Debian 12), which newer servers accept too.
+// Open() creates the database and the tables of clickhouse_schema.h if they
+// are missing (CREATE ... IF NOT EXISTS); an existing table must have the
+// row_key column (tables of maillens before it are refused, with a message).
+// Rows are encoded as RowBinary, ClickHouse's own row format (little-endian
+// numbers, LEB128-prefixed strings, a null flag before nullable values; text
+// made valid UTF-8 as in every other format) into one buffer per table, each
+// row followed by its row_key, and sent as `INSERT INTO db.table (columns)
+// FORMAT RowBinary` (row_key: clickhouse_schema.h; the n-th row with the
+// same bytes within two minutes of log time gets n mixed into its key, so
+// identical records stay distinct and a resent row keeps its key),
+// gzip-compressed (ISA-L; Content-Encoding: gzip, which
+// 18.16 takes; zstd it does not) each time a buffer reaches
+// Options::batch_bytes, and by Finish(). The syntax is ClickHouse 18.16's
+// (Debian 12), which newer servers accept too.
 // Errors (server unreachable, a refused statement) carry the server's reply.
 // ClickHouseClient is the connection it sends through; ForgetSql() and
 // PruneSql() serve `maillens forget` and `prune` (doc/privacy.md).
-// Thread safety: one thread at a time.
+// Thread safety: one thread at a time (the writer sends from a thread of
+// its own, which only touches its batch in flight).
 #ifndef MAILLENS_EXPORT_CLICKHOUSE_WRITER_H_
 #define MAILLENS_EXPORT_CLICKHOUSE_WRITER_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "export/json_row.h"
+#include "export/byte_buffer.h"
 #include "export/row_writer.h"
+#include "export/rowbinary.h"
 
 namespace httplib {
 class Client;
@@ -35,7 +47,8 @@ struct ClickHouseOptions {
   std::string url = "http://127.0.0.1:8123";  // scheme://host[:port]
   std::string database = "maillens";
   std::string user, password;               // HTTP basic auth when user is set
-  size_t batch_bytes = 16 << 20;            // JSON bytes per INSERT
+  size_t batch_bytes = 16 << 20;            // RowBinary bytes per INSERT (before compression)
+  bool gzip = true;                         // compress INSERT bodies
   int timeout_seconds = 300;
 };
 
@@ -52,8 +65,10 @@ class ClickHouseClient {
   // Runs `sql` (the body of a POST to /); *reply gets the server's answer.
   // IOError, with the start of the server's reply, if it is refused.
   Status Query(const std::string& sql, std::string* reply = nullptr);
-  // INSERT INTO database.`table` FORMAT JSONEachRow, `n` bytes of rows.
-  Status Insert(std::string_view table, const char* rows, size_t n);
+  // INSERT INTO database.`table` `columns` FORMAT `format`: `n` bytes of
+  // rows, gzip-compressed by the caller when `gzipped`.
+  Status Insert(std::string_view table, std::string_view columns, std::string_view format, const char* rows,
+                size_t n, bool gzipped);
   // Which of the record kinds' tables exist in the database.
   Status ExistingTables(std::vector<RecordKind>* kinds);
 
@@ -76,36 +91,56 @@ std::string ForgetSql(const std::string& database, RecordKind kind, std::string_
 // connections by disconnect_time, else connect_time.
 std::string PruneSql(const std::string& database, RecordKind kind, int64_t before);
 
-class ClickHouseWriter : public JsonRowWriter {
+class ClickHouseWriter : public RowBinaryRows {
  public:
   using Options = ClickHouseOptions;
   explicit ClickHouseWriter(Options options);
   ~ClickHouseWriter() override;
 
   // Connects, creates the database and the tables of `kinds`. InvalidArgument
-  // for a bad URL or database name; IOError if the server refuses or is
-  // unreachable.
+  // for a bad URL or database name or a table without row_key; IOError if
+  // the server refuses or is unreachable.
   Status Open(const std::vector<RecordKind>& kinds);
-
-  bool Wants(RecordKind kind) const override { return wanted_[static_cast<size_t>(kind)]; }
-  void BeginRow(RecordKind kind) override;
-  void EndRow() override;
   Status Finish() override;
 
-  // The CREATE TABLE statement for `kind` in `database` (for tests and docs).
-  static std::string CreateTableSql(const std::string& database, RecordKind kind);
+  // Batches sent and their bytes before and after compression.
+  uint64_t batches() const { return batches_; }
+  uint64_t raw_bytes() const { return raw_bytes_; }
+  uint64_t sent_bytes() const { return sent_bytes_; }
+
+ protected:
+  void OnBatchFull(RecordKind kind) override { Send(kind); }
 
  private:
-  // Sends the rows buffered for `kind`.
+  // Hands the rows buffered for `kind` to the sender thread (waiting while
+  // it still sends the previous batch: one batch in flight, one filling).
   void Send(RecordKind kind);
+  // The sender thread: compresses and INSERTs one batch at a time, so that
+  // parsing the log and the server's insert overlap.
+  void SendLoop();
+  // Waits for the batch in flight and ends the sender thread.
+  void StopSender();
 
   ClickHouseClient client_;
   bool open_ = false;
-  bool wanted_[4] = {false, false, false, false};
-  ByteBuffer batch_[4];
-  uint64_t batch_rows_[4] = {0, 0, 0, 0};
-  RecordKind cur_ = RecordKind::kMessages;
+  std::string columns_[4];  // INSERT column lists
+  std::string gz_;          // scratch: the compressed batch (sender thread)
+  uint64_t batches_ = 0, raw_bytes_ = 0, sent_bytes_ = 0;  // (sender thread; read after Finish())
   Status status_;
+  // The batch in flight, under mu_. The sender's first error is sticky: the
+  // next Send() or Finish() takes it into status_.
+  struct Job {
+    RecordKind kind;
+    uint64_t rows;
+    ByteBuffer body;
+  };
+  std::mutex mu_;
+  std::condition_variable ready_, idle_;
+  std::optional<Job> job_;
+  bool stopping_ = false;
+  Status sent_status_;
+  ByteBuffer spare_{1};  // a sent batch's buffer, reused for the next one
+  std::thread sender_;
 };
 
 }  // namespace maillens::exporter

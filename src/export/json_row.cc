@@ -1,4 +1,4 @@
-// json_row.cc - JsonRowFormatter, AppendInt, AppendDouble.
+// json_row.cc - JsonRowFormatter and the JSON value appenders.
 #include "export/json_row.h"
 
 #include <charconv>
@@ -22,6 +22,30 @@ void AppendDouble(ByteBuffer* out, double v, std::string_view if_not_finite) {
   out->Commit(std::to_chars(p, p + 32, v).ptr);
 }
 
+void AppendJsonText(ByteBuffer* out, std::string_view v) {
+  out->Commit(WriteJsonString(out->Reserve(JsonStringMaxSize(v.size())), v));
+}
+
+void AppendJsonReal(ByteBuffer* out, std::string_view text, double value) {
+  if (!text.empty()) {
+    out->Append(text);
+  } else {
+    AppendDouble(out, value);
+  }
+}
+
+void AppendJsonTime(ByteBuffer* out, const Timestamp& t, bool epoch) {
+  if (epoch) {
+    AppendInt(out, t.epoch);
+    return;
+  }
+  char* p = out->Reserve(kIsoTimeMax + 2);
+  *p++ = '"';
+  p = WriteIsoTime(p, t);
+  *p++ = '"';
+  out->Commit(p);
+}
+
 JsonRowFormatter::JsonRowFormatter(Style style) : style_(style) {
   for (RecordKind k : kAllRecordKinds) {
     std::vector<std::string>& keys = keys_[static_cast<size_t>(k)];
@@ -43,7 +67,7 @@ void JsonRowFormatter::Begin(RecordKind kind, ByteBuffer* out) {
 
 void JsonRowFormatter::Text(std::string_view v) {
   Key();
-  out_->Commit(WriteJsonString(out_->Reserve(JsonStringMaxSize(v.size())), v));
+  AppendJsonText(out_, v);
 }
 
 void JsonRowFormatter::Int(int64_t v) {
@@ -52,12 +76,8 @@ void JsonRowFormatter::Int(int64_t v) {
 }
 
 void JsonRowFormatter::Real(std::string_view text, double value) {
-  if (!text.empty()) {
-    Key(text);
-  } else {
-    Key();
-    AppendDouble(out_, value);
-  }
+  Key();
+  AppendJsonReal(out_, text, value);
 }
 
 void JsonRowFormatter::Bool(bool v) {
@@ -70,15 +90,7 @@ void JsonRowFormatter::Bool(bool v) {
 
 void JsonRowFormatter::Time(const Timestamp& t) {
   Key();
-  if (style_.epoch_times) {
-    AppendInt(out_, t.epoch);
-  } else {
-    char* p = out_->Reserve(kIsoTimeMax + 2);
-    *p++ = '"';
-    p = WriteIsoTime(p, t);
-    *p++ = '"';
-    out_->Commit(p);
-  }
+  AppendJsonTime(out_, t, style_.epoch_times);
 }
 
 void JsonRowFormatter::End() { out_->Append("}\n"); }

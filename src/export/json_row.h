@@ -1,6 +1,6 @@
 // json_row.h - formats one record as a JSON object on one line.
 //
-// Shared by the JSON lines writer and the ClickHouse writer (JSONEachRow):
+// The JSON lines writer's rows (ClickHouse takes RowBinary, clickhouse_writer.h):
 // `{"time":"2026-11-22T10:04:05+01:00","host":"mx",...}\n`. Keys are the
 // schema's column names, in its order, precomputed once per kind. Strings
 // go through AppendJsonString (valid JSON for any bytes). Numbers that the
@@ -23,8 +23,8 @@ namespace maillens::exporter {
 class JsonRowFormatter {
  public:
   struct Style {
-    bool epoch_times = false;  // times as seconds since the epoch (ClickHouse DateTime)
-    bool int_bools = false;    // booleans as 1/0 (ClickHouse UInt8)
+    bool epoch_times = false;  // times as seconds since the epoch
+    bool int_bools = false;    // booleans as 1/0
   };
   explicit JsonRowFormatter(Style style);
 
@@ -74,6 +74,14 @@ class JsonRowWriter : public RowWriter {
 
 // Appends v in decimal.
 void AppendInt(ByteBuffer* out, int64_t v);
+// The JSON value appenders JsonRowFormatter and the ECS/GELF writers
+// (event_writers.h) share: `v` as a JSON string (AppendJsonString's
+// escaping: valid JSON for any bytes); a Real as RowWriter::Real defines it
+// (`text` as written, else the shortest decimal, null if not finite); `t` as
+// an ISO 8601 string, or its epoch seconds.
+void AppendJsonText(ByteBuffer* out, std::string_view v);
+void AppendJsonReal(ByteBuffer* out, std::string_view text, double value);
+void AppendJsonTime(ByteBuffer* out, const Timestamp& t, bool epoch = false);
 // Appends v as the shortest decimal that reads back as v; `if_not_finite`
 // for infinities and NaN.
 void AppendDouble(ByteBuffer* out, double v, std::string_view if_not_finite = "null");

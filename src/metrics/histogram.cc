@@ -97,4 +97,12 @@ void AppendHistogram(std::string* out, std::string_view name, std::string_view l
   out->append(" ").append(std::to_string(cumulative)).push_back('\n');
 }
 
+void AppendMetricFamily(std::string* out, std::string_view name, std::string_view type, std::string_view help,
+                        double value) {
+  AppendMetricHeader(out, name, type, help);
+  out->append(name).push_back(' ');
+  AppendNumber(out, value);
+  out->push_back('\n');
+}
+
 }  // namespace maillens

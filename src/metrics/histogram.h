@@ -68,6 +68,9 @@ void AppendHistogram(std::string* out, std::string_view name, std::string_view l
 
 // Appends "# HELP name help\n# TYPE name type\n".
 void AppendMetricHeader(std::string* out, std::string_view name, std::string_view type, std::string_view help);
+// The header and one unlabelled sample: a whole family of one series.
+void AppendMetricFamily(std::string* out, std::string_view name, std::string_view type, std::string_view help,
+                        double value);
 
 }  // namespace maillens
 

@@ -26,6 +26,9 @@ class LiveSink : public EventSink {
  public:
   // A stable name: the key of this consumer's state in the checkpoint.
   virtual std::string_view Name() const = 0;
+  // Called at every checkpoint just before SaveState(): a consumer makes
+  // durable what its state will name (e.g. the shipper's spool).
+  virtual void BeforeCheckpoint() {}
   // The consumer's state as an opaque string (counters, windows, bans).
   virtual std::string SaveState() const { return {}; }
   // Restores SaveState()'s output; false if it cannot be read (the

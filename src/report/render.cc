@@ -17,10 +17,6 @@ namespace maillens {
 
 namespace {
 
-// Which pflogsumm's headings RenderText prints: 1.3.0's under report
-// --compat 1.3 (Summary::v13()). Set at RenderText's start, per thread.
-thread_local bool g_v13 = false;
-
 // Civil date from days since 1970 (Hinnant's civil_from_days).
 void CivilFromDays(int64_t z, int* y, int* m, int* d) {
   z += 719468;
@@ -154,10 +150,11 @@ void SortByCountThenHost13(std::vector<Pair>* v) {
 }
 
 // really_print_hash_by_cnt_vals
-void CountRows(std::string* out, const Counts& m, int64_t limit, std::string_view indent) {
+// v13: pflogsumm 1.3.0's layout (report --compat 1.3, Summary::v13()).
+void CountRows(std::string* out, const Counts& m, int64_t limit, std::string_view indent, bool v13) {
   int64_t n = limit;
   auto rows = ByCount(m);
-  if (g_v13) SortByCountThenHost13(&rows);
+  if (v13) SortByCountThenHost13(&rows);
   for (const auto& [k, v] : rows) {
     out->append(indent);
     AppendCount(out, v);
@@ -169,8 +166,8 @@ void CountRows(std::string* out, const Counts& m, int64_t limit, std::string_vie
 }
 
 
-void LeafHeading(std::string* out, const Counts& leaves, int64_t limit) {
-  if (g_v13) {  // 1.3.0: " (top N of TOTAL)" when rows are left out, else " (TOTAL)"
+void LeafHeading(std::string* out, const Counts& leaves, int64_t limit, bool v13) {
+  if (v13) {  // 1.3.0: " (top N of TOTAL)" when rows are left out, else " (TOTAL)"
     out->append(" (");
     if (limit > 0 && static_cast<int64_t>(leaves.size()) > limit) fmt::format_to(std::back_inserter(*out), "top {} of ", limit);
     fmt::format_to(std::back_inserter(*out), "{})\n", Total(leaves));
@@ -187,18 +184,18 @@ std::string CountSuffix(int64_t limit, size_t rows) {
 }
 
 // print_nested_hash / walk_nested_hash for two and three levels.
-void Nested2(std::string* out, std::string_view title, const Counts2& m, int64_t limit, bool quiet) {
+void Nested2(std::string* out, std::string_view title, const Counts2& m, int64_t limit, bool quiet, bool v13) {
   if (!SectionTitle(out, title, m.empty(), quiet)) return;
   for (std::string_view k : SortedKeys(m)) {
     const Counts& leaves = m.find(absl::string_view(k.data(), k.size()))->second;
     out->append("  ");
     AppendSafe(out, k);
-    LeafHeading(out, leaves, limit);
-    CountRows(out, leaves, limit, "    ");
+    LeafHeading(out, leaves, limit, v13);
+    CountRows(out, leaves, limit, "    ", v13);
   }
 }
 
-void Nested3(std::string* out, std::string_view title, const Counts3& m, int64_t limit, bool quiet) {
+void Nested3(std::string* out, std::string_view title, const Counts3& m, int64_t limit, bool quiet, bool v13) {
   if (!SectionTitle(out, title, m.empty(), quiet)) return;
   for (std::string_view k : SortedKeys(m)) {
     const Counts2& mid = m.find(absl::string_view(k.data(), k.size()))->second;
@@ -209,8 +206,8 @@ void Nested3(std::string* out, std::string_view title, const Counts3& m, int64_t
       const Counts& leaves = mid.find(absl::string_view(k2.data(), k2.size()))->second;
       out->append("    ");
       AppendSafe(out, k2);
-      LeafHeading(out, leaves, limit);
-      CountRows(out, leaves, limit, "      ");
+      LeafHeading(out, leaves, limit, v13);
+      CountRows(out, leaves, limit, "      ", v13);
     }
   }
 }
@@ -220,58 +217,60 @@ void ProblemSections13(std::string* out, const Summary& s, const RenderOptions& 
   const maillens::Problems& p = s.problems();
   if (o.deferral_detail != 0) {
     if (s.options().verbose_msg_detail) {
-      Nested2(out, "message deferral detail", p.deferred, o.deferral_detail, o.quiet);
+      Nested2(out, "message deferral detail", p.deferred, o.deferral_detail, o.quiet, s.v13());
     } else {
-      Nested3(out, "message deferral detail", p.deferred13, o.deferral_detail, o.quiet);
+      Nested3(out, "message deferral detail", p.deferred13, o.deferral_detail, o.quiet, s.v13());
     }
   }
-  if (o.bounce_detail != 0) Nested2(out, "message bounce detail (by relay)", p.bounced, o.bounce_detail, o.quiet);
+  if (o.bounce_detail != 0)
+    Nested2(out, "message bounce detail (by relay)", p.bounced, o.bounce_detail, o.quiet, s.v13());
   if (o.expired_detail != 0 && SectionTitle(out, "message expired detail (by relay)", p.expired.empty(), o.quiet))
-    CountRows(out, p.expired, o.expired_detail, "  ");
+    CountRows(out, p.expired, o.expired_detail, "  ", s.v13());
   if (o.reject_detail != 0) {
-    Nested3(out, "message reject detail", p.rejects, o.reject_detail, o.quiet);
-    Nested3(out, "message reject warning detail", p.reject_warnings, o.reject_detail, o.quiet);
-    Nested3(out, "message hold detail", p.holds, o.reject_detail, o.quiet);
-    Nested3(out, "message discard detail", p.discards, o.reject_detail, o.quiet);
+    Nested3(out, "message reject detail", p.rejects, o.reject_detail, o.quiet, s.v13());
+    Nested3(out, "message reject warning detail", p.reject_warnings, o.reject_detail, o.quiet, s.v13());
+    Nested3(out, "message hold detail", p.holds, o.reject_detail, o.quiet, s.v13());
+    Nested3(out, "message discard detail", p.discards, o.reject_detail, o.quiet, s.v13());
   }
-  Nested2(out, "SMTP Exceptions", p.smtp_exceptions, 0, o.quiet);
-  if (o.smtpd_warning_detail != 0) Nested2(out, "Warnings", p.warnings, o.smtpd_warning_detail, o.quiet);
-  if (o.pscrn_detail != 0) Nested2(out, "postscreen actions", p.pscrn_actions, o.pscrn_detail, o.quiet);
-  Nested2(out, "Fatal Errors", p.fatals, 0, o.quiet);
-  Nested2(out, "Panics", p.panics, 0, o.quiet);
-  if (SectionTitle(out, "Master daemon messages", p.master.empty(), o.quiet)) CountRows(out, p.master, 0, " ");
+  Nested2(out, "SMTP Exceptions", p.smtp_exceptions, 0, o.quiet, s.v13());
+  if (o.smtpd_warning_detail != 0) Nested2(out, "Warnings", p.warnings, o.smtpd_warning_detail, o.quiet, s.v13());
+  if (o.pscrn_detail != 0) Nested2(out, "postscreen actions", p.pscrn_actions, o.pscrn_detail, o.quiet, s.v13());
+  Nested2(out, "Fatal Errors", p.fatals, 0, o.quiet, s.v13());
+  Nested2(out, "Panics", p.panics, 0, o.quiet, s.v13());
+  if (SectionTitle(out, "Master daemon messages", p.master.empty(), o.quiet)) CountRows(out, p.master, 0, " ", s.v13());
 }
 
 void ProblemSections(std::string* out, const Summary& s, const RenderOptions& o) {
-  if (g_v13) {
+  if (s.v13()) {
     ProblemSections13(out, s, o);
     return;
   }
   const maillens::Problems& p = s.problems();
-  if (o.deferral_detail != 0) Nested2(out, "message deferral detail", p.deferred, o.deferral_detail, o.quiet);
-  if (o.bounce_detail != 0) Nested2(out, "message bounce detail (by relay)", p.bounced, o.bounce_detail, o.quiet);
+  if (o.deferral_detail != 0) Nested2(out, "message deferral detail", p.deferred, o.deferral_detail, o.quiet, s.v13());
+  if (o.bounce_detail != 0)
+    Nested2(out, "message bounce detail (by relay)", p.bounced, o.bounce_detail, o.quiet, s.v13());
   if (o.reject_detail != 0) {
-    Nested3(out, "message reject detail", p.rejects, o.reject_detail, o.quiet);
-    Nested3(out, "message reject warning detail", p.reject_warnings, o.reject_detail, o.quiet);
-    Nested3(out, "message hold detail", p.holds, o.reject_detail, o.quiet);
-    Nested3(out, "message discard detail", p.discards, o.reject_detail, o.quiet);
+    Nested3(out, "message reject detail", p.rejects, o.reject_detail, o.quiet, s.v13());
+    Nested3(out, "message reject warning detail", p.reject_warnings, o.reject_detail, o.quiet, s.v13());
+    Nested3(out, "message hold detail", p.holds, o.reject_detail, o.quiet, s.v13());
+    Nested3(out, "message discard detail", p.discards, o.reject_detail, o.quiet, s.v13());
   }
-  if (o.smtp_detail != 0) Nested2(out, "smtp delivery failures", p.smtp_failures, o.smtp_detail, o.quiet);
-  if (o.smtpd_warning_detail != 0) Nested2(out, "Warnings", p.warnings, o.smtpd_warning_detail, o.quiet);
-  Nested2(out, "Fatal Errors", p.fatals, 0, o.quiet);
-  Nested2(out, "Panics", p.panics, 0, o.quiet);
-  if (SectionTitle(out, "Master daemon messages", p.master.empty(), o.quiet)) CountRows(out, p.master, 0, " ");
+  if (o.smtp_detail != 0) Nested2(out, "smtp delivery failures", p.smtp_failures, o.smtp_detail, o.quiet, s.v13());
+  if (o.smtpd_warning_detail != 0) Nested2(out, "Warnings", p.warnings, o.smtpd_warning_detail, o.quiet, s.v13());
+  Nested2(out, "Fatal Errors", p.fatals, 0, o.quiet, s.v13());
+  Nested2(out, "Panics", p.panics, 0, o.quiet, s.v13());
+  if (SectionTitle(out, "Master daemon messages", p.master.empty(), o.quiet)) CountRows(out, p.master, 0, " ", s.v13());
 }
 
-std::string TopTitle(std::string_view title, int64_t n, size_t rows) {
-  if (g_v13) return std::string(title) + CountSuffix(n, rows);
+std::string TopTitle(std::string_view title, int64_t n, size_t rows, bool v13) {
+  if (v13) return std::string(title) + CountSuffix(n, rows);
   return n > 0 ? fmt::format("{} (top {})", title, n) : std::string(title) + " ";
 }
 
 void RecipientDomains(std::string* out, const Summary& s, int64_t n) {
   if (n == 0) return;
-  Title(out, TopTitle("Host/Domain Summary: Message Delivery", n, s.recipient_domains().size()));
-  out->append(g_v13 ? " msg cnt   bytes   defers   avg dly max dly host/domain\n"
+  Title(out, TopTitle("Host/Domain Summary: Message Delivery", n, s.recipient_domains().size(), s.v13()));
+  out->append(s.v13() ? " msg cnt   bytes   defers   avg dly max dly host/domain\n"
                     : " sent cnt  bytes   defers   avg dly max dly host/domain\n");
   out->append(
               " -------- -------  -------  ------- ------- -----------\n");
@@ -295,7 +294,7 @@ void RecipientDomains(std::string* out, const Summary& s, int64_t n) {
 
 void SendingDomains(std::string* out, const Summary& s, int64_t n) {
   if (n == 0) return;
-  Title(out, TopTitle("Host/Domain Summary: Messages Received", n, s.sending_domains().size()));
+  Title(out, TopTitle("Host/Domain Summary: Messages Received", n, s.sending_domains().size(), s.v13()));
   out->append(" msg cnt   bytes   host/domain\n"
               " -------- -------  -----------\n");
   for (const auto& [k, d] : RankedRows(s.sending_domains(), &AddressStats::bytes)) {
@@ -355,7 +354,7 @@ void SmtpdSections(std::string* out, const Summary& s, const RenderOptions& o) {
   }
   if (o.top_domains != 0) {
     int64_t n = o.top_domains;
-    Title(out, TopTitle("Host/Domain Summary: SMTPD Connections", n, st.per_domain.size()));
+    Title(out, TopTitle("Host/Domain Summary: SMTPD Connections", n, st.per_domain.size(), s.v13()));
     out->append(" connections  time conn.  avg./conn.  max. time  host/domain\n"
                 " -----------  ----------  ----------  ---------  -----------\n");
     auto v = RankedRows(st.per_domain, &ConnStats::seconds);
@@ -374,9 +373,9 @@ void SmtpdSections(std::string* out, const Summary& s, const RenderOptions& o) {
 }
 
 void UserData(std::string* out, const absl::flat_hash_map<std::string, AddressStats>& m, std::string_view title,
-              bool by_size, int64_t n, bool quiet) {
+              bool by_size, int64_t n, bool quiet, bool v13) {
   if (n == 0) return;
-  if (g_v13) {  // "TITLE (top N of M)" / "TITLE (M)"; empty: "TITLE (0)", no underline
+  if (v13) {  // "TITLE (top N of M)" / "TITLE (M)"; empty: "TITLE (0)", no underline
     std::string t = std::string(title) + CountSuffix(n, m.size());
     if (m.empty()) {
       if (!quiet) out->append("\n").append(t).append("\n");
@@ -393,7 +392,7 @@ void UserData(std::string* out, const absl::flat_hash_map<std::string, AddressSt
   std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
-  if (g_v13) SortByCountThenHost13(&v);
+  if (v13) SortByCountThenHost13(&v);
   for (const auto& [k, val] : v) {
     out->push_back(' ');
     AppendCount(out, val);
@@ -407,7 +406,7 @@ void UserData(std::string* out, const absl::flat_hash_map<std::string, AddressSt
 void NoSizeData(std::string* out, const Summary& s) {
   // print_hash_by_key(..., quiet = 1): only when there is something.
   if (s.no_size().empty()) return;
-  if (g_v13) {
+  if (s.v13()) {
     SectionTitle(out, "Messages with no size data" + CountSuffix(0, s.no_size().size()), false, true);
   } else {
     SectionTitle(out, "Messages with no size data", false, true);
@@ -516,8 +515,7 @@ void Title13(std::string* out, const Summary& s) {
 
 void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
   GrandTotals t = s.totals();
-  g_v13 = s.v13();
-  if (g_v13) {
+  if (s.v13()) {
     Title13(out, s);
   } else if (!o.title_date.empty()) {
     out->append("Postfix log summaries for ").append(o.title_date).append("\n");
@@ -529,7 +527,7 @@ void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
     AppendCount(out, v);
     out->append("  ").append(label).append("\n");
   };
-  if (g_v13 && t.received13 < 0) {  // 1.3.0 takes late rejects off and can go below zero
+  if (s.v13() && t.received13 < 0) {  // 1.3.0 takes late rejects off and can go below zero
     fmt::format_to(std::back_inserter(*out), " {:6d}   received\n", t.received13);
   } else {
     line(t.received, "received");
@@ -546,7 +544,7 @@ void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
   }
   out->append("\n");
   line(t.bounced, "bounced");
-  if (g_v13) {
+  if (s.v13()) {
     line(t.removed_canceled, "removed (canceled)");
     line(t.expired, "expired");
   }
@@ -577,7 +575,7 @@ void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
     AppendHms(out, static_cast<double>(st.seconds));
     out->append("  total connect time\n");
   }
-  if (g_v13 && o.pscrn_stats) {
+  if (s.v13() && o.pscrn_stats) {
     const PscrnStats& ps = s.pscrn();
     out->append("\npostscreen\n\n  ");
     AppendCount(out, ps.connections);
@@ -628,10 +626,10 @@ void RenderText(const Summary& s, const RenderOptions& o, std::string* out) {
   SendingDomains(out, s, o.top_domains);
   if (o.smtpd_stats) SmtpdSections(out, s, o);
 
-  UserData(out, s.senders(), "Senders by message count", false, o.top_users, o.quiet);
-  UserData(out, s.recipients(), "Recipients by message count", false, o.top_users, o.quiet);
-  UserData(out, s.senders(), "Senders by message size", true, o.top_users, o.quiet);
-  UserData(out, s.recipients(), "Recipients by message size", true, o.top_users, o.quiet);
+  UserData(out, s.senders(), "Senders by message count", false, o.top_users, o.quiet, s.v13());
+  UserData(out, s.recipients(), "Recipients by message count", false, o.top_users, o.quiet, s.v13());
+  UserData(out, s.senders(), "Senders by message size", true, o.top_users, o.quiet, s.v13());
+  UserData(out, s.recipients(), "Recipients by message size", true, o.top_users, o.quiet, s.v13());
   NoSizeData(out, s);
   if (!o.problems_first) ProblemSections(out, s, o);
   if (o.message_detail) MessageDetail(out, s, o.quiet);

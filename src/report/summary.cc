@@ -374,10 +374,8 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
           ++CountOf(&Child(&Child(&problems_.deferred13, pfl::Command(h.program)), key2_), key1_);
           return;
         }
-        if (options_.verbose_msg_detail) {
-          key1_.append(reason);
-        } else {
-          pfl::SaidStringTrimmer(reason, 65, &key1_);
+        DetailKey(reason, pfl::SaidStringTrimmer, 65);
+        if (!options_.verbose_msg_detail) {
           if (key1_.size() >= 4 && IsDigitChar(key1_[0]) && IsDigitChar(key1_[1]) && IsDigitChar(key1_[2]) &&
               key1_[3] == ' ')
             key1_.erase(0, 4);
@@ -398,13 +396,8 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
           size_t b = p + 18, e = msg.rfind(')');
           if (e != std::string_view::npos && e > b) reason = msg.substr(b, e - b);
         }
-        key1_.clear();
         if (v13()) {  // {gimme_domain($relay, 1)}{said_string_trimmer(reason, 66)}
-          if (options_.verbose_msg_detail) {
-            key1_.append(reason);
-          } else {
-            pfl::SaidStringTrimmer13(reason, 66, &key1_);
-          }
+          DetailKey(reason, pfl::SaidStringTrimmer13, 66);
           key2_.clear();
           std::string_view relay = ev.relay;  // s/:\d+$//
           size_t c = relay.rfind(':');
@@ -423,10 +416,8 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
           ++CountOf(&Child(&problems_.bounced, key2_), key1_);
           return;
         }
-        if (options_.verbose_msg_detail) {
-          key1_.append(reason);
-        } else {
-          pfl::SaidStringTrimmer(reason, 66, &key1_);
+        DetailKey(reason, pfl::SaidStringTrimmer, 66);
+        if (!options_.verbose_msg_detail) {
           if (key1_.size() >= 4 && IsDigitChar(key1_[0]) && IsDigitChar(key1_[1]) && IsDigitChar(key1_[2]) &&
               key1_[3] == ' ')
             key1_.erase(0, 4);
@@ -442,6 +433,15 @@ void Summary::CountDelivery(const Event& ev, const Message* m) {
       return;
     default:
       return;
+  }
+}
+
+void Summary::DetailKey(std::string_view text, void (*trim)(std::string_view, size_t, std::string*), size_t width) {
+  key1_.clear();
+  if (options_.verbose_msg_detail) {
+    key1_.append(text);
+  } else {
+    trim(text, width, &key1_);
   }
 }
 
@@ -473,12 +473,7 @@ void Summary::CountDiagnostic(const SyslogHeader& h) {
   if (target != nullptr) {
     // s/^.*warning: // (greedy: after the last one); string_trimmer(66)
     std::string_view text = msg.substr(msg.rfind(word) + word.size());
-    key1_.clear();
-    if (options_.verbose_msg_detail) {
-      key1_.append(text);
-    } else {
-      pfl::StringTrimmer(text, 66, &key1_);
-    }
+    DetailKey(text, pfl::StringTrimmer, 66);
     ++CountOf(&Child(target, cmd), key1_);
     return;
   }
@@ -633,12 +628,7 @@ void Summary::CountDiagnostic13(std::string_view cmd, std::string_view msg) {
       // with --verbose-msg-detail (1.3.0 sets colwidth 0).
       key2_.clear();
       if (cmd != "cleanup" && pfl::CondenseWarning13(text, &key2_)) text = key2_;
-      key1_.clear();
-      if (options_.verbose_msg_detail) {
-        key1_.append(text);
-      } else {
-        pfl::StringTrimmer(text, 66, &key1_);
-      }
+      DetailKey(text, pfl::StringTrimmer, 66);
       ++CountOf(&Child(target, cmd), key1_);
       return;
     }
@@ -943,12 +933,7 @@ void Summary::CountCleanupAction(const Event& ev, Counts3* detail) {
       rmdr = rmdr.substr(0, k);
     }
   }
-  key1_.clear();
-  if (options_.verbose_msg_detail) {
-    key1_.append(rmdr);
-  } else {
-    pfl::StringTrimmer(rmdr, 64, &key1_);
-  }
+  DetailKey(rmdr, pfl::StringTrimmer, 64);
   ++CountOf(&Child(&Child(detail, "cleanup"), ev.stage), key1_);
 }
 

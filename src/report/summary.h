@@ -234,6 +234,9 @@ class Summary : public EventSink {
   void CountReject(const Event& ev, Counts3* detail);
   void CountReject13(const Event& ev, Counts3* detail);
   void CountCleanupAction(const Event& ev, Counts3* detail);
+  // key1_ = `text` (whole with --verbose-msg-detail, else trim(text, width):
+  // one of pflogsumm's string trimmers).
+  void DetailKey(std::string_view text, void (*trim)(std::string_view, size_t, std::string*), size_t width);
   void CountDiagnostic(const SyslogHeader& h);
   void CountDiagnostic13(std::string_view cmd, std::string_view msg);
   void CountConnection(const Event& ev);

@@ -25,13 +25,6 @@ constexpr alert::Counter kSummaryCounters[] = {alert::Counter::kSent,     alert:
                                                alert::Counter::kRejected, alert::Counter::kReceived,
                                                alert::Counter::kAuthFailures};
 
-// "# HELP / # TYPE" and one unlabelled sample.
-void Family(std::string* out, const char* name, const char* type, const char* help, double value) {
-  AppendMetricHeader(out, name, type, help);
-  out->append(name).push_back(' ');
-  AppendNumber(out, value);
-  out->push_back('\n');
-}
 
 // Compares a presented token with the configured one in constant time.
 bool TokenMatches(const std::string& header, const std::string& token) {
@@ -132,6 +125,7 @@ void Server::SaveCheckpoint() {
   }
   CheckpointSections sec;
   sec[std::string(source_->StateName())] = source_->SaveState();
+  for (LiveSink* sink : sinks_) sink->BeforeCheckpoint();
   for (LiveSink* sink : sinks_) sec["sink:" + std::string(sink->Name())] = sink->SaveState();
   if (guard_) sec["guard"] = guard_->Save();
   sec["serve"] = std::to_string(lines_) + " " + std::to_string(guard_matches_) + " " + std::to_string(guard_bans_);
@@ -195,15 +189,15 @@ std::string Server::Metrics() {
   std::string out;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    Family(&out, "maillens_serve_lines_read_total", "counter", "Lines read from the followed files.",
+    AppendMetricFamily(&out, "maillens_serve_lines_read_total", "counter", "Lines read from the followed files.",
            static_cast<double>(lines_));
-    Family(&out, "maillens_serve_rotations_total", "counter", "Rotations (rename or truncation) seen since start.",
+    AppendMetricFamily(&out, "maillens_serve_rotations_total", "counter", "Rotations (rename or truncation) seen since start.",
            static_cast<double>(source_->rotations()));
-    Family(&out, "maillens_serve_checkpoints_total", "counter", "Checkpoints written since start.",
+    AppendMetricFamily(&out, "maillens_serve_checkpoints_total", "counter", "Checkpoints written since start.",
            static_cast<double>(checkpoints_));
-    Family(&out, "maillens_serve_checkpoint_errors_total", "counter", "Checkpoints that could not be written.",
+    AppendMetricFamily(&out, "maillens_serve_checkpoint_errors_total", "counter", "Checkpoints that could not be written.",
            static_cast<double>(checkpoint_errors_));
-    Family(&out, "maillens_serve_start_time_seconds", "gauge", "When serve started (epoch seconds).",
+    AppendMetricFamily(&out, "maillens_serve_start_time_seconds", "gauge", "When serve started (epoch seconds).",
            static_cast<double>(started_));
     // Files: the offset reached in each; the journal: entries read since start.
     const char* name = options_.journal ? "maillens_serve_journal_entries_total" : "maillens_serve_file_offset_bytes";
@@ -216,13 +210,13 @@ std::string Server::Metrics() {
       out += "\"} " + std::to_string(off) + "\n";
     }
     if (guard_) {
-      Family(&out, "maillens_guard_matches_total", "counter", "Lines the guard filters matched.",
+      AppendMetricFamily(&out, "maillens_guard_matches_total", "counter", "Lines the guard filters matched.",
              static_cast<double>(guard_matches_));
-      Family(&out, "maillens_guard_bans_total", "counter", "Bans the guard started.", static_cast<double>(guard_bans_));
+      AppendMetricFamily(&out, "maillens_guard_bans_total", "counter", "Bans the guard started.", static_cast<double>(guard_bans_));
       int64_t now = Now();
       size_t active = 0;
       for (const guard::Ban& b : guard_->bans().bans()) active += b.end < 0 || b.end > now;
-      Family(&out, "maillens_guard_bans_active", "gauge", "Bans running now.", static_cast<double>(active));
+      AppendMetricFamily(&out, "maillens_guard_bans_active", "gauge", "Bans running now.", static_cast<double>(active));
     }
     HistoryMetrics(&out);
     for (LiveSink* sink : sinks_) sink->WriteMetrics(&out);

@@ -78,6 +78,8 @@ class Server {
 
   // Live consumers (not owned; their Name()s must differ).
   void AddSink(LiveSink* sink);
+  // A listener of the assembler's released messages (not owned).
+  void AddListener(Assembler::Listener* l) { pipeline_.assembler().AddListener(l); }
   // The guard detector (not owned; optional): fed raw lines, bans expire on ticks.
   void SetGuard(guard::Detector* detector) { guard_ = detector; }
   // Called for every ban the guard starts (e.g. to add it to a firewall set

@@ -75,26 +75,10 @@ def split_sections(text):
 
 
 def parse_totals(text):
-    out = {}
-    first = text.split('\n', 1)[0]
-    out['title'] = first
-    section = None
-    lines = text.split('\n')
-    for i, line in enumerate(lines):
-        if i + 1 < len(lines) and lines[i + 1].startswith('---') and line.strip():
-            section = line.strip()
-            continue
-        if section == 'Grand Totals':
-            m = re.match(r'^ +(-?\d+[ km]) +([a-z /()]+?)(?: \(\d+%\))?(?:  \((\d+[ km]?) deferrals\))?$', line)
-            if m and m.group(2) in GT13:
-                out['gt:' + m.group(2)] = m.group(1).strip()
-                if m.group(3):
-                    out['gt:deferrals'] = m.group(3).strip()
-            m = re.match(r'^ +\d+[ km] +(rejected|discarded) \((\d+)%\)$', line)
-            if m:
-                out['gt:%s %%' % m.group(1)] = m.group(2)
-    rep = pc.parse_report(text)
-    out.update({k: v for k, v in rep.items() if not k.startswith('gt:')})
+    # 1.3.0's Grand Totals: received can go below zero, labels may hold parentheses.
+    gt_row = re.compile(r'^ +(-?\d+[ km]) +([a-z /()]+?)(?: \(\d+%\))?(?:  \((\d+[ km]?) deferrals\))?$')
+    out = {'title': text.split('\n', 1)[0]}
+    out.update(pc.parse_report(text, GT13, gt_row))
     out.update(pc.parse_smtpd_totals(text))
     m = re.search(r'\npostscreen\n\n((?:.*\n){4})', text)
     if m:

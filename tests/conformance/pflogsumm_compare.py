@@ -87,8 +87,16 @@ GT_LABELS = ['received', 'delivered', 'forwarded', 'deferred', 'bounced', 'rejec
              'senders', 'sending hosts/domains', 'recipients', 'recipient hosts/domains']
 
 
-def parse_report(text):
-    """Figures of a pflogsumm-layout report: {'gt:LABEL': str, 'day:Mon dd': [..], 'hour:HH': [..]}."""
+# A Grand Totals row: count, label, optional percentage and deferrals.
+GT_ROW = re.compile(r'^ +(\d+[ km]) +([a-z /]+?)(?: \(\d+%\))?(?:  \((\d+[ km]?) deferrals\))?$')
+
+
+def parse_report(text, gt_labels=None, gt_row=GT_ROW):
+    """Figures of a pflogsumm-layout report: {'gt:LABEL': str, 'day:Mon dd': [..], 'hour:HH': [..]}.
+
+    gt_labels / gt_row: the Grand Totals labels and row pattern (1.1.5's by default; the 1.3.0
+    comparison passes its own)."""
+    gt_labels = GT_LABELS if gt_labels is None else gt_labels
     out = {}
     lines = text.split('\n')
     section = None
@@ -97,8 +105,8 @@ def parse_report(text):
             section = line.strip()
             continue
         if section == 'Grand Totals':
-            m = re.match(r'^ +(\d+[ km]) +([a-z /]+?)(?: \(\d+%\))?(?:  \((\d+[ km]?) deferrals\))?$', line)
-            if m and m.group(2) in GT_LABELS:
+            m = gt_row.match(line)
+            if m and m.group(2) in gt_labels:
                 out['gt:' + m.group(2)] = m.group(1).strip()
                 if m.group(3):
                     out['gt:deferrals'] = m.group(3).strip()

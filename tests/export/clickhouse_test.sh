@@ -12,17 +12,15 @@
 # Exit 77 (ctest SKIP_RETURN_CODE) only when clickhouse-server is missing.
 set -uo pipefail
 ml=$1 src=$2
-server=$(command -v clickhouse-server || true)
-[ -z "$server" ] && [ -x /usr/sbin/clickhouse-server ] && server=/usr/sbin/clickhouse-server
-client=$(command -v clickhouse-client || true)
-if [ -z "$server" ] || [ -z "$client" ]; then
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/clickhouse_server.sh"
+if ! clickhouse_bins; then
   echo "SKIP: clickhouse-server or clickhouse-client not installed (scripts/install-deps.sh --test)"
   exit 77
 fi
 work=$(mktemp -d)
-pid=""
 cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+  stop_clickhouses
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -31,56 +29,9 @@ ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 check_eq() { if [ "$2" = "$3" ]; then ok "$1 ($2)"; else bad "$1: got '$2', want '$3'"; fi; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-http_port=$(free_port)
-tcp_port=$(free_port)
-while [ "$tcp_port" = "$http_port" ]; do tcp_port=$(free_port); done
-mkdir -p "$work/data" "$work/tmp" "$work/log" "$work/user_files" "$work/format_schemas"
-cat > "$work/config.xml" <<EOF
-<?xml version="1.0"?>
-<yandex>
-  <logger><level>warning</level><log>$work/log/server.log</log><errorlog>$work/log/err.log</errorlog></logger>
-  <http_port>$http_port</http_port>
-  <tcp_port>$tcp_port</tcp_port>
-  <listen_host>127.0.0.1</listen_host>
-  <path>$work/data/</path>
-  <tmp_path>$work/tmp/</tmp_path>
-  <user_files_path>$work/user_files/</user_files_path>
-  <format_schema_path>$work/format_schemas/</format_schema_path>
-  <users_config>$work/users.xml</users_config>
-  <default_profile>default</default_profile>
-  <default_database>default</default_database>
-  <timezone>UTC</timezone>
-  <mark_cache_size>104857600</mark_cache_size>
-  <uncompressed_cache_size>104857600</uncompressed_cache_size>
-  <max_concurrent_queries>20</max_concurrent_queries>
-</yandex>
-EOF
-cat > "$work/users.xml" <<'EOF'
-<?xml version="1.0"?>
-<yandex>
-  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
-  <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
-  <quotas><default></default></quotas>
-</yandex>
-EOF
-"$server" --config-file="$work/config.xml" > "$work/log/stdout" 2>&1 &
-pid=$!
-url="http://127.0.0.1:$http_port"
-up=""
-for _ in $(seq 1 150); do
-  if python3 -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('$url/ping', timeout=1).read() == b'Ok.\n' else 1)" 2>/dev/null; then
-    up=1
-    break
-  fi
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.2
-done
-if [ -z "$up" ]; then
-  echo "FAIL clickhouse-server did not start"; tail -20 "$work/log/stdout" "$work/log/err.log" 2>/dev/null
-  exit 1
-fi
-ok "clickhouse-server $("$client" --port "$tcp_port" --query 'SELECT version()') on 127.0.0.1:$http_port"
+start_clickhouse "$work/ch" || exit 1
+url=$CH_HTTP tcp_port=$CH_TCP client=$CH_CLIENT
+ok "clickhouse-server $("$client" --port "$tcp_port" --query "SELECT version()") at $url"
 q() { "$client" --port "$tcp_port" --query "$1"; }
 
 # count KIND FILES... - rows of the JSON lines export of FILES.
@@ -92,10 +43,10 @@ real=$src/tests/data/realpostfix-sample/maillog
 check_eq "export exit status" "$?" 0
 check_eq "tables created" "$(q "SELECT name FROM system.tables WHERE database = 'mltest' ORDER BY name" | tr '\n' ' ')" \
   "connections deliveries messages rejects "
-check_eq "MergeTree engine" "$(q "SELECT DISTINCT engine FROM system.tables WHERE database = 'mltest'")" MergeTree
+check_eq "ReplacingMergeTree engine" "$(q "SELECT DISTINCT engine FROM system.tables WHERE database = 'mltest'")" ReplacingMergeTree
 check_eq "deliveries types" \
-  "$(q "SELECT type FROM system.columns WHERE database = 'mltest' AND table = 'deliveries' AND name IN ('time', 'from', 'size', 'delay') ORDER BY name" | tr '\n' ' ')" \
-  "Nullable(Float64) Nullable(String) Nullable(Int64) DateTime "
+  "$(q "SELECT type FROM system.columns WHERE database = 'mltest' AND table = 'deliveries' AND name IN ('time', 'time_us', 'time_offset', 'from', 'size', 'delay', 'row_key') ORDER BY name" | tr '\n' ' ')" \
+  "Nullable(Float64) Nullable(String) UInt64 Nullable(Int64) DateTime Int32 UInt32 "
 for k in messages deliveries rejects connections; do
   check_eq "$k rows (e2e sample)" "$(q "SELECT count() FROM mltest.$k")" "$(count "$k" "$e2e")"
 done
@@ -114,6 +65,26 @@ for k in messages deliveries; do
   check_eq "$k rows after the second export" "$(q "SELECT count() FROM mltest.$k")" \
     "$(( $(count "$k" "$e2e") + $(count "$k" "$real") ))"
 done
+
+# At least once: the same log sent again (a retry, a restart) counts once with FINAL.
+"$ml" export --quiet --format clickhouse --url "$url" --database mltest "$real"
+for k in messages deliveries rejects connections; do
+  check_eq "$k rows with FINAL after sending the real sample twice" "$(q "SELECT count() FROM mltest.$k FINAL")" \
+    "$(( $(count "$k" "$e2e") + $(count "$k" "$real") ))"
+done
+check_eq "deliveries rows stored twice until merged" "$(q "SELECT count() FROM mltest.deliveries")" \
+  "$(( $(count deliveries "$e2e") + 2 * $(count deliveries "$real") ))"
+# Times: the log's UTC offset and microseconds (an RFC 3339 line) in their own columns.
+printf '2026-11-22T10:00:00.250000+01:00 mx postfix/smtp[9]: 4AB3C1E2F: to=<a@example.org>, relay=r[192.0.2.7]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (ok)\n' > "$work/rfc.log"
+"$ml" export --quiet --format clickhouse --records deliveries --url "$url" --database stamps "$work/rfc.log"
+check_eq "RFC 3339 delivery: epoch, microseconds, offset" \
+  "$(q "SELECT toUnixTimestamp(time), time_us, time_offset FROM stamps.deliveries" | tr '\t' ' ')" "1795338000 250000 3600"
+# A table of an older maillens (no row_key) is refused with a message, exit 2.
+q "CREATE DATABASE old"
+q "CREATE TABLE old.rejects (\`time\` DateTime, host String) ENGINE = MergeTree() ORDER BY time"
+"$ml" export --format clickhouse --records rejects --url "$url" --database old "$real" 2> "$work/err"
+check_eq "table without row_key: exit status" "$?" 2
+grep -q "has no row_key column" "$work/err" && ok "table without row_key: message" || bad "old table: $(cat "$work/err")"
 
 # Hostile text (quotes, backslashes, control characters, invalid UTF-8) comes back as the JSON export has it.
 printf 'Nov 22 10:00:00 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <a"b\\c\x01\xff@x.test>: Relay access denied; from=<=1+2@evil.test> to=<a"b\\c\x01\xff@x.test> proto=ESMTP helo=<h\tx>\n' > "$work/hostile.log"

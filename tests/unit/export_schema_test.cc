@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "export/clickhouse_schema.h"
 #include "export/clickhouse_writer.h"
 
 namespace maillens::exporter {
@@ -95,19 +96,46 @@ TEST(ExportSchema, DocumentedInSchemaMd) {
 }
 
 TEST(ExportSchema, ClickHouseDdl) {
-  std::string sql = ClickHouseWriter::CreateTableSql("maillens", RecordKind::kDeliveries);
-  EXPECT_EQ(sql.rfind("CREATE TABLE IF NOT EXISTS `maillens`.`deliveries` (`time` DateTime, `host` String, ", 0), 0u)
-      << sql;
-  EXPECT_NE(sql.find("`from` Nullable(String)"), std::string::npos);
-  EXPECT_NE(sql.find("`delay` Nullable(Float64)"), std::string::npos);
-  EXPECT_NE(sql.find("`size` Nullable(Int64)"), std::string::npos);
-  EXPECT_NE(sql.find(") ENGINE = MergeTree() PARTITION BY toYYYYMM(time) ORDER BY (host, time, queue_id)"),
-            std::string::npos);
-  std::string conn = ClickHouseWriter::CreateTableSql("m", RecordKind::kConnections);
+  ClickHouseSchemaOptions o;
+  std::vector<std::string> sql = ClickHouseTableSql(o, RecordKind::kDeliveries);
+  ASSERT_EQ(sql.size(), 1u);
+  EXPECT_EQ(sql[0].rfind("CREATE TABLE IF NOT EXISTS `maillens`.`deliveries` (`time` DateTime, `time_us` UInt32, "
+                         "`time_offset` Int32, `host` String, ",
+                         0),
+            0u)
+      << sql[0];
+  EXPECT_NE(sql[0].find("`from` Nullable(String)"), std::string::npos);
+  EXPECT_NE(sql[0].find("`delay` Nullable(Float64)"), std::string::npos);
+  EXPECT_NE(sql[0].find("`size` Nullable(Int64)"), std::string::npos);
+  EXPECT_NE(sql[0].find(", `row_key` UInt64) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(time) "
+                        "ORDER BY (host, time, queue_id, row_key)"),
+            std::string::npos)
+      << sql[0];
+  EXPECT_EQ(sql[0].find("TTL"), std::string::npos);
+  std::string conn = ClickHouseTableSql(o, RecordKind::kConnections)[0];
   EXPECT_EQ(conn.find("PARTITION BY"), std::string::npos);
-  EXPECT_NE(conn.find("`connect_time` Nullable(DateTime)"), std::string::npos);
-  std::string msg = ClickHouseWriter::CreateTableSql("m", RecordKind::kMessages);
+  EXPECT_NE(conn.find("`connect_time` Nullable(DateTime), `connect_time_us` UInt32"), std::string::npos);
+  std::string msg = ClickHouseTableSql(o, RecordKind::kMessages)[0];
   EXPECT_NE(msg.find("`expired` UInt8"), std::string::npos);
+  EXPECT_EQ(ClickHouseColumnList(RecordKind::kRejects).rfind("(`time`, `time_us`, `time_offset`, `host`, ", 0), 0u);
+}
+
+TEST(ExportSchema, ClickHouseClusterAndTtl) {
+  ClickHouseSchemaOptions o;
+  o.database = "mail";
+  o.cluster = "fleet";
+  o.ttl_days = 400;
+  std::vector<std::string> sql = ClickHouseTableSql(o, RecordKind::kMessages);
+  ASSERT_EQ(sql.size(), 2u);
+  EXPECT_EQ(sql[0].rfind("CREATE TABLE IF NOT EXISTS `mail`.`messages_local` ON CLUSTER `fleet` (", 0), 0u) << sql[0];
+  EXPECT_NE(sql[0].find(" TTL first_seen + INTERVAL 400 DAY"), std::string::npos) << sql[0];
+  EXPECT_EQ(sql[1],
+            "CREATE TABLE IF NOT EXISTS `mail`.`messages` ON CLUSTER `fleet` AS `mail`.`messages_local` ENGINE = "
+            "Distributed(`fleet`, `mail`, `messages_local`, sipHash64(host))");
+  EXPECT_EQ(ClickHouseTableSql(o, RecordKind::kConnections)[0].find("TTL"), std::string::npos);  // no row time
+  std::vector<std::string> all = ClickHouseSchemaSql(o, {kAllRecordKinds, kAllRecordKinds + 4});
+  ASSERT_EQ(all.size(), 9u);
+  EXPECT_EQ(all[0], "CREATE DATABASE IF NOT EXISTS `mail` ON CLUSTER `fleet`");
 }
 
 }  // namespace
