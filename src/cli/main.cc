@@ -18,6 +18,7 @@
 #include "cli/clickhouse_command.h"
 #include "cli/export_command.h"
 #include "cli/forget_command.h"
+#include "cli/history_command.h"
 #include "cli/input_runner.h"
 #include "cli/metrics_command.h"
 #include "cli/qshape_command.h"
@@ -71,6 +72,7 @@ int main(int argc, char** argv) {
   maillens::cli::AddForgetCommand(&app, &exit_code);
   maillens::cli::AddPruneCommand(&app, &exit_code);
   maillens::cli::AddClickHouseCommand(&app, &exit_code);
+  maillens::cli::AddHistoryCommand(&app, &exit_code);
   std::vector<std::string> commands;
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
     commands.push_back(sub->get_name());

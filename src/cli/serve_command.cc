@@ -12,6 +12,7 @@
 //             (doc/guard.md; bans are kept in the checkpoint)
 //   [metrics] top_domains, domain_min_deliveries, max_rbl_names (doc/metrics.md)
 //   [ship]    url, spool, spool_max_mb, batch_mb, compress, user (doc/clickhouse.md)
+//   [history] enabled, path, minutes_days, hours_days (doc/history.md)
 #include "cli/serve_command.h"
 
 #include <chrono>
@@ -116,6 +117,34 @@ bool ParseListen(const std::string& s, std::string* host, int* port) {
   return true;
 }
 
+// [history]: the store's path (default: history.sqlite next to the
+// checkpoint) and retention. *error: what is wrong.
+bool HistoryConfig(const toml::table& config, const std::string& file, ServeOptions* o, std::string* error) {
+  const toml::table* h = config["history"].as_table();
+  if (!h) return true;
+  bool enabled = true;
+  std::string path;
+  for (const auto& [k, v] : *h) {
+    std::string_view key = k.str();
+    bool ok = true;
+    if (key == "enabled") ok = v.is_boolean(), enabled = v.value_or(true);
+    else if (key == "path") ok = v.is_string(), path = v.value_or(std::string());
+    else if (key == "minutes_days")
+      ok = v.is_integer() && (o->history_retention.minutes_days = v.value_or(int64_t{14})) > 0;
+    else if (key == "hours_days") ok = v.is_integer() && (o->history_retention.hours_days = v.value_or(int64_t{400})) > 0;
+    else return *error = file + ": [history]: unknown key '" + std::string(key) + "'", false;
+    if (!ok) return *error = file + ": [history]." + std::string(key) + " has the wrong type (days: a count > 0)", false;
+  }
+  if (!enabled) return true;
+  if (path.empty() && !o->checkpoint.empty()) {
+    size_t sl = o->checkpoint.rfind('/');
+    path = (sl == std::string::npos ? std::string() : o->checkpoint.substr(0, sl + 1)) + "history.sqlite";
+  }
+  if (path.empty()) return *error = file + ": [history] needs a path (or a checkpoint to put it beside)", false;
+  o->history = path;
+  return true;
+}
+
 }  // namespace
 
 int RunServe(ServeArgs a) {
@@ -171,6 +200,8 @@ int RunServe(ServeArgs a) {
   if (a.from_start) o.from_start = true;
   if (a.from_end) o.from_start = false;
   if (!a.checkpoint.empty()) o.checkpoint = a.checkpoint;
+  if (std::string error; !HistoryConfig(config, a.config, &o, &error)) return Usage(error);
+  if (!a.history.empty()) o.history = a.history;
   if (!a.token.empty()) o.token = a.token;
   if (!a.tls_cert.empty()) o.tls_cert = a.tls_cert;
   if (!a.tls_key.empty()) o.tls_key = a.tls_key;
@@ -326,6 +357,8 @@ void AddServeCommand(CLI::App* app, int* exit_code) {
   cmd->add_flag("--from-start", args->from_start, "Read what the files hold already (default: only new lines)");
   cmd->add_flag("--from-end", args->from_end, "Only new lines (the default; overrides the config file)");
   cmd->add_option("--checkpoint", args->checkpoint, "State file: positions and counters, written every few seconds");
+  cmd->add_option("--history", args->history,
+                  "History store (SQLite): per-minute and per-hour counts for /api/history (doc/history.md)");
   cmd->add_option("--token", args->token, "Bearer token required by /metrics and /api/ (the dashboard asks for it once)");
   cmd->add_option("--tls-cert", args->tls_cert, "PEM certificate: serve HTTPS");
   cmd->add_option("--tls-key", args->tls_key, "PEM private key for --tls-cert");

@@ -15,6 +15,7 @@ struct ServeArgs {
   std::string listen;  // HOST:PORT (default 127.0.0.1:9154)
   bool from_start = false, from_end = false;
   std::string checkpoint;
+  std::string history;  // --history: the history store (doc/history.md)
   std::string token, tls_cert, tls_key;
   std::string postqueue;
   bool no_queue = false;

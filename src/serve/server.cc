@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <thread>
 
@@ -100,7 +101,10 @@ bool Server::LoadCheckpoint() {
   if (options_.checkpoint.empty()) return true;
   CheckpointSections sec;
   Status s = ReadCheckpoint(options_.checkpoint, &sec);
-  if (s.code() == Status::Code::kNotFound) return true;  // first start
+  if (s.code() == Status::Code::kNotFound) {  // first start
+    ReconcileHistory(0);
+    return true;
+  }
   if (!s.ok()) {
     reporter_->Report(Reporter::Severity::kFailed, options_.checkpoint, -1, s.message());
     return false;
@@ -121,6 +125,7 @@ bool Server::LoadCheckpoint() {
     if (it != sec.end() && !guard_->Load(it->second).ok())
       reporter_->Report(Reporter::Severity::kPartial, options_.checkpoint, -1, "guard bans unreadable");
   }
+  ReconcileHistory(std::strtoull(sec["history"].c_str(), nullptr, 10));  // no section (older serve): 0
   const std::string& mine = sec["serve"];
   unsigned long long l = 0, m = 0, b = 0;
   if (std::sscanf(mine.c_str(), "%llu %llu %llu", &l, &m, &b) == 3) {
@@ -132,13 +137,20 @@ bool Server::LoadCheckpoint() {
 }
 
 void Server::SaveCheckpoint() {
+  bool history_ok = FlushHistory();
   if (options_.checkpoint.empty()) return;
+  if (!history_ok) {  // the store is behind: a checkpoint now would lose what it missed on a kill
+    ++checkpoint_errors_;
+    last_checkpoint_ = static_cast<int64_t>(std::time(nullptr));
+    return;
+  }
   CheckpointSections sec;
   sec[std::string(source_->StateName())] = source_->SaveState();
   for (LiveSink* sink : sinks_) sink->BeforeCheckpoint();
   for (LiveSink* sink : sinks_) sec["sink:" + std::string(sink->Name())] = sink->SaveState();
   if (guard_) sec["guard"] = guard_->Save();
   sec["serve"] = std::to_string(lines_) + " " + std::to_string(guard_matches_) + " " + std::to_string(guard_bans_);
+  if (history_) sec["history"] = std::to_string(history_seq_);
   Status s = WriteCheckpoint(options_.checkpoint, sec);
   if (s.ok()) {
     ++checkpoints_;
@@ -231,6 +243,7 @@ std::string Server::Metrics() {
       for (const guard::Ban& b : guard_->bans().bans()) active += b.end < 0 || b.end > now;
       AppendMetricFamily(&out, "maillens_guard_bans_active", "gauge", "Bans running now.", static_cast<double>(active));
     }
+    HistoryMetrics(&out);
     for (LiveSink* sink : sinks_) sink->WriteMetrics(&out);
   }
   out += QueueMetrics();
@@ -541,6 +554,7 @@ void Server::RegisterRoutes(HttpServer* http) {
     }
     return HttpResponse{200, "application/json", Summary(since), {}};
   }));
+  RegisterHistoryRoutes(http, guarded);
 }
 
 int Server::Run(const volatile std::sig_atomic_t* stop) {
@@ -549,7 +563,7 @@ int Server::Run(const volatile std::sig_atomic_t* stop) {
     reporter_->Report(Reporter::Severity::kFailed, "journal", -1, s.message());
     return 2;
   }
-  if (!LoadCheckpoint()) return 2;
+  if (!OpenHistory() || !LoadCheckpoint()) return 2;
 
   HttpServerOptions ho;
   ho.host = options_.host;
@@ -594,6 +608,7 @@ int Server::Run(const volatile std::sig_atomic_t* stop) {
         guard_->bans().Compact();
       }
     }
+    HistoryTick();
     if (now - options_.clock_offset - last_checkpoint_ >= options_.checkpoint_interval) {
       std::lock_guard<std::mutex> lock(mu_);
       SaveCheckpoint();

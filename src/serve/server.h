@@ -15,6 +15,8 @@
 //   GET /api/overview, /api/destinations, /api/security, /api/search
 //                      the dashboard's JSON (doc/api.md)
 //   GET /ui/...        the dashboard (web/, embedded: dashboard/web_assets.h)
+//   GET /api/history, /api/history/top   the history store (with --history;
+//                      server_history.cc, doc/history.md)
 // on 127.0.0.1:9154 by default, with an optional bearer token and TLS (the
 // dashboard's static files are served without it; its /api/ calls need it).
 // Handlers take the follow thread's lock only while they read the sinks;
@@ -27,6 +29,7 @@
 #ifndef MAILLENS_SERVE_SERVER_H_
 #define MAILLENS_SERVE_SERVER_H_
 
+#include <atomic>
 #include <csignal>
 #include <ctime>
 #include <functional>
@@ -43,6 +46,8 @@
 #include "follow/follower.h"
 #include "follow/journal_source.h"
 #include "guard/detector.h"
+#include "history/series.h"
+#include "history/store.h"
 #include "metrics/postfix_metrics.h"
 #include "pipeline/live_sink.h"
 #include "pipeline/pipeline.h"
@@ -69,6 +74,10 @@ struct ServeOptions {
   // Seconds added to the wall clock for every "now" that windows, ticks and
   // bans use (serve --now: replays of old logs and tests pin their clock).
   int64_t clock_offset = 0;
+  // The history store (doc/history.md; empty: none): per-minute and per-hour
+  // counts, written at each checkpoint, pruned to `history_retention`.
+  std::string history;
+  history::Retention history_retention;
   PipelineOptions pipeline;
 };
 
@@ -122,6 +131,20 @@ class Server {
   // The HTTP routes: /metrics, /healthz, /api/summary.
   void RegisterRoutes(HttpServer* http);
 
+  // The history store (server_history.cc). Open: at start, before the
+  // checkpoint is read (false: it cannot be opened). Reconcile: with the
+  // checkpoint's seq (undoes an Apply the checkpoint does not know).
+  // Flush: the Bucketer's Delta into the store, before each checkpoint
+  // (false: not written; the checkpoint must not be either). Tick: once a
+  // loop, the queue sample and the background prune. Routes: /api/history*.
+  bool OpenHistory();
+  void ReconcileHistory(uint64_t checkpoint_seq);
+  bool FlushHistory();
+  void HistoryTick();
+  void RegisterHistoryRoutes(HttpServer* http, const std::function<HttpHandler(HttpHandler)>& guarded);
+  // maillens_serve_history_* families (under mu_).
+  void HistoryMetrics(std::string* out);
+
   ServeOptions options_;
   Reporter* reporter_;
   Pipeline pipeline_;
@@ -149,6 +172,19 @@ class Server {
   bool queue_ok_ = false;
   std::vector<QueuedMessage> queue_msgs_;
   std::string queue_text_;
+  // History: the writer (follow thread only), the readers' connection.
+  std::unique_ptr<history::HistoryStore> history_;
+  std::unique_ptr<history::HistoryStore> history_reader_;
+  std::mutex history_read_mu_;
+  history::Bucketer bucketer_;
+  history::Delta history_pending_;  // taken but not yet written (a failed Apply)
+  uint64_t history_seq_ = 0;
+  std::atomic<uint64_t> history_errors_{0};  // also counted by HistoryTick, outside mu_
+  int64_t queue_minute_ = -1, prune_at_ = 0;
+  bool prune_more_ = false;
+  // MAILLENS_TEST_KILL_AFTER_HISTORY_APPLY=N (tests only): SIGKILL itself
+  // right after its Nth Apply, before the checkpoint (tests/history/sigkill_test.py).
+  int kill_after_apply_ = 0;
 };
 
 }  // namespace maillens
