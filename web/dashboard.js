@@ -1,5 +1,6 @@
-// dashboard.js - maillens serve's dashboard: four pages (overview,
-// destinations, security, search) over /api/ (doc/api.md).
+// dashboard.js - maillens serve's dashboard: five pages (overview,
+// destinations, security, search, history) over /api/ (doc/api.md,
+// doc/history.md).
 //
 // Every string from the API came from a log and is attacker-chosen: it is
 // only ever inserted with textContent (never innerHTML), control characters
@@ -20,8 +21,18 @@
     ['auth_failures', 'auth failures', '#455a64'],
     ['held', 'held', '#795548'],
   ];
+  const HISTORY = [
+    ['received', 'received', '#1565c0'],
+    ['delivered', 'delivered', '#2e7d32'],
+    ['deferred', 'deferrals', '#ef6c00'],
+    ['bounced', 'bounced', '#c62828'],
+    ['rejected', 'rejected', '#6a1b9a'],
+    ['auth_failures', 'auth failures', '#455a64'],
+  ];
   let timer = null;
   let chart = null;
+  let historyChart = null;
+  let session = null;  // /ui/session.json, once
 
   const $ = (id) => document.getElementById(id);
 
@@ -204,6 +215,43 @@
     }
   }
 
+  // ---- history ----
+  async function history() {
+    $('hist-none').hidden = session.history;
+    $('hist-body').hidden = !session.history;
+    if (!session.history) return;
+    const [span, step] = $('hist-range').value.split(':').map(Number);
+    const measures = HISTORY.map(([k]) => k).join(',');
+    const stepName = step === 86400 ? 'day' : 'hour';
+    const d = await api('/api/history?step=' + stepName + '&from=' + encodeURIComponent(span + 's') + '&measure=' + measures);
+    $('hist-window').textContent = fmtTime(d.from) + ' to ' + fmtTime(d.until) + ', by ' + d.step;
+    for (const [key] of HISTORY) setValue('hist-' + key, d.totals[key]);
+    const box = $('hist-chart');
+    const data = [d.t, ...HISTORY.map(([k]) => d[k])];
+    box.dataset.points = String(d.t.length);
+    if (typeof uPlot !== 'undefined') {
+      const width = Math.max(320, box.clientWidth || 800);
+      if (!historyChart) {
+        historyChart = new uPlot({
+          width, height: 260,
+          series: [{}, ...HISTORY.map(([, label, stroke]) => ({ label, stroke, width: 2, points: { show: d.t.length < 3 } }))],
+          axes: [{ label: 'UTC' }, { label: 'per ' + d.step }],
+          scales: { x: { time: true } },
+          tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
+          legend: { live: false },
+        }, data, box);
+      } else {
+        historyChart.setData(data);
+      }
+    }
+    const from = encodeURIComponent(span + 's');
+    const [def, rej] = await Promise.all([
+      api('/api/history/top?dim=rcpt_domain&measure=deferred&limit=10&from=' + from),
+      api('/api/history/top?dim=client_net&measure=rejected&limit=10&from=' + from)]);
+    fillRows($('hist-top-deferred').tBodies[0], def.top.map((x) => [el('td', x.key, 'key'), numCell(x.count)]));
+    fillRows($('hist-top-rejected').tBodies[0], rej.top.map((x) => [el('td', x.key, 'key'), numCell(x.count)]));
+  }
+
   // ---- search ----
   function messageCard(m) {
     const box = el('div', null, 'message' + (m.parent ? ' hop' : ''));
@@ -258,9 +306,7 @@
   }
 
   // ---- pages ----
-  const PAGES = { overview, destinations, security };
-
-  let tokenRequired = null;  // from /ui/session.json, once
+  const PAGES = { overview, destinations, security, history };
 
   function route() {
     const hash = location.hash.replace(/^#/, '');
@@ -272,8 +318,8 @@
     clearTimeout(timer);
     const run = async () => {
       try {
-        if (tokenRequired === null) tokenRequired = (await (await fetch('/ui/session.json')).json()).token_required;
-        if (tokenRequired && !sessionStorage.getItem(TOKEN_KEY)) {
+        if (session === null) session = await (await fetch('/ui/session.json')).json();
+        if (session.token_required && !sessionStorage.getItem(TOKEN_KEY)) {
           showToken(true);
           return;  // no poll until a token is given
         }
@@ -307,6 +353,7 @@
       search(e.target);
     });
     $('ov-minutes').addEventListener('change', route);
+    $('hist-range').addEventListener('change', route);
     window.addEventListener('hashchange', route);
     route();
   });

@@ -524,7 +524,9 @@ void Server::RegisterRoutes(HttpServer* http) {
   // Tells the page, without a 401, whether it must ask for the token first.
   http->Handle("/ui/session.json", [this](const HttpRequest&) {
     return HttpResponse{200, "application/json",
-                        std::string("{\"token_required\":") + (options_.token.empty() ? "false" : "true") + "}\n", {}};
+                        std::string("{\"token_required\":") + (options_.token.empty() ? "false" : "true") +
+                            ",\"history\":" + (options_.history.empty() ? "false" : "true") + "}\n",
+                        {}};
   });
   auto count_param = [](const HttpRequest& req, const char* key, size_t def, size_t max) {
     std::string v;

@@ -28,6 +28,7 @@
 //  9. on a phone viewport no page scrolls sideways;
 // 10. every /api answer takes < 50 ms on the sample (median of 7);
 // 11. after a restart from the checkpoint the figures are the same;
+// 12. the history page (serve --history) equals /api/history and /api/history/top;
 //  screenshots of every page are saved in ARTIFACTS.
 import { chromium } from 'playwright-core';
 import { execFileSync, spawn } from 'node:child_process';
@@ -82,7 +83,7 @@ writeFileSync(config, '[guard]\nfilter = "postfix"\nmode = "auth"\nmaxretry = 5\
 async function startServe() {
   const err = [];
   const child = spawn(maillens, ['serve', '--config', config, '--listen', '127.0.0.1:0', '--from-start', '--year', '2026',
-    '--now', '2026-11-22T06:00:30', '--token', TOKEN, '--checkpoint', path.join(work, 'ckpt'),
+    '--now', '2026-11-22T06:00:30', '--token', TOKEN, '--checkpoint', path.join(work, 'ckpt'), '--history', path.join(work, 'history.sqlite'),
     '--postqueue', path.join(src, 'tests/data/e2e-sample/postqueue.json'), log], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr.on('data', (d) => err.push(String(d)));
   for (let i = 0; i < 100; i++) {
@@ -231,7 +232,7 @@ try {
 
   // 3. Navigation: every page links to the others.
   const links = await page.$$eval('nav a[data-page]', (as) => as.map((a) => a.getAttribute('href')));
-  check('the pages link to each other', JSON.stringify(links) === JSON.stringify(['#overview', '#destinations', '#security', '#search']),
+  check('the pages link to each other', JSON.stringify(links) === JSON.stringify(['#overview', '#destinations', '#security', '#search', '#history']),
     JSON.stringify(links));
 
   // 5. The chart, before and after the log grows.
@@ -361,6 +362,29 @@ try {
     accounts.anomalies[0].metrics.recipients.flagged && accText.includes('burst@example.test') && accText.includes('7B1C2D3E4F5') &&
     accText.includes('recipients 150'), JSON.stringify(accounts) + ' ' + accText);
   await page.screenshot({ path: path.join(artifacts, 'security.png'), fullPage: true });
+  // 12. History: the store's series (written at checkpoints) as the page shows them.
+  let hist = null;
+  for (let i = 0; i < 200; i++) {
+    hist = await api('/api/history?step=hour&from=604800s&measure=received,delivered,deferred,bounced,rejected,auth_failures');
+    if (hist.totals.delivered === ov.totals.sent && hist.totals.rejected === ov.totals.rejected) break;
+    await sleep(100);
+  }
+  check('history: the store has what the overview counted', hist.totals.delivered === ov.totals.sent &&
+    hist.totals.deferred === ov.totals.deferred && hist.totals.rejected === ov.totals.rejected, JSON.stringify(hist.totals));
+  await page.click('nav a[data-page="history"]');
+  await refreshed(2);
+  const histShown = {};
+  for (const k of ['received', 'delivered', 'deferred', 'bounced', 'rejected', 'auth_failures']) histShown[k] = await dataV('#hist-' + k);
+  check('history: the page equals /api/history', JSON.stringify(histShown) === JSON.stringify(
+    Object.fromEntries(Object.keys(histShown).map((k) => [k, hist.totals[k]]))), JSON.stringify(histShown) + ' ' + JSON.stringify(hist.totals));
+  check('history: the chart has the store\'s hours', Number(await page.$eval('#hist-chart', (e) => e.dataset.points)) === hist.t.length &&
+    hist.t.length > 0 && (await page.$('#hist-chart canvas')) !== null);
+  const topDef = await api('/api/history/top?dim=rcpt_domain&measure=deferred&limit=10&from=604800s');
+  const topRows = await page.$$eval('#hist-top-deferred tbody tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, Number(tr.cells[1].dataset.v)]));
+  check('history: the most deferred domains equal /api/history/top (hostile one as text)',
+    JSON.stringify(topRows) === JSON.stringify(topDef.top.map((x) => [x.key.replace(/\u001b/g, '\u241b'), x.count])) &&
+    topRows.some(([k]) => k.includes('hostile-')), JSON.stringify(topRows));
+  await page.screenshot({ path: path.join(artifacts, 'history.png'), fullPage: true });
   const csp = await page.evaluate(() => window.__csp);
   check('no console error or warning', state.console.length === 0, state.console.join(' | '));
   check('no page error', state.errors.length === 0, state.errors.join(' | '));
