@@ -9,20 +9,7 @@ set -uo pipefail
 ml=$1 src=$2 loggen=$3
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/clickhouse_server.sh"
-if ! clickhouse_bins; then
-  echo "SKIP: clickhouse-server or clickhouse-client not installed (scripts/install-deps.sh --test)"
-  exit 77
-fi
-work=$(mktemp -d)
-cleanup() {
-  stop_clickhouses
-  rm -rf "$work"
-}
-trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check_eq() { if [ "$2" = "$3" ]; then ok "$1 ($2)"; else bad "$1: got '$2', want '$3'"; fi; }
+ch_test_setup
 
 read -r h1 t1 h2 t2 <<< "$(ch_ports 4)"
 remote="<fleet>
@@ -74,5 +61,4 @@ sent_local=$("$ml" export --records deliveries "$work/relay3.log" "$real" | grep
 check_eq "sent deliveries of both hosts through the Distributed table, each record once" \
   "$(q1 "SELECT count() FROM (SELECT DISTINCT host, row_key FROM fleet.deliveries WHERE status = 'sent')")" "$sent_local"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ch_test_end

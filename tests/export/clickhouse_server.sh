@@ -83,3 +83,31 @@ stop_clickhouses() {
   for p in "${CH_PIDS[@]}"; do wait "$p" 2>/dev/null; done
   CH_PIDS=()
 }
+
+# ch_test_setup - the ClickHouse tests' common start: exit 77 (ctest's skip)
+# without clickhouse-server/client, $work a temporary directory removed at
+# exit together with every server started and $serve_pid if set, and
+# ok/bad/check_eq counting into $pass/$fail; ch_test_end prints the counts
+# and fails if anything failed.
+ch_test_setup() {
+  if ! clickhouse_bins; then
+    echo "SKIP: clickhouse-server or clickhouse-client not installed (scripts/install-deps.sh --test)"
+    exit 77
+  fi
+  work=$(mktemp -d)
+  serve_pid=""
+  trap ch_test_cleanup EXIT
+  pass=0 fail=0
+}
+ch_test_cleanup() {
+  [ -n "${serve_pid:-}" ] && kill -9 "$serve_pid" 2>/dev/null
+  stop_clickhouses
+  rm -rf "$work"
+}
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+check_eq() { if [ "$2" = "$3" ]; then ok "$1 ($2)"; else bad "$1: got '$2', want '$3'"; fi; }
+ch_test_end() {
+  echo "$pass passed, $fail failed"
+  [ "$fail" -eq 0 ]
+}

@@ -14,20 +14,7 @@ set -uo pipefail
 ml=$1 src=$2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/clickhouse_server.sh"
-if ! clickhouse_bins; then
-  echo "SKIP: clickhouse-server or clickhouse-client not installed (scripts/install-deps.sh --test)"
-  exit 77
-fi
-work=$(mktemp -d)
-cleanup() {
-  stop_clickhouses
-  rm -rf "$work"
-}
-trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check_eq() { if [ "$2" = "$3" ]; then ok "$1 ($2)"; else bad "$1: got '$2', want '$3'"; fi; }
+ch_test_setup
 
 start_clickhouse "$work/ch" || exit 1
 url=$CH_HTTP tcp_port=$CH_TCP client=$CH_CLIENT
@@ -159,5 +146,4 @@ grep -q "ClickHouse at" "$work/err" && ok "unreachable server: message" || bad "
 "$ml" export --format clickhouse --url "$url" --database 'x; DROP TABLE y' "$e2e" 2> /dev/null
 check_eq "bad database name: exit status" "$?" 2
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ch_test_end

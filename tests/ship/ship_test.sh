@@ -11,22 +11,7 @@
 set -uo pipefail
 ml=$1 src=$2 loggen=$3
 . "$src/tests/export/clickhouse_server.sh"
-if ! clickhouse_bins; then
-  echo "SKIP: clickhouse-server or clickhouse-client not installed (scripts/install-deps.sh --test)"
-  exit 77
-fi
-work=$(mktemp -d)
-serve_pid=""
-cleanup() {
-  [ -n "$serve_pid" ] && kill -9 "$serve_pid" 2>/dev/null
-  stop_clickhouses
-  rm -rf "$work"
-}
-trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check_eq() { if [ "$2" = "$3" ]; then ok "$1 ($2)"; else bad "$1: got '$2', want '$3'"; fi; }
+ch_test_setup
 
 read -r hp tp <<< "$(ch_ports 2)"
 start_clickhouse "$work/ch" "" "$hp" "$tp" || exit 1
@@ -152,5 +137,4 @@ wait_for maillens_ship_spool_corrupt_records_total 1 50 && ok "damaged spool rec
   bad "damaged spool record not counted: $(cat "$work/serve.err")"
 check_eq "the damaged batch is not waiting to be sent" "$(metric maillens_ship_spool_batches)" 0
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ch_test_end
