@@ -4,7 +4,7 @@
 # ClickHouse's own insert rate for the same rows: each table's rows read back
 # as a RowBinary file and inserted with clickhouse-client into an empty copy
 # of the table. Same server, same run; median of 3 of each. SIZE of the
-# generated log: default 200M.
+# generated log: default 200M; COMPRESS=none sends uncompressed bodies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${1:-200M}
@@ -22,7 +22,7 @@ ours=() theirs=()
 for run in 1 2 3; do
   q "DROP DATABASE IF EXISTS b"
   t0=$(date +%s.%N)
-  $ML export --quiet --format clickhouse --url "$CH_HTTP" --database b "$tmp/mail.log"
+  $ML export --quiet --format clickhouse --compress "${COMPRESS:-gzip}" --url "$CH_HTTP" --database b "$tmp/mail.log"
   t1=$(date +%s.%N)
   ours+=("$(echo "$t1 - $t0" | bc)")
   rows=0 t=0

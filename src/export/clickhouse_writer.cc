@@ -212,18 +212,21 @@ Status ClickHouseWriter::Open(const std::vector<RecordKind>& kinds) {
 }
 
 void ClickHouseWriter::Send(RecordKind kind) {
-  size_t k = static_cast<size_t>(kind);
   ByteBuffer& body = batch(kind);
   if (!body.empty() && status_.ok()) {
     std::unique_lock<std::mutex> lock(mu_);
-    idle_.wait(lock, [this] { return !job_.has_value(); });  // one batch in flight at most
+    idle_.wait(lock, [this] { return queue_.size() + busy_ < kSenders; });  // at most kSenders batches out
     if (!sent_status_.ok()) {
       status_ = sent_status_;
     } else {
-      if (!sender_.joinable()) sender_ = std::thread([this] { SendLoop(); });
-      job_.emplace(Job{kind, batch_rows(kind), std::move(body)});
-      body = std::move(spare_);  // the buffer the sender finished with (or a new one)
-      spare_ = ByteBuffer(1);
+      while (senders_.size() < kSenders) senders_.emplace_back([this] { SendLoop(); });
+      queue_.push_back(Job{kind, batch_rows(kind), std::move(body)});
+      if (!free_.empty()) {  // a buffer a sender is done with
+        body = std::move(free_.back());
+        free_.pop_back();
+      } else {
+        body = ByteBuffer(client_.options().batch_bytes + (1 << 20));
+      }
       ready_.notify_one();
     }
   }
@@ -231,18 +234,26 @@ void ClickHouseWriter::Send(RecordKind kind) {
 }
 
 void ClickHouseWriter::SendLoop() {
+  // Each sender has its own connection (an HTTP client serves one request
+  // at a time) and its own compression buffer.
+  ClickHouseClient client(client_.options());
+  Status open = client.Open();
+  std::string gz;
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    ready_.wait(lock, [this] { return job_.has_value() || stopping_; });
-    if (!job_.has_value()) return;
-    Job& job = *job_;
+    ready_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+    if (queue_.empty()) return;
+    Job job = std::move(queue_.front());
+    queue_.pop_front();
+    ++busy_;
     lock.unlock();
-    Status st;
     const char* data = job.body.data();
     size_t n = job.body.size();
-    bool gz = client_.options().gzip && GzipBytes(job.body.view(), &gz_);
-    if (gz) data = gz_.data(), n = gz_.size();
-    st = client_.Insert(SchemaFor(job.kind).name, columns_[static_cast<size_t>(job.kind)], "RowBinary", data, n, gz);
+    bool gzipped = client_.options().gzip && GzipBytes(job.body.view(), &gz);
+    if (gzipped) data = gz.data(), n = gz.size();
+    Status st = open.ok() ? client.Insert(SchemaFor(job.kind).name, columns_[static_cast<size_t>(job.kind)],
+                                          "RowBinary", data, n, gzipped)
+                          : open;
     lock.lock();
     if (st.ok()) {
       for (uint64_t i = 0; i < job.rows; ++i) CountRow(job.kind);
@@ -253,8 +264,8 @@ void ClickHouseWriter::SendLoop() {
       sent_status_ = st;
     }
     job.body.clear();
-    if (spare_.size() == 0 && job.body.data() != nullptr) spare_ = std::move(job.body);
-    job_.reset();
+    free_.push_back(std::move(job.body));
+    --busy_;
     idle_.notify_all();
   }
 }
@@ -271,11 +282,12 @@ Status ClickHouseWriter::Finish() {
 void ClickHouseWriter::StopSender() {
   {
     std::unique_lock<std::mutex> lock(mu_);
-    idle_.wait(lock, [this] { return !job_.has_value(); });
+    idle_.wait(lock, [this] { return queue_.empty() && busy_ == 0; });
     stopping_ = true;
-    ready_.notify_one();
+    ready_.notify_all();
   }
-  if (sender_.joinable()) sender_.join();
+  for (std::thread& t : senders_) t.join();
+  senders_.clear();
 }
 
 }  // namespace maillens::exporter

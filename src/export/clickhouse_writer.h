@@ -25,6 +25,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -112,23 +113,24 @@ class ClickHouseWriter : public RowBinaryRows {
   void OnBatchFull(RecordKind kind) override { Send(kind); }
 
  private:
-  // Hands the rows buffered for `kind` to the sender thread (waiting while
-  // it still sends the previous batch: one batch in flight, one filling).
+  // Hands the rows buffered for `kind` to the sender threads (waiting while
+  // kSenders batches are still out).
   void Send(RecordKind kind);
-  // The sender thread: compresses and INSERTs one batch at a time, so that
-  // parsing the log and the server's insert overlap.
+  // A sender thread: compresses and INSERTs one batch at a time, so that
+  // parsing the log and the server's inserts overlap (two at once: the
+  // server parses each INSERT on a core of its own).
   void SendLoop();
-  // Waits for the batch in flight and ends the sender thread.
+  // Waits for the batches out and ends the sender threads.
   void StopSender();
+  static constexpr size_t kSenders = 2;
 
   ClickHouseClient client_;
   bool open_ = false;
   std::string columns_[4];  // INSERT column lists
-  std::string gz_;          // scratch: the compressed batch (sender thread)
-  uint64_t batches_ = 0, raw_bytes_ = 0, sent_bytes_ = 0;  // (sender thread; read after Finish())
+  uint64_t batches_ = 0, raw_bytes_ = 0, sent_bytes_ = 0;  // (under mu_; read after Finish())
   Status status_;
-  // The batch in flight, under mu_. The sender's first error is sticky: the
-  // next Send() or Finish() takes it into status_.
+  // Batches waiting for a sender and being sent, under mu_. The senders'
+  // first error is sticky: the next Send() or Finish() takes it into status_.
   struct Job {
     RecordKind kind;
     uint64_t rows;
@@ -136,11 +138,12 @@ class ClickHouseWriter : public RowBinaryRows {
   };
   std::mutex mu_;
   std::condition_variable ready_, idle_;
-  std::optional<Job> job_;
+  std::deque<Job> queue_;
+  size_t busy_ = 0;
   bool stopping_ = false;
   Status sent_status_;
-  ByteBuffer spare_{1};  // a sent batch's buffer, reused for the next one
-  std::thread sender_;
+  std::vector<ByteBuffer> free_;  // sent batches' buffers, reused for the next ones
+  std::vector<std::thread> senders_;
 };
 
 }  // namespace maillens::exporter
