@@ -2,6 +2,7 @@
 #include "ship/shipper.h"
 
 #include <chrono>
+#include <cstdio>
 #include <random>
 
 #include "export/clickhouse_schema.h"
@@ -73,9 +74,12 @@ Status Shipper::Start() {
   if (started_) return Status::OK();
   started_ = true;
   Status s = spool_.Open(seq_);
-  if (!s.ok()) return spool_status_ = s;
-  s = client_.Open();
-  if (!s.ok()) return spool_status_ = s;
+  if (s.ok()) s = client_.Open();
+  if (!s.ok()) {
+    std::fprintf(stderr, "maillens serve: --ship: %s; records are not shipped (maillens_ship_spool_errors_total)\n",
+                 std::string(s.message()).c_str());
+    return spool_status_ = s;
+  }
   sender_ = std::thread([this] { SendLoop(); });
   return Status::OK();
 }

@@ -240,12 +240,15 @@ Status Spool::Front(std::optional<SpoolRecord>* out) {
     return Status::IOError("spool record in " + path + " unreadable; skipped");
   }
   *out = std::move(r);
+  front_segment_ = e.segment, front_offset_ = e.offset;
   return Status::OK();
 }
 
 Status Spool::PopFront() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (entries_.empty()) return Status::OK();
+  // Dropped meanwhile (the spool was full): the front is another record now.
+  if (entries_.empty() || entries_.front().segment != front_segment_ || entries_.front().offset != front_offset_)
+    return Status::OK();
   entries_.pop_front();
   Status s = WriteLedger();
   uint64_t first = entries_.empty() ? write_segment_ : entries_.front().segment;

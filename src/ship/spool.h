@@ -76,7 +76,7 @@ class Spool {
   // The oldest waiting record (read from its segment), or nullopt when
   // there is none; IOError if it cannot be read.
   Status Front(std::optional<SpoolRecord>* out);
-  // Acknowledges the record Front() returned.
+  // Acknowledges the record Front() returned (nothing if it was dropped since).
   Status PopFront();
   SpoolStats stats() const;
 
@@ -97,7 +97,8 @@ class Spool {
   std::deque<Entry> entries_;
   uint64_t write_segment_ = 0, write_offset_ = 0;
   int write_fd_ = -1;
-  std::map<uint64_t, uint64_t> segments_;  // segment files there are -> their bytes
+  std::map<uint64_t, uint64_t> segments_;
+  uint64_t front_segment_ = ~0ull, front_offset_ = 0;  // the record Front() handed out  // segment files there are -> their bytes
   SpoolStats stats_;
 };
 

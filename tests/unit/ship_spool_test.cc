@@ -35,6 +35,14 @@ std::string FrontPayload(Spool* s) {
   return r ? r->payload : "<none>";
 }
 
+// Front() then PopFront(): what the sender does with each batch.
+void Ack(Spool* s) {
+  std::optional<SpoolRecord> r;
+  ASSERT_TRUE(s->Front(&r).ok());
+  ASSERT_TRUE(r.has_value());
+  ASSERT_TRUE(s->PopFront().ok());
+}
+
 TEST(Spool, KeepsOrderAcrossRestartsAndForgetsWhatIsAcknowledged) {
   SpoolOptions o;
   o.dir = TempDir("order");
@@ -46,13 +54,13 @@ TEST(Spool, KeepsOrderAcrossRestartsAndForgetsWhatIsAcknowledged) {
     EXPECT_EQ(s.stats().records, 6u);
     EXPECT_EQ(FrontPayload(&s).substr(0, 7), "batch-0");
     ASSERT_TRUE(s.PopFront().ok());
-    ASSERT_TRUE(s.PopFront().ok());
+    Ack(&s);
   }
   Spool s(o);
   ASSERT_TRUE(s.Open(1).ok());
   EXPECT_EQ(s.stats().records, 4u);
   EXPECT_EQ(FrontPayload(&s).substr(0, 7), "batch-2");
-  while (s.stats().records > 0) ASSERT_TRUE(s.PopFront().ok());
+  while (s.stats().records > 0) Ack(&s);
   std::optional<SpoolRecord> none;
   ASSERT_TRUE(s.Front(&none).ok());
   EXPECT_FALSE(none.has_value());
@@ -91,12 +99,16 @@ TEST(Spool, SkipsTornAndCorruptRecordsAndCutsUncommittedOnes) {
   EXPECT_EQ(st.cut_records, 1u);
   EXPECT_EQ(FrontPayload(&s), "first");
   ASSERT_TRUE(s.PopFront().ok());
+  ASSERT_TRUE(s.PopFront().ok());  // a second acknowledgement of the same record takes nothing else
   EXPECT_EQ(FrontPayload(&s), "third");
+  ASSERT_TRUE(s.PopFront().ok());
+  EXPECT_EQ(s.stats().records, 0u);
   // Appends after the repair are readable after the next restart.
   ASSERT_TRUE(s.Append(Rec(3, "fourth")).ok());
   Spool again(o);
   ASSERT_TRUE(again.Open(3).ok());
-  EXPECT_EQ(again.stats().records, 2u);
+  EXPECT_EQ(again.stats().records, 1u);
+  EXPECT_EQ(FrontPayload(&again), "fourth");
   EXPECT_EQ(again.stats().corrupt_records, 0u);
 }
 
