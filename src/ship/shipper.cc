@@ -51,6 +51,9 @@ Shipper::Shipper(ShipOptions options)
 }
 
 Shipper::~Shipper() {
+  // serve is stopping (its last checkpoint has spooled the last rows): a
+  // few seconds to send them now rather than at the next start.
+  if (sender_.joinable()) Drain(3000);
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;

@@ -87,7 +87,19 @@ echo "  lines read: $(metric maillens_serve_lines_read_total) of $(lines_in)"
 start_clickhouse "$work/ch" "" "$hp" "$tp" || exit 1
 ch_pid=$CH_PID
 cat "$work/part.03" >> "$work/mail.log"
-wait_for maillens_ship_spool_batches 0 600 && ok "spool drained after ClickHouse came back" || bad "spool not drained"
+wait_for maillens_serve_lines_read_total "$(lines_in)" 600 || true
+# Drained: two checkpoints after the last line (each spools what came
+# before it), and nothing waiting.
+cp=$(metric maillens_serve_checkpoints_total)
+drained=""
+for _ in $(seq 1 600); do
+  if [ "$(metric maillens_serve_checkpoints_total)" -ge $((cp + 2)) ] && [ "$(metric maillens_ship_spool_batches)" = 0 ]; then
+    drained=1
+    break
+  fi
+  sleep 0.1
+done
+[ -n "$drained" ] && ok "spool drained after ClickHouse came back" || bad "spool not drained"
 check_eq "ship_up after recovery" "$(metric maillens_ship_up)" 1
 echo "  lines read: $(metric maillens_serve_lines_read_total) of $(lines_in)"
 kill "$serve_pid"; wait "$serve_pid" 2>/dev/null; serve_pid=""
@@ -128,13 +140,16 @@ kill -9 "$ch_pid" 2>/dev/null; wait "$ch_pid" 2>/dev/null
 start_serve
 printf 'Nov 22 23:59:59 shipmx postfix/smtpd[9]: NOQUEUE: reject: RCPT from x[192.0.2.9]: 554 5.7.1 <a@b.test>: Relay access denied; from=<s@x.test> to=<a@b.test> proto=ESMTP helo=<h>\n' >> "$work/mail.log"
 for _ in $(seq 1 100); do [ "$(metric maillens_ship_spool_batches)" -gt 0 ] && break; sleep 0.1; done
-kill "$serve_pid"; wait "$serve_pid" 2>/dev/null; serve_pid=""
+waiting=$(metric maillens_ship_spool_batches)
+kill -9 "$serve_pid"; wait "$serve_pid" 2>/dev/null; serve_pid=""
 seg=$(ls "$work/ckpt.spool"/*.seg | tail -1)
 size=$(stat -c %s "$seg")
 printf 'X' | dd of="$seg" bs=1 seek=$((size - 3)) conv=notrunc 2> /dev/null
 start_serve
 wait_for maillens_ship_spool_corrupt_records_total 1 50 && ok "damaged spool record skipped and counted" ||
   bad "damaged spool record not counted: $(cat "$work/serve.err")"
-check_eq "the damaged batch is not waiting to be sent" "$(metric maillens_ship_spool_batches)" 0
+left=$(metric maillens_ship_spool_batches)
+[ "$waiting" -ge 1 ] && [ "$left" -le $((waiting - 1)) ] && ok "the damaged batch is not waiting to be sent ($waiting -> $left)" ||
+  bad "batches waiting: $waiting before, $left after the damage"
 
 ch_test_end
