@@ -15,6 +15,7 @@
 //   [history] enabled, path, minutes_days, hours_days (doc/history.md)
 #include "cli/serve_command.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -80,6 +81,8 @@ bool ShipConfig(const toml::table& config, const ServeArgs& a, const std::string
   if (checkpoint.empty()) return *error = "--ship needs --checkpoint (the spool and the checkpoint move together)", false;
   if (const char* pw = std::getenv("CLICKHOUSE_PASSWORD")) so.clickhouse.password = pw;
   so.spool.dir = spool.empty() ? checkpoint + ".spool" : spool;
+  // Segments small enough for the size limit to bite (it drops whole segments).
+  so.spool.segment_bytes = std::clamp<uint64_t>(so.spool.max_bytes / 4, 1 << 20, 64 << 20);
   *out = std::move(so);
   return true;
 }

@@ -160,6 +160,7 @@ void Shipper::SendLoop() {
           rows_sent_[r->kind & 3] += r->rows;
           ++batches_sent_;
           last_ack_ = static_cast<int64_t>(std::time(nullptr));
+          if (!up_ && errors_ > 0) std::fprintf(stderr, "maillens serve: --ship: ClickHouse accepts batches again\n");
           up_ = true;
           backoff = 0.5;
           lock.lock();
@@ -170,6 +171,9 @@ void Shipper::SendLoop() {
     }
     lock.lock();
     if (!s.ok()) {  // wait with jitter, then try again
+      if (errors_ == 0 || up_)  // said once per outage, not per retry
+        std::fprintf(stderr, "maillens serve: --ship: %s; batches wait in the spool and are retried\n",
+                     std::string(s.message()).c_str());
       ++errors_;
       up_ = false;
       double wait = backoff * std::uniform_real_distribution<double>(0.5, 1.5)(rng);
