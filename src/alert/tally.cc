@@ -3,14 +3,10 @@
 
 namespace maillens::alert {
 
-namespace {
-
-std::string_view DomainOf(std::string_view to) {
-  size_t at = to.rfind('@');
-  return at == std::string_view::npos ? std::string_view() : to.substr(at + 1);
+std::string_view AddressDomain(std::string_view address) {
+  size_t at = address.rfind('@');
+  return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
 }
-
-}  // namespace
 
 std::string_view ClientAddress(std::string_view client) {
   size_t open = client.rfind('[');
@@ -32,7 +28,7 @@ bool TallyEvent(const Event& ev, const Message* m, Tally* t) {
         case DeliveryStatus::kExpired: t->counter = Counter::kExpired; break;
         default: return false;
       }
-      t->domain = DomainOf(ev.to);
+      t->domain = AddressDomain(ev.to);
       break;
     case EventKind::kExpired:
       t->counter = Counter::kExpired;
@@ -41,13 +37,13 @@ bool TallyEvent(const Event& ev, const Message* m, Tally* t) {
     case EventKind::kCleanupAction:  // header/body checks
       if (ev.action == Action::kReject || ev.action == Action::kMilterReject) {
         t->counter = Counter::kRejected;
-        t->domain = DomainOf(ev.to);
+        t->domain = AddressDomain(ev.to);
         t->ip = ev.client_addr;
         return true;
       }
       if (ev.action != Action::kHold && ev.action != Action::kMilterHold) return false;
       t->counter = Counter::kHeld;  // header/body checks' HOLD: the message waits in the hold queue
-      t->domain = DomainOf(ev.to);
+      t->domain = AddressDomain(ev.to);
       break;
     case EventKind::kClient:  // received as `report` counts it (content-filter hops included)
       if (!m) return false;

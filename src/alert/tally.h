@@ -38,6 +38,8 @@ bool TallyEvent(const Event& ev, const Message* m, Tally* t);
 
 // The address inside "name[addr]", or the whole text.
 std::string_view ClientAddress(std::string_view client);
+// The domain of an e-mail address (after its last '@'; "" without one).
+std::string_view AddressDomain(std::string_view address);
 
 }  // namespace maillens::alert
 

@@ -16,42 +16,17 @@ namespace maillens::cli {
 
 namespace {
 
-struct AbuseArgs {
-  std::vector<std::string> files;
-  std::string format = "text";
-  std::string output;
-  int year = 0;
-  std::string syslog_name;
-  bool quiet = false;
+struct AbuseArgs : OneShotArgs {
   AccountAnomalyOptions accounts;
 };
-
-// Reads the inputs through a pipeline with `sink`; returns the exit code.
-// *read: whether any input could be read (else nothing is to be printed).
-int Run(const AbuseArgs& a, EventSink* sink, bool* read) {
-  return RunOneShot(a.files, a.syslog_name, a.year, {sink}, a.quiet, read);
-}
-
-// The options both subcommands take.
-CLI::App* AddCommon(CLI::App* app, const char* name, const char* help, AbuseArgs* args) {
-  CLI::App* cmd = app->add_subcommand(name, help);
-  cmd->set_help_flag("--help", "Print this help message and exit");
-  cmd->add_option("files", args->files, "Log files (rotated sets in any order, any compression); '-' or none: stdin");
-  cmd->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
-  cmd->add_option("-o,--output", args->output, "Write to FILE instead of stdout");
-  cmd->add_option("--year", args->year, "Year of the first line (traditional timestamps carry none)");
-  cmd->add_option("--syslog-name", args->syslog_name, "Also treat this syslog name as Postfix");
-  cmd->add_flag("--quiet", args->quiet, "No progress line on stderr");
-  return cmd;
-}
 
 }  // namespace
 
 void AddAbuseCommands(CLI::App* app, int* exit_code) {
   auto acc = std::make_shared<AbuseArgs>();
-  CLI::App* cmd = AddCommon(app, "accounts",
-                            "Compromised-account suspects: SASL users whose hourly sending jumps above their baseline",
-                            acc.get());
+  CLI::App* cmd = AddOneShotCommand(
+      app, "accounts", "Compromised-account suspects: SASL users whose hourly sending jumps above their baseline",
+      acc.get(), {"text", "json"});
   AccountAnomalyOptions& o = acc->accounts;
   cmd->add_option("--min-recipients", o.floors[kMetricRecipients], "Floor: recipients (nrcpt) per hour")
       ->capture_default_str();
@@ -73,7 +48,7 @@ void AddAbuseCommands(CLI::App* app, int* exit_code) {
     if (*no_seasonal) acc->accounts.seasonal = false;
     AccountAnomalyDetector d(acc->accounts);
     bool read;
-    int rc = Run(*acc, &d, &read);
+    int rc = RunOneShot(*acc, {&d}, &read);
     if (!read) {
       *exit_code = rc;
       return;
@@ -86,12 +61,13 @@ void AddAbuseCommands(CLI::App* app, int* exit_code) {
   });
 
   auto rep = std::make_shared<AbuseArgs>();
-  AddCommon(app, "reputation",
-            "Deferrals and bounces showing big providers or block lists refusing our mail, per provider", rep.get())
+  AddOneShotCommand(app, "reputation",
+                    "Deferrals and bounces showing big providers or block lists refusing our mail, per provider",
+                    rep.get(), {"text", "json"})
       ->callback([rep, exit_code]() {
         ReputationDetector d;
         bool read;
-        int rc = Run(*rep, &d, &read);
+        int rc = RunOneShot(*rep, {&d}, &read);
         if (!read) {
           *exit_code = rc;
           return;

@@ -295,14 +295,26 @@ PipelineOptions OneShotOptions(const std::vector<std::string>& files, const std:
   return po;
 }
 
-int RunOneShot(const std::vector<std::string>& files, const std::string& syslog_name, int year,
-               const std::vector<EventSink*>& sinks, bool quiet, bool* read) {
-  PipelineOptions po = OneShotOptions(files, syslog_name, year);
+CLI::App* AddOneShotCommand(CLI::App* app, const char* name, const char* help, OneShotArgs* args,
+                            std::vector<std::string> formats) {
+  CLI::App* cmd = app->add_subcommand(name, help);
+  cmd->set_help_flag("--help", "Print this help message and exit");
+  cmd->add_option("files", args->files, "Log files (rotated sets in any order, any compression); '-' or none: stdin");
+  cmd->add_option("--format", args->format, "Output format")->check(CLI::IsMember(std::move(formats)));
+  cmd->add_option("-o,--output", args->output, "Write to FILE instead of stdout");
+  cmd->add_option("--year", args->year, "Year of the first line (traditional timestamps carry none)");
+  cmd->add_option("--syslog-name", args->syslog_name, "Also treat this syslog name as Postfix");
+  cmd->add_flag("--quiet", args->quiet, "No progress line on stderr");
+  return cmd;
+}
+
+int RunOneShot(const OneShotArgs& a, const std::vector<EventSink*>& sinks, bool* read) {
+  PipelineOptions po = OneShotOptions(a.files, a.syslog_name, a.year);
   StderrReporter reporter;
   Pipeline pipeline(po, &reporter);
   for (EventSink* s : sinks) pipeline.AddSink(s);
   InputTally tally;
-  int rc = RunInputs(files, po.year.reference_epoch, &pipeline, &reporter, &tally, !quiet);
+  int rc = RunInputs(a.files, po.year.reference_epoch, &pipeline, &reporter, &tally, !a.quiet);
   *read = tally.any_read();
   return rc;
 }

@@ -7,6 +7,8 @@
 #ifndef MAILLENS_CLI_INPUT_RUNNER_H_
 #define MAILLENS_CLI_INPUT_RUNNER_H_
 
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -82,13 +84,25 @@ int RunInputs(const std::vector<std::string>& paths, int64_t reference_epoch, Pi
 std::string DescribeInputFailure(const std::string& path, std::string_view status_message,
                                  const char* journal_dir = "/run/systemd/journal");
 
-// One pass over `files` (empty: stdin) with `sinks` on the pipeline, the
-// way the one-shot detectors (accounts, reputation, anomalies, trends) read:
-// OneShotOptions, a StderrReporter, RunInputs with a progress line unless
-// `quiet`. Returns the exit code; *read: whether any input could be read
-// (else there is nothing to print).
-int RunOneShot(const std::vector<std::string>& files, const std::string& syslog_name, int year,
-               const std::vector<EventSink*>& sinks, bool quiet, bool* read);
+// What every one-shot detector (accounts, reputation, anomalies, trends)
+// takes, and AddOneShotCommand() adds as options: FILES, --format (one of
+// `formats`), -o/--output, --year, --syslog-name, --quiet.
+struct OneShotArgs {
+  std::vector<std::string> files;
+  std::string format = "text";
+  std::string output;
+  int year = 0;
+  std::string syslog_name;
+  bool quiet = false;
+};
+CLI::App* AddOneShotCommand(CLI::App* app, const char* name, const char* help, OneShotArgs* args,
+                            std::vector<std::string> formats);
+
+// One pass over a.files (empty: stdin) with `sinks` on the pipeline, the
+// way the one-shot detectors read: OneShotOptions, a StderrReporter,
+// RunInputs with a progress line unless a.quiet. Returns the exit code;
+// *read: whether any input could be read (else there is nothing to print).
+int RunOneShot(const OneShotArgs& a, const std::vector<EventSink*>& sinks, bool* read);
 
 // Writes `out` to `path` ("" or "-": stdout); false (after a message naming
 // "maillens CMD: PATH") when it cannot.

@@ -21,28 +21,6 @@ namespace maillens::cli {
 
 namespace {
 
-struct CommonArgs {
-  std::vector<std::string> files;
-  std::string format = "text";
-  std::string output;
-  int year = 0;
-  std::string syslog_name;
-  bool quiet = false;
-};
-
-CLI::App* AddCommon(CLI::App* app, const char* name, const char* help, CommonArgs* args,
-                    std::vector<std::string> formats) {
-  CLI::App* cmd = app->add_subcommand(name, help);
-  cmd->set_help_flag("--help", "Print this help message and exit");
-  cmd->add_option("files", args->files, "Log files (rotated sets in any order, any compression); '-' or none: stdin");
-  cmd->add_option("--format", args->format, "Output format")->check(CLI::IsMember(formats));
-  cmd->add_option("-o,--output", args->output, "Write to FILE instead of stdout");
-  cmd->add_option("--year", args->year, "Year of the first line (traditional timestamps carry none)");
-  cmd->add_option("--syslog-name", args->syslog_name, "Also treat this syslog name as Postfix");
-  cmd->add_flag("--quiet", args->quiet, "No progress line on stderr");
-  return cmd;
-}
-
 // A --since/--from/--until value (doc/time.md); "" leaves *epoch. False after a message.
 bool TimeArg(const char* cmd, const char* opt, const std::string& text, int64_t* epoch) {
   if (text.empty()) return true;
@@ -52,7 +30,7 @@ bool TimeArg(const char* cmd, const char* opt, const std::string& text, int64_t*
   return false;
 }
 
-struct AnomalyArgs : CommonArgs {
+struct AnomalyArgs : OneShotArgs {
   std::string since;
   trends::AnomalyOptions options;
   bool no_weekly = false;
@@ -102,7 +80,7 @@ class AnomalyNotifier {
   static inline bool failed_ = false;
 };
 
-struct TrendsArgs : CommonArgs {
+struct TrendsArgs : OneShotArgs {
   trends::TrendsOptions options;
   std::string from, until;
   uint32_t campaign_min = 100;
@@ -123,7 +101,7 @@ class CoverageSink : public EventSink {
 
 void AddTrendsCommands(CLI::App* app, int* exit_code) {
   auto tr = std::make_shared<TrendsArgs>();
-  CLI::App* tc = AddCommon(app, "trends",
+  CLI::App* tc = AddOneShotCommand(app, "trends",
                            "Traffic by hour/weekday/day/week with a heat map, growing and shrinking domains and "
                            "campaigns, each figure against the previous period",
                            tr.get(), {"text", "json", "html"});
@@ -152,7 +130,7 @@ void AddTrendsCommands(CLI::App* app, int* exit_code) {
     trends::CampaignSink campaigns(tr->campaign_min);
     CoverageSink coverage;
     bool read;
-    int rc = RunOneShot(tr->files, tr->syslog_name, tr->year, {&bucketer, &campaigns, &coverage}, tr->quiet, &read);
+    int rc = RunOneShot(*tr, {&bucketer, &campaigns, &coverage}, &read);
     if (!read) {
       *exit_code = rc;
       return;
@@ -174,7 +152,7 @@ void AddTrendsCommands(CLI::App* app, int* exit_code) {
   });
 
   auto an = std::make_shared<AnomalyArgs>();
-  CLI::App* cmd = AddCommon(app, "anomalies",
+  CLI::App* cmd = AddOneShotCommand(app, "anomalies",
                             "Anomalies against the seasonal baseline (same slot 1-3 days and 1-3 weeks back): "
                             "volume, rejects, queue, per-domain bounce/deferral ratio, SASL users",
                             an.get(), {"text", "json"});
@@ -208,7 +186,7 @@ void AddTrendsCommands(CLI::App* app, int* exit_code) {
       sink.detector().on_anomaly = [&notifier](const trends::Anomaly& a) { notifier->Notify(a); };
     }
     bool read;
-    int rc = RunOneShot(an->files, an->syslog_name, an->year, {&sink}, an->quiet, &read);
+    int rc = RunOneShot(*an, {&sink}, &read);
     if (!read) {
       *exit_code = rc;
       return;

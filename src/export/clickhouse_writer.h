@@ -4,22 +4,19 @@
 // Open() creates the database and the tables of clickhouse_schema.h if they
 // are missing (CREATE ... IF NOT EXISTS); an existing table must have the
 // row_key column (tables of maillens before it are refused, with a message).
-// Rows are encoded as RowBinary, ClickHouse's own row format (little-endian
-// numbers, LEB128-prefixed strings, a null flag before nullable values; text
-// made valid UTF-8 as in every other format) into one buffer per table, each
-// row followed by its row_key, and sent as `INSERT INTO db.table (columns)
-// FORMAT RowBinary` (row_key: clickhouse_schema.h; the n-th row with the
-// same bytes within two minutes of log time gets n mixed into its key, so
-// identical records stay distinct and a resent row keeps its key),
-// gzip-compressed (ISA-L; Content-Encoding: gzip, which
-// 18.16 takes; zstd it does not) each time a buffer reaches
-// Options::batch_bytes, and by Finish(). The syntax is ClickHouse 18.16's
-// (Debian 12), which newer servers accept too.
+// Rows are encoded by RowBinaryRows (rowbinary.h: RowBinary with each row's
+// row_key) into one buffer per table; each time a buffer reaches
+// Options::batch_bytes, and at Finish(), it goes to one of two sender
+// threads (each with its own connection: the server parses two INSERTs at
+// once), which gzips it (ISA-L; Content-Encoding: gzip, which 18.16 takes,
+// zstd it does not) and sends `INSERT INTO db.table (columns) FORMAT
+// RowBinary`. The syntax is ClickHouse 18.16's (Debian 12), which newer
+// servers accept too.
 // Errors (server unreachable, a refused statement) carry the server's reply.
 // ClickHouseClient is the connection it sends through; ForgetSql() and
 // PruneSql() serve `maillens forget` and `prune` (doc/privacy.md).
-// Thread safety: one thread at a time (the writer sends from a thread of
-// its own, which only touches its batch in flight).
+// Thread safety: one thread at a time (the sender threads only touch the
+// batches handed to them).
 #ifndef MAILLENS_EXPORT_CLICKHOUSE_WRITER_H_
 #define MAILLENS_EXPORT_CLICKHOUSE_WRITER_H_
 

@@ -3,6 +3,7 @@
 
 #include "alert/tally.h"
 #include "postfix/classify.h"
+#include "postfix/fields.h"
 
 namespace maillens::history {
 
@@ -25,11 +26,6 @@ Measure FromCounter(alert::Counter c) {
     case alert::Counter::kHeld: return Measure::kHeld;
   }
   return Measure::kReceived;
-}
-
-std::string_view DomainOf(std::string_view address) {
-  size_t at = address.rfind('@');
-  return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -103,9 +99,8 @@ void Bucketer::OnEvent(const Event& ev, const Message* m) {
   if (!ev.header) return;
   // Received per sender domain: when qmgr first activates the message.
   if (ev.kind == EventKind::kQueueActive && m && m->queue_active == 1) {
-    scratch_.assign(DomainOf(m->from));
-    for (char& ch : scratch_)
-      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    scratch_.clear();
+    fields::AppendLower(&scratch_, alert::AddressDomain(m->from));
     Count(ev.header->epoch, Measure::kReceived, Dim::kSenderDomain, scratch_);
     return;
   }
@@ -117,13 +112,12 @@ void Bucketer::OnEvent(const Event& ev, const Message* m) {
   ++(*minute_counts_)[measure];
 
   auto lower = [this](std::string_view s) -> std::string_view {
-    scratch_.assign(s);
-    for (char& ch : scratch_)
-      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    scratch_.clear();
+    fields::AppendLower(&scratch_, s);
     return scratch_;
   };
   if (!t.domain.empty()) Count(t.time, measure, Dim::kRcptDomain, lower(t.domain));
-  if (m && ev.kind == EventKind::kDelivery) Count(t.time, measure, Dim::kSenderDomain, lower(DomainOf(m->from)));
+  if (m && ev.kind == EventKind::kDelivery) Count(t.time, measure, Dim::kSenderDomain, lower(alert::AddressDomain(m->from)));
   if (!t.user.empty()) Count(t.time, measure, Dim::kSaslUser, t.user);
   if (!t.ip.empty()) {
     ClientNetwork(t.ip, &scratch_);

@@ -11,11 +11,17 @@ namespace maillens {
 
 namespace {
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-void AppendLower(std::string* out, std::string_view s) {
-  for (char c : s) out->push_back(Lower(c));
+// The client of a pipelining reject: /^.+? from (\S+?):.*$/ on the line.
+std::string_view PipeliningClient(std::string_view msg) {
+  for (size_t f = msg.find(" from "); f != std::string_view::npos; f = msg.find(" from ", f + 1)) {
+    size_t j = f + 6, k = j + 1;
+    while (k < msg.size() && msg[k - 1] != ' ' && msg[k] != ':') ++k;
+    if (j < msg.size() && k < msg.size() && msg[k - 1] != ' ' && msg[k] == ':') return msg.substr(j, k - j);
+  }
+  return {};
 }
+
+using fields::AppendLower;
 
 // pflogsumm's host shortening: "mach.host.dom" -> "host.dom" when the last
 // label has three letters, "mach.host.co.uk" -> "host.co.uk"; else unchanged.
@@ -749,6 +755,20 @@ void Summary::Track13(const Event& ev) {
   }
 }
 
+// The sender of a reject's detail key: --verp-mung'ed and, with -i,
+// lower-cased (into *buf when changed).
+std::string_view Summary::RejectSender(std::string_view from, std::string* buf) const {
+  if (options_.verp_mung <= 0 && !options_.ignore_case) return from;
+  buf->assign(from);
+  pfl::VerpMung(options_.verp_mung, buf);
+  if (options_.ignore_case) {
+    std::string l;
+    pfl::AppendLower(&l, *buf);
+    *buf = l;
+  }
+  return *buf;
+}
+
 // 1.3.0's proc_smtpd_reject(): its reasons and per-reason keys.
 void Summary::CountReject13(const Event& ev, Counts3* detail) {
   std::string_view stage, client, rmdr;
@@ -762,17 +782,10 @@ void Summary::CountReject13(const Event& ev, Counts3* detail) {
   if (stage == "connect" && !options_.verbose_msg_detail) stage = "CONNECT";
   std::string_view to = pfl::RejectTo(rmdr), from = pfl::RejectFrom(rmdr);
   std::string from_s, to_s;  // rarely needed: munged or lower-cased
-  if (options_.verp_mung > 0 || options_.ignore_case) {
-    from_s.assign(from);
-    pfl::VerpMung(options_.verp_mung, &from_s);
-    if (options_.ignore_case) {
-      std::string l;
-      pfl::AppendLower(&l, from_s);
-      from_s = l;
-      pfl::AppendLower(&to_s, to);
-      to = to_s;
-    }
-    from = from_s;
+  from = RejectSender(from, &from_s);
+  if (options_.ignore_case) {
+    pfl::AppendLower(&to_s, to);
+    to = to_s;
   }
   key2_.clear();  // data
   std::string_view reason = key1_;
@@ -798,15 +811,7 @@ void Summary::CountReject13(const Event& ev, Counts3* detail) {
     }
   } else if (HasCodedPhrase(reason, "Improper use of SMTP command pipelining;")) {
     key1_ = "Improper use of SMTP command pipelining";
-    std::string_view msg = ev.header->message;  // /^.+? from (\S+?):.*$/
-    for (size_t f = msg.find(" from "); f != std::string_view::npos; f = msg.find(" from ", f + 1)) {
-      size_t j = f + 6, k = j + 1;
-      while (k < msg.size() && msg[k - 1] != ' ' && msg[k] != ':') ++k;
-      if (j < msg.size() && k < msg.size() && msg[k - 1] != ' ' && msg[k] == ':') {
-        key2_.append(msg.substr(j, k - j));
-        break;
-      }
-    }
+    key2_.append(PipeliningClient(ev.header->message));
   } else if (HasCodedPhrase(reason, "Message size exceeds fixed limit;") ||
              HasCodedPhrase(reason, "Server configuration error;") ||
              HasCodedPhrase(reason, "Server configuration problem;") ||
@@ -849,16 +854,7 @@ void Summary::CountReject(const Event& ev, Counts3* detail) {
   }
   std::string_view to = pfl::RejectTo(rmdr), from = pfl::RejectFrom(rmdr);
   std::string from_s;  // rarely needed: munged or lower-cased sender
-  if (options_.verp_mung > 0 || options_.ignore_case) {
-    from_s.assign(from);
-    pfl::VerpMung(options_.verp_mung, &from_s);
-    if (options_.ignore_case) {
-      std::string l;
-      pfl::AppendLower(&l, from_s);
-      from_s = l;
-    }
-    from = from_s;
-  }
+  from = RejectSender(from, &from_s);
   key2_.clear();  // data
   auto add_from = [&]() {
     if (options_.rej_add_from) key2_.append("  (").append(from).append(")");
@@ -884,16 +880,7 @@ void Summary::CountReject(const Event& ev, Counts3* detail) {
     }
   } else if (HasCodedPhrase(reason, "Improper use of SMTP command pipelining;")) {
     key1_ = "Improper use of SMTP command pipelining";
-    // /^.+? from (\S+?):.*$/ on the line
-    std::string_view msg = ev.header->message;
-    for (size_t f = msg.find(" from "); f != std::string_view::npos; f = msg.find(" from ", f + 1)) {
-      size_t j = f + 6, k = j + 1;
-      while (k < msg.size() && msg[k - 1] != ' ' && msg[k] != ':') ++k;
-      if (j < msg.size() && k < msg.size() && msg[k - 1] != ' ' && msg[k] == ':') {
-        key2_.append(msg.substr(j, k - j));
-        break;
-      }
-    }
+    key2_.append(PipeliningClient(ev.header->message));
   } else if (HasCodedPhrase(reason, "Message size exceeds fixed limit;")) {
     key1_ = "Message size exceeds fixed limit";
     pfl::GimmeDomain(client, &key2_);

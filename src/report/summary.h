@@ -237,6 +237,7 @@ class Summary : public EventSink {
   // key1_ = `text` (whole with --verbose-msg-detail, else trim(text, width):
   // one of pflogsumm's string trimmers).
   void DetailKey(std::string_view text, void (*trim)(std::string_view, size_t, std::string*), size_t width);
+  std::string_view RejectSender(std::string_view from, std::string* buf) const;
   void CountDiagnostic(const SyslogHeader& h);
   void CountDiagnostic13(std::string_view cmd, std::string_view msg);
   void CountConnection(const Event& ev);

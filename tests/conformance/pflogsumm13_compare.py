@@ -140,26 +140,16 @@ def compare(pf_out, ml_out, ties_at_cut=False):
         if pf.get(key) != ml.get(key):
             diffs[key] = {'pflogsumm': pf.get(key), 'maillens': ml.get(key)}
     ps, ms = parse_sections(pf_out), parse_sections(ml_out)
-    if ps['sections'] != ms['sections']:
-        diffs['sections'] = {'pflogsumm': ps['sections'], 'maillens': ms['sections']}
-    for key in sorted((set(ps) | set(ms)) - {'sections'}):
-        prow, pcanon = ps.get(key, ([], []))
-        mrow, mcanon = ms.get(key, ([], []))
+
+    def adjust(key, prow, pcanon, mrow, mcanon):
         if ties_at_cut:
             prow, pc_changed = cut_ties(prow, ps['sections'], key[4:])
             mrow, mc_changed = cut_ties(mrow, ms['sections'], key[4:])
             if pc_changed or mc_changed:
                 pcanon = mcanon = None  # the order is checked by the other passes
-        ponly, monly = list(prow), []
-        for r in mrow:
-            if r in ponly:
-                ponly.remove(r)
-            else:
-                monly.append(r)
-        if ponly or monly:
-            diffs[key] = {'pflogsumm': sorted(ponly), 'maillens': sorted(monly)}
-        elif json.dumps(pcanon) != json.dumps(mcanon):
-            diffs[key + ' (order)'] = {'pflogsumm': pcanon, 'maillens': mcanon}
+        return prow, pcanon, mrow, mcanon
+
+    diffs.update(pc.diff_sections(ps, ms, adjust))
     return diffs
 
 

@@ -255,15 +255,18 @@ def parse_sections(text):
     return out
 
 
-def compare_sections(pf_text, ml_text):
-    """{key: {'pflogsumm': .., 'maillens': ..}} of the section differences."""
-    pf, ml = parse_sections(pf_text), parse_sections(ml_text)
+def diff_sections(pf, ml, adjust=None):
+    """{key: {'pflogsumm': .., 'maillens': ..}} of two parse_sections()-shaped results' differences:
+    rows compared as multisets, then the canonical order. adjust(key, prow, pcanon, mrow, mcanon),
+    when given, returns those four as they are to be compared."""
     diffs = {}
     if pf['sections'] != ml['sections']:
         diffs['sections'] = {'pflogsumm': pf['sections'], 'maillens': ml['sections']}
     for key in sorted((set(pf) | set(ml)) - {'sections'}):
         prow, pcanon = pf.get(key, ([], []))
         mrow, mcanon = ml.get(key, ([], []))
+        if adjust is not None:
+            prow, pcanon, mrow, mcanon = adjust(key, prow, pcanon, mrow, mcanon)
         ponly, monly = list(prow), []
         for r in mrow:
             if r in ponly:
@@ -275,6 +278,11 @@ def compare_sections(pf_text, ml_text):
         elif json.dumps(pcanon) != json.dumps(mcanon):
             diffs[key + ' (order)'] = {'pflogsumm': pcanon, 'maillens': mcanon}
     return diffs
+
+
+def compare_sections(pf_text, ml_text):
+    """{key: {'pflogsumm': .., 'maillens': ..}} of the section differences."""
+    return diff_sections(parse_sections(pf_text), parse_sections(ml_text))
 
 
 def parse_smtpd_totals(text):

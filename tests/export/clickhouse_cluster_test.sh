@@ -11,17 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/clickhouse_server.sh"
 ch_test_setup
 
-read -r h1 t1 h2 t2 <<< "$(ch_ports 4)"
-remote="<fleet>
-  <shard><replica><host>127.0.0.1</host><port>$t1</port></replica></shard>
-  <shard><replica><host>127.0.0.1</host><port>$t2</port></replica></shard>
-</fleet>"
-start_clickhouse "$work/s1" "$remote" "$h1" "$t1" || exit 1
-url1=$CH_HTTP
-start_clickhouse "$work/s2" "$remote" "$h2" "$t2" || exit 1
-url2=$CH_HTTP
-q1() { "$CH_CLIENT" --port "$t1" --query "$1"; }
-q2() { "$CH_CLIENT" --port "$t2" --query "$1"; }
+start_fleet || exit 1
+url1=http://127.0.0.1:$h1 url2=http://127.0.0.1:$h2
 ok "two shards: $url1 $url2"
 
 "$ml" clickhouse schema --cluster fleet --database fleet --apply --url "$url1" --url "$url2"

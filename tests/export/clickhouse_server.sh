@@ -111,3 +111,21 @@ ch_test_end() {
   echo "$pass passed, $fail failed"
   [ "$fail" -eq 0 ]
 }
+
+# start_fleet - two servers as the shards of cluster "fleet" (each names
+# both in its remote_servers), under $work/s1 and $work/s2: sets h1/t1 and
+# h2/t2 (HTTP and native ports), fleet_remote (the XML, to restart a shard
+# with start_clickhouse "$work/s2" "$fleet_remote" "$h2" "$t2") and
+# shard2_pid; defines q1 and q2 (clickhouse-client --query on each).
+start_fleet() {
+  read -r h1 t1 h2 t2 <<< "$(ch_ports 4)"
+  fleet_remote="<fleet>
+  <shard><replica><host>127.0.0.1</host><port>$t1</port></replica></shard>
+  <shard><replica><host>127.0.0.1</host><port>$t2</port></replica></shard>
+</fleet>"
+  start_clickhouse "$work/s1" "$fleet_remote" "$h1" "$t1" || return 1
+  start_clickhouse "$work/s2" "$fleet_remote" "$h2" "$t2" || return 1
+  shard2_pid=$CH_PID
+}
+q1() { "$CH_CLIENT" --port "$t1" --query "$1"; }
+q2() { "$CH_CLIENT" --port "$t2" --query "$1"; }

@@ -17,16 +17,8 @@ ch_test_setup
 serve_pids=()
 trap 'for p in "${serve_pids[@]}"; do kill -9 "$p" 2>/dev/null; done; ch_test_cleanup' EXIT
 
-read -r h1 t1 h2 t2 <<< "$(ch_ports 4)"
-remote="<fleet>
-  <shard><replica><host>127.0.0.1</host><port>$t1</port></replica></shard>
-  <shard><replica><host>127.0.0.1</host><port>$t2</port></replica></shard>
-</fleet>"
-start_clickhouse "$work/s1" "$remote" "$h1" "$t1" || exit 1
-start_clickhouse "$work/s2" "$remote" "$h2" "$t2" || exit 1
-shard2=$CH_PID
-q1() { "$CH_CLIENT" --port "$t1" --query "$1"; }
-q2() { "$CH_CLIENT" --port "$t2" --query "$1"; }
+start_fleet || exit 1
+shard2=$shard2_pid
 "$ml" clickhouse schema --cluster fleet --database fleet --apply --url "http://127.0.0.1:$h1" --url "http://127.0.0.1:$h2" ||
   bad "schema --cluster --apply"
 
@@ -83,7 +75,7 @@ for _ in $(seq 1 100); do [ "$(metric relay3 maillens_ship_errors_total)" -gt 0 
 kill -9 "${pid[relay3]}"; wait "${pid[relay3]}" 2>/dev/null
 start_serve relay3 "$h2"
 sleep 2
-start_clickhouse "$work/s2" "$remote" "$h2" "$t2" || exit 1
+start_clickhouse "$work/s2" "$fleet_remote" "$h2" "$t2" || exit 1
 for h in mx relay3; do cat "$work/$h.part.02" >> "$work/$h.log"; done
 for h in mx relay3; do settled "$h" && ok "$h: everything shipped after the shard came back" || bad "$h: spool not drained"; done
 
